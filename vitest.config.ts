@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+// Property tests and theory validations are CPU-bound; two forks match the 2-core CI machine.
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    pool: "forks",
+    maxWorkers: 2,
+  },
+});
