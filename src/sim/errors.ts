@@ -1,0 +1,78 @@
+/**
+ * The one error type for bad input: a scenario field, a CLI flag, a trace or audit file.
+ * It names where the problem is (file and field path), what was expected and what was found,
+ * so the command line can print one clear line and exit with code 2.
+ */
+export class ScenarioError extends Error {
+  /** The file the bad input came from, when known. */
+  readonly file: string | undefined;
+  /** The field path, e.g. `jobs[1].arrivals.rate`; empty for the document itself. */
+  readonly path: string;
+  /** What a valid value looks like, e.g. `a positive rate such as "2/s"`. */
+  readonly expected: string;
+  /** What was actually given, rendered for a human. */
+  readonly found: string;
+  /** Further problems found in the same input (validation lists all of them at once). */
+  readonly others: ScenarioError[];
+
+  constructor(
+    path: string,
+    expected: string,
+    found: unknown,
+    options: { file?: string; others?: ScenarioError[]; foundShown?: boolean } = {},
+  ) {
+    const shown = options.foundShown ? String(found) : show(found);
+    super(formatIssue(options.file, path, expected, shown));
+    this.name = "ScenarioError";
+    this.file = options.file;
+    this.path = path;
+    this.expected = expected;
+    this.found = shown;
+    this.others = options.others ?? [];
+  }
+
+  /** The same problem, attributed to a file (loaders call this once they know the file name). */
+  inFile(file: string): ScenarioError {
+    return new ScenarioError(this.path, this.expected, this.found, {
+      file,
+      foundShown: true,
+      others: this.others.map((e) => e.inFile(file)),
+    });
+  }
+
+  /** Every problem, one a line: this one first, then the others. */
+  report(): string {
+    return [this.message, ...this.others.map((e) => e.message)].join("\n");
+  }
+}
+
+/** Joins several problems into one error whose `report()` lists them all. */
+export function scenarioErrors(errors: ScenarioError[]): ScenarioError {
+  if (errors.length === 0) throw new Error("scenarioErrors: expected at least one error");
+  const [first, ...rest] = errors;
+  return new ScenarioError(first!.path, first!.expected, first!.found, {
+    file: first!.file,
+    foundShown: true,
+    others: [...first!.others, ...rest],
+  });
+}
+
+function formatIssue(file: string | undefined, path: string, expected: string, found: string) {
+  const where = [file, path].filter((part) => part !== undefined && part !== "").join(": ");
+  return `${where === "" ? "" : `${where}: `}expected ${expected}, got ${found}`;
+}
+
+/** Renders a found value for a message: strings quoted, objects as short JSON. */
+export function show(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number") return Number.isNaN(value) ? "NaN" : String(value);
+  if (typeof value === "bigint" || typeof value === "boolean") return String(value);
+  if (value === null) return "null";
+  try {
+    const json = JSON.stringify(value);
+    return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
