@@ -1,0 +1,120 @@
+/**
+ * Processes: generator functions that yield events, in the manner of SimPy. A process yields a
+ * `SimEvent` to wait for it, or a number of seconds to sleep (the cheap path: no event object
+ * is made). The process is itself an event that succeeds with the generator's return value, so
+ * another process can wait for it.
+ */
+import { EventClass, PENDING, PROCESSED, SimEvent } from "./event.ts";
+import type { Simulation } from "./simulation.ts";
+
+/** What a process generator yields: an event to wait for, or seconds to sleep. */
+export type Yieldable = SimEvent<any> | number;
+
+/** A generator that a process runs; `R` is the value the process succeeds with. */
+export type ProcessGenerator<R = unknown> = Generator<Yieldable, R, any>;
+
+/** Thrown into a process by `Process.interrupt`; `cause` says why (an abort, a timeout). */
+export class Interrupt extends Error {
+  /** Why the process was interrupted. */
+  override readonly cause: unknown;
+  constructor(cause: unknown) {
+    super(`Interrupt: ${String(cause)}`);
+    this.name = "Interrupt";
+    this.cause = cause;
+  }
+}
+
+/** A running generator, and the event of its completion. */
+export class Process<R = unknown> extends SimEvent<R> {
+  private readonly gen: ProcessGenerator<R>;
+  // The event the process waits for; a firing of any other event it once waited for is stale.
+  private target: SimEvent<any> | null = null;
+
+  /** Starts `gen` at the current time, after the events of class `cls` already queued for now. */
+  constructor(sim: Simulation, gen: ProcessGenerator<R>, cls: EventClass = EventClass.Completion) {
+    super(sim, cls);
+    this.gen = gen;
+    this.sleepKey = sim.enqueue(this, 0, cls);
+  }
+
+  /** True until the generator returns or throws. */
+  get isAlive(): boolean {
+    return this.state === PENDING;
+  }
+
+  /** @internal The event the process waits for fired. */
+  resume(event: SimEvent<any>): void {
+    if (event !== this.target) return;
+    this.target = null;
+    this.step(event.ok, event.value);
+  }
+
+  /** @internal A sleep (a yielded number) ended. */
+  wake(): void {
+    this.sleepKey = -1;
+    this.step(true, undefined);
+  }
+
+  /**
+   * Throws an `Interrupt(cause)` into the process at the current time, cancelling what it waits
+   * for. Interrupts are delivered in the order they were made. Interrupting a finished process
+   * is a misuse and throws.
+   */
+  interrupt(cause?: unknown): void {
+    if (this.state !== PENDING) throw new Error("Process.interrupt: the process has finished");
+    const delivery = new SimEvent<unknown>(this.sim, EventClass.Completion);
+    delivery.onProcessed(() => {
+      if (this.state !== PENDING) return;
+      this.target = null;
+      this.sleepKey = -1;
+      this.step(false, new Interrupt(cause));
+    });
+    delivery.succeed();
+  }
+
+  private step(ok: boolean, value: unknown): void {
+    const gen = this.gen;
+    for (;;) {
+      let result: IteratorResult<Yieldable, R>;
+      try {
+        result = ok ? gen.next(value) : gen.throw(value);
+      } catch (error) {
+        this.finish(false, error);
+        return;
+      }
+      if (result.done === true) {
+        this.finish(true, result.value);
+        return;
+      }
+      const yielded = result.value;
+      if (typeof yielded === "number") {
+        this.sleepKey = this.sim.enqueue(this, yielded, EventClass.Completion);
+        return;
+      }
+      if (yielded.state === PROCESSED) {
+        // Already happened: continue at once with its outcome, as SimPy does.
+        ok = yielded.ok;
+        value = yielded.value;
+        if (!ok) yielded.defused = true;
+        continue;
+      }
+      this.target = yielded;
+      yielded.addWaiter(this);
+      return;
+    }
+  }
+
+  private finish(ok: boolean, value: unknown): void {
+    if (this.hasWaiters()) {
+      if (ok) this.succeed(value as R);
+      else this.fail(value);
+      return;
+    }
+    // Nobody waits: settle without a queue round trip. A failure nobody handles is a bug in the
+    // model, so it escapes from Simulation.run rather than vanishing.
+    this.ok = ok;
+    this.value = value as R;
+    this.state = PROCESSED;
+    if (!ok) throw value;
+  }
+}
