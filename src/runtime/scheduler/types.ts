@@ -29,6 +29,8 @@ export interface ReadyTurn {
   readonly runArrivalS: number;
   /** `runArrivalS` + the job's SLO run latency; `Infinity` when the job has no SLO. */
   readonly deadlineS: number;
+  /** Prompt tokens of this turn's model call (known exactly once the turn is ready). */
+  readonly promptTokens: number;
   /** Estimated service cost of this turn: prompt tokens + 2 x expected output tokens. */
   readonly expectedCost: number;
   /** Estimated turn time in seconds (used by `sjf`). */
