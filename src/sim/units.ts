@@ -1,0 +1,231 @@
+/**
+ * Quantities with units as scenarios write them ("300ms", "2/s", "8k"), parsed into base units:
+ * seconds, per-second rates, tokens. Every parser takes the field path so a bad value throws a
+ * `ScenarioError` that names the field, what was expected and what was found.
+ *
+ * Accepted forms:
+ * - duration: a non-negative number of seconds, or a string `<number><unit>` with unit `ms`, `s`,
+ *   `m`, `h` (or none, meaning seconds); `"1.5s"`, `"300ms"`, `"2 m"`.
+ * - rate: a positive number per second, or `<number>/<unit>` with unit `s`, `m`, `h` (also
+ *   `sec`, `min`, `hour`); `"2/s"`, `"120/m"`.
+ * - count: a non-negative integer (a number or a string of digits).
+ * - tokens: a non-negative integer, optionally with a decimal suffix `k` (x1,000) or `M`
+ *   (x1,000,000): `"8k"` = 8000, `"1.5k"` = 1500; the result must be a whole number of tokens.
+ * - probability: a number in [0, 1], or a percentage string `"2%"`.
+ */
+import { ScenarioError } from "./errors.ts";
+
+/** Options shared by the number-like parsers. */
+export interface QuantityConstraints {
+  /** Refuse zero (the value must be strictly positive); default false. */
+  positive?: boolean;
+}
+
+/** Bounds for `parseNumber`. */
+export interface NumberConstraints {
+  /** Smallest allowed value (inclusive); default -Infinity. */
+  min?: number;
+  /** Largest allowed value (inclusive); default Infinity. */
+  max?: number;
+  /** Refuse `min` itself; default false. */
+  exclusiveMin?: boolean;
+  /** Require a whole number; default false. */
+  integer?: boolean;
+}
+
+const SECONDS_PER: Record<string, number> = {
+  "": 1,
+  ms: 0.001,
+  s: 1,
+  sec: 1,
+  m: 60,
+  min: 60,
+  h: 3600,
+  hour: 3600,
+};
+
+const NUMBER = String.raw`[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?`;
+const DURATION_RE = new RegExp(`^(${NUMBER})\\s*(ms|s|sec|m|min|h|hour)?$`);
+const RATE_RE = new RegExp(`^(${NUMBER})\\s*(?:/\\s*(s|sec|m|min|h|hour))?$`);
+const TOKENS_RE = new RegExp(`^(${NUMBER})\\s*([kKM])?$`);
+const PERCENT_RE = new RegExp(`^(${NUMBER})\\s*%$`);
+const PLAIN_RE = new RegExp(`^${NUMBER}$`);
+
+/** The phrase used in duration errors. */
+export const DURATION_EXPECTED = 'a non-negative duration such as "300ms" or "2s"';
+/** The phrase used in rate errors. */
+export const RATE_EXPECTED = 'a positive rate such as "2/s"';
+
+/** Parses a duration into seconds: a bare number is seconds; `"300ms"`, `"1.5s"`, `"5m"`, `"1h"`. */
+export function parseDuration(
+  raw: unknown,
+  path: string,
+  constraints: QuantityConstraints = {},
+): number {
+  const expected = constraints.positive
+    ? DURATION_EXPECTED.replace("non-negative", "positive")
+    : DURATION_EXPECTED;
+  // Milliseconds divide rather than multiply by 0.001 so "300ms" is exactly 0.3.
+  const seconds = scaled(raw, DURATION_RE, (value, unit) =>
+    unit === "ms" ? value / 1000 : value * SECONDS_PER[unit ?? ""]!,
+  );
+  if (seconds === undefined || seconds < 0 || (constraints.positive && seconds === 0)) {
+    throw new ScenarioError(path, expected, raw);
+  }
+  return seconds;
+}
+
+/** Parses a rate into events per second: a bare number is per second; `"2/s"`, `"120/m"`, `"3/h"`. */
+export function parseRate(raw: unknown, path: string): number {
+  const perS = scaled(raw, RATE_RE, (value, unit) => value / SECONDS_PER[unit ?? ""]!);
+  if (perS === undefined || perS <= 0) throw new ScenarioError(path, RATE_EXPECTED, raw);
+  return perS;
+}
+
+/** Parses a non-negative integer count (`positive` refuses 0). */
+export function parseCount(
+  raw: unknown,
+  path: string,
+  constraints: QuantityConstraints = {},
+): number {
+  const value = scaled(raw, PLAIN_RE, (value) => value);
+  const lowest = constraints.positive ? 1 : 0;
+  if (value === undefined || !Number.isInteger(value) || value < lowest) {
+    throw new ScenarioError(
+      path,
+      constraints.positive ? "a positive integer" : "a non-negative integer",
+      raw,
+    );
+  }
+  return value;
+}
+
+/** Parses a token count: a non-negative integer, `"8k"` = 8000, `"2M"` = 2,000,000. */
+export function parseTokens(
+  raw: unknown,
+  path: string,
+  constraints: QuantityConstraints = {},
+): number {
+  const value = tokenValue(raw);
+  const lowest = constraints.positive ? 1 : 0;
+  if (value === undefined || !Number.isInteger(value) || value < lowest) {
+    const what = constraints.positive ? "a positive" : "a non-negative";
+    throw new ScenarioError(path, `${what} whole number of tokens such as 1200 or "8k"`, raw);
+  }
+  return value;
+}
+
+/**
+ * A token quantity that may be fractional (inside distributions a median of 1.5k tokens is fine):
+ * a non-negative number with an optional `k`/`M` suffix.
+ */
+export function parseTokenAmount(raw: unknown, path: string): number {
+  const value = tokenValue(raw);
+  if (value === undefined || value < 0) {
+    throw new ScenarioError(path, 'a non-negative number of tokens such as 1200 or "8k"', raw);
+  }
+  return value;
+}
+
+/** Parses a probability: a number in [0, 1] or a percentage such as `"2%"`. */
+export function parseProbability(raw: unknown, path: string): number {
+  let value: number | undefined;
+  if (typeof raw === "number") value = raw;
+  else if (typeof raw === "string") {
+    const percent = PERCENT_RE.exec(raw.trim());
+    if (percent) value = Number(percent[1]) / 100;
+    else if (PLAIN_RE.test(raw.trim())) value = Number(raw.trim());
+  }
+  if (value === undefined || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw new ScenarioError(
+      path,
+      'a probability between 0 and 1 (or a percentage such as "2%")',
+      raw,
+    );
+  }
+  return value;
+}
+
+/** Parses a plain finite number within bounds (numeric strings are accepted too). */
+export function parseNumber(
+  raw: unknown,
+  path: string,
+  constraints: NumberConstraints = {},
+): number {
+  const value = scaled(raw, PLAIN_RE, (value) => value);
+  const min = constraints.min ?? Number.NEGATIVE_INFINITY;
+  const max = constraints.max ?? Number.POSITIVE_INFINITY;
+  const ok =
+    value !== undefined &&
+    (constraints.exclusiveMin ? value > min : value >= min) &&
+    value <= max &&
+    (!constraints.integer || Number.isInteger(value));
+  if (!ok) throw new ScenarioError(path, describeNumber(constraints), raw);
+  return value;
+}
+
+/** The phrase for a number with these bounds: "a number >= 0", "an integer between 1 and 5". */
+export function describeNumber(constraints: NumberConstraints): string {
+  const noun = constraints.integer ? "an integer" : "a number";
+  const { min, max } = constraints;
+  const hasMin = min !== undefined && min !== Number.NEGATIVE_INFINITY;
+  const hasMax = max !== undefined && max !== Number.POSITIVE_INFINITY;
+  if (hasMin && hasMax && !constraints.exclusiveMin) return `${noun} between ${min} and ${max}`;
+  if (hasMin && min === 0 && constraints.exclusiveMin && !hasMax) {
+    return constraints.integer ? "a positive integer" : "a positive number";
+  }
+  const parts: string[] = [];
+  if (hasMin) parts.push(`${constraints.exclusiveMin ? ">" : ">="} ${min}`);
+  if (hasMax) parts.push(`<= ${max}`);
+  return parts.length === 0
+    ? `a finite ${noun.slice(noun.indexOf(" ") + 1)}`
+    : `${noun} ${parts.join(" and ")}`;
+}
+
+/** Formats seconds for people: "300ms", "2s", "1.5m", "2h" (inverse of parseDuration, rounded). */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return seconds > 0 ? "never" : String(seconds);
+  if (seconds === 0) return "0s";
+  if (seconds < 1) return `${round(seconds * 1000)}ms`;
+  if (seconds < 120) return `${round(seconds)}s`;
+  if (seconds < 7200) return `${round(seconds / 60)}m`;
+  return `${round(seconds / 3600)}h`;
+}
+
+/** Formats a per-second rate for people: "0.3/s", "20/m" when below 1/s would need decimals. */
+export function formatRate(perS: number): string {
+  if (perS >= 0.1 || perS === 0) return `${round(perS)}/s`;
+  if (perS * 60 >= 0.1) return `${round(perS * 60)}/m`;
+  return `${round(perS * 3600)}/h`;
+}
+
+/** Rounds to 4 significant digits and drops trailing zeros, for messages and descriptions. */
+export function round(value: number): string {
+  return String(Number(value.toPrecision(4)));
+}
+
+// A number given as such, or a string matching `re` whose group 1 is the number and group 2 the
+// unit; `convert` turns it into base units. Undefined when the form is wrong or not finite.
+function scaled(
+  raw: unknown,
+  re: RegExp,
+  convert: (value: number, unit: string | undefined, digits: string) => number,
+): number | undefined {
+  let value: number;
+  if (typeof raw === "number") value = raw;
+  else if (typeof raw === "string") {
+    const match = re.exec(raw.trim());
+    if (!match) return undefined;
+    value = convert(Number(match[1]), match[2], match[1]!);
+  } else return undefined;
+  return Number.isFinite(value) ? value : undefined;
+}
+
+function tokenValue(raw: unknown): number | undefined {
+  // Shifting the decimal exponent in the text keeps "1.1k" exactly 1100 (1.1 * 1000 is not).
+  return scaled(raw, TOKENS_RE, (value, unit, digits) => {
+    const exponent = unit === "k" || unit === "K" ? 3 : unit === "M" ? 6 : 0;
+    if (exponent === 0) return value;
+    return /[eE]/.test(digits) ? value * 10 ** exponent : Number(`${digits}e${exponent}`);
+  });
+}
