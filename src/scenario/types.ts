@@ -145,7 +145,7 @@ export interface JobSpec {
   priority: number;
   governance: GovernanceSpec;
   arrivals: ArrivalSpec;
-  /** The program each run draws; for trace arrivals, the trace supplies turns instead. */
+  /** The program each run draws; for trace arrivals the trace supplies turns instead (default then: 1 turn, 0 tokens, no tool calls). */
   turns: TurnsSpec;
   slo?: { runLatencyS?: number; waitS?: number };
   /** Endpoint names this job may use, first preferred; default all endpoints in file order. */
@@ -221,11 +221,11 @@ export interface BehaviourSpec {
   runaway?: { maxTurns: number };
 }
 
-/** One axis of a sweep: a field path and its values (already parsed in base units). */
+/** One axis of a sweep: a field path and the values to substitute into the raw document. */
 export interface SweepAxis {
   /** Path in the raw document, e.g. `jobs.ticket-triage.arrivals.rate`. */
   path: string;
-  /** The values as written (for labels) and as numbers/strings to substitute. */
+  /** The values as written ("0.5/s", 8): labels for results, and what `applyVary` substitutes before validation. */
   values: (string | number)[];
 }
 
