@@ -1,0 +1,173 @@
+import { basename, extname, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { ScenarioError } from "../../sim/errors.ts";
+import { createEdf } from "./edf.ts";
+import { createFairShare } from "./fair-share.ts";
+import { createFifo } from "./fifo.ts";
+import { createLas } from "./las.ts";
+import { createPriority } from "./priority.ts";
+import { createRoundRobin } from "./round-robin.ts";
+import { createSjf } from "./sjf.ts";
+import type { Scheduler, SchedulerContext, SchedulerFactory } from "./types.ts";
+
+/** The built-in policies, by name, in the order the documentation lists them. */
+const BUILT_IN: ReadonlyMap<string, SchedulerFactory> = new Map([
+  ["fifo", createFifo],
+  ["priority", createPriority],
+  ["fair-share", createFairShare],
+  ["round-robin", createRoundRobin],
+  ["sjf", createSjf],
+  ["las", createLas],
+  ["edf", createEdf],
+]);
+
+/** Names of the built-in policies. */
+export const schedulerNames: readonly string[] = [...BUILT_IN.keys()];
+
+/** File extensions a policy module may have. */
+const MODULE_EXTENSIONS = [".ts", ".mts", ".js", ".mjs"];
+
+/** The members every scheduler has, checked on a user's policy. */
+const METHODS = ["enqueue", "pick", "peek", "remove", "complete"] as const;
+
+/** Whether `name` is a built-in policy. */
+export function isSchedulerName(name: string): boolean {
+  return BUILT_IN.has(name);
+}
+
+/**
+ * Builds a built-in policy for one cell. Throws a ScenarioError naming the known policies for
+ * an unknown name, and one naming the option for a bad option.
+ */
+export function createScheduler(
+  name: string,
+  ctx: SchedulerContext,
+  options: Record<string, unknown> = {},
+): Scheduler {
+  const factory = BUILT_IN.get(name);
+  if (factory === undefined) {
+    throw new ScenarioError(
+      "policy",
+      `one of ${schedulerNames.join(", ")} (or the path of a policy module ending in ${MODULE_EXTENSIONS.join(", ")})`,
+      name,
+    );
+  }
+  return factory(ctx, options);
+}
+
+/** A user's policy loaded from a module. */
+export interface LoadedPolicy {
+  /** The module's `name` export, else the file name without its extension. */
+  readonly name: string;
+  /** The absolute path it was loaded from. */
+  readonly file: string;
+  /** Builds the policy for one cell; checks each scheduler it returns against the interface. */
+  readonly create: SchedulerFactory;
+}
+
+/** The context a policy module is tried with when it loads: one tenant, one job. */
+const PROBE_CONTEXT: SchedulerContext = {
+  tenants: [{ name: "probe", weight: 1 }],
+  jobs: [{ name: "probe", tenant: "probe", priority: 0 }],
+};
+
+/**
+ * Loads a user's policy from a .ts, .mts, .js or .mjs module that exports a SchedulerFactory
+ * as `default` or `createScheduler` (and optionally a `name`). The factory is tried once with
+ * a one-tenant context and `options`, so a module that does not build a valid scheduler fails
+ * here, with a ScenarioError naming the file and what is missing, not in the middle of a run.
+ */
+export async function loadPolicyModule(
+  path: string,
+  options: Record<string, unknown> = {},
+): Promise<LoadedPolicy> {
+  const file = resolve(path);
+  const extension = extname(file);
+  if (!MODULE_EXTENSIONS.includes(extension)) {
+    throw new ScenarioError("", `a policy module ending in ${MODULE_EXTENSIONS.join(", ")}`, path, {
+      file,
+    });
+  }
+  let module: Record<string, unknown>;
+  try {
+    module = await import(pathToFileURL(file).href);
+  } catch (error) {
+    throw new ScenarioError(
+      "",
+      "a policy module that can be imported",
+      `an import error: ${message(error)}`,
+      {
+        file,
+        foundShown: true,
+      },
+    );
+  }
+  const factory = module.default ?? module.createScheduler;
+  if (typeof factory !== "function") {
+    const found = `exports ${Object.keys(module).join(", ") || "nothing"}`;
+    throw new ScenarioError(
+      "",
+      "a module exporting a scheduler factory as `default` or `createScheduler`",
+      found,
+      {
+        file,
+        foundShown: true,
+      },
+    );
+  }
+  if (module.name !== undefined && (typeof module.name !== "string" || module.name === "")) {
+    throw new ScenarioError("name", "a non-empty string naming the policy", module.name, { file });
+  }
+  const name = (module.name as string | undefined) ?? basename(file, extension);
+  const create: SchedulerFactory = (ctx, cellOptions) => {
+    let scheduler: unknown;
+    try {
+      scheduler = (factory as SchedulerFactory)(ctx, cellOptions);
+    } catch (error) {
+      if (error instanceof ScenarioError)
+        throw error.file === undefined ? error.inFile(file) : error;
+      throw new ScenarioError(
+        "",
+        "the factory to build a scheduler",
+        `an error: ${message(error)}`,
+        {
+          file,
+          foundShown: true,
+        },
+      );
+    }
+    return validateScheduler(scheduler, file);
+  };
+  create(PROBE_CONTEXT, options);
+  return { name, file, create };
+}
+
+/**
+ * Checks that `value` has every member of the Scheduler interface (enqueue, pick, peek,
+ * remove, complete, a numeric size and a string name); throws a ScenarioError naming `file`
+ * and the missing members otherwise.
+ */
+export function validateScheduler(value: unknown, file: string): Scheduler {
+  if (typeof value !== "object" || value === null) {
+    throw new ScenarioError("", "the factory to return a scheduler object", value, { file });
+  }
+  const candidate = value as Record<string, unknown>;
+  const missing: string[] = METHODS.filter((method) => typeof candidate[method] !== "function").map(
+    (method) => `${method}()`,
+  );
+  if (typeof candidate.size !== "number") missing.push("size (a number)");
+  if (typeof candidate.name !== "string") missing.push("name (a string)");
+  if (missing.length > 0) {
+    throw new ScenarioError(
+      "",
+      "a scheduler with enqueue(), pick(), peek(), remove(), complete(), size and name",
+      `one without ${missing.join(", ")}`,
+      { file, foundShown: true },
+    );
+  }
+  return value as Scheduler;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,188 @@
+import { Heap } from "./heap.ts";
+import { Ring } from "./ring.ts";
+import type { AcceptTurn, ReadyTurn } from "./types.ts";
+
+/** How many withdrawn turns a queue tolerates before it compacts (and more than it holds). */
+const STALE_COMPACT_MIN = 32;
+
+/**
+ * A queue of waiting turns with O(log n) withdrawal, shared by every policy.
+ *
+ * Withdrawal is lazy: `delete` forgets the turn's `seq` and leaves the entry in place; `pop`
+ * and `peek` drop such stale entries when they reach the front. Tracking each turn's position
+ * instead would cost a map update on every heap move; a set of waiting `seq`s costs one insert
+ * and one delete per turn. Stale entries are compacted away once they outnumber live ones, so
+ * memory stays proportional to the turns waiting. A `seq` must therefore be unique per enqueue
+ * (a turn enqueued again after a backoff gets a new `seq`).
+ */
+export abstract class TurnQueue {
+  /** The `seq` of every turn waiting (not popped, not deleted). */
+  private readonly live = new Set<number>();
+  /** Entries still in the structure whose turn was deleted. */
+  private stale = 0;
+  /** Turns passed over by `popFirst`, reused so filtering allocates nothing. */
+  private readonly passed: ReadyTurn[] = [];
+
+  /** Turns waiting. */
+  get size(): number {
+    return this.live.size;
+  }
+
+  /** Whether a turn with this `seq` is waiting. */
+  has(turn: ReadyTurn): boolean {
+    return this.live.has(turn.seq);
+  }
+
+  /** Adds a turn; throws if a turn with the same `seq` is already waiting. */
+  push(turn: ReadyTurn): void {
+    if (this.live.has(turn.seq)) {
+      throw new Error(`enqueue: a turn with seq ${turn.seq} is already waiting`);
+    }
+    this.live.add(turn.seq);
+    this.insert(turn);
+  }
+
+  /** Removes and returns the first waiting turn, or undefined when none waits. */
+  pop(): ReadyTurn | undefined {
+    for (;;) {
+      const turn = this.take();
+      if (turn === undefined) return undefined;
+      if (this.live.delete(turn.seq)) {
+        if (this.live.size === 0 && this.stale > 0) this.empty();
+        return turn;
+      }
+      this.stale--;
+    }
+  }
+
+  /** The first waiting turn, without removing it. */
+  peek(): ReadyTurn | undefined {
+    for (;;) {
+      const turn = this.first();
+      if (turn === undefined || this.live.has(turn.seq)) return turn;
+      this.take();
+      this.stale--;
+    }
+  }
+
+  /** Removes and returns the first waiting turn that `accept` takes; the others keep their order. */
+  popFirst(accept: AcceptTurn): ReadyTurn | undefined {
+    const passed = this.passed;
+    let found: ReadyTurn | undefined;
+    for (;;) {
+      const turn = this.pop();
+      if (turn === undefined) break;
+      if (accept(turn)) {
+        found = turn;
+        break;
+      }
+      passed.push(turn);
+    }
+    for (const turn of passed) {
+      this.live.add(turn.seq);
+      this.insert(turn);
+    }
+    passed.length = 0;
+    return found;
+  }
+
+  /** Withdraws a waiting turn; false if it is not waiting. O(1), amortized O(log n) compaction. */
+  delete(turn: ReadyTurn): boolean {
+    if (!this.live.delete(turn.seq)) return false;
+    this.stale++;
+    if (this.live.size === 0) this.empty();
+    else if (this.stale > STALE_COMPACT_MIN && this.stale > this.live.size) {
+      this.retain((entry) => this.live.has(entry.seq));
+      this.stale = 0;
+    }
+    return true;
+  }
+
+  private empty(): void {
+    this.reset();
+    this.stale = 0;
+  }
+
+  /** Puts a turn in the structure. */
+  protected abstract insert(turn: ReadyTurn): void;
+  /** Removes and returns the first entry (live or stale). */
+  protected abstract take(): ReadyTurn | undefined;
+  /** The first entry (live or stale). */
+  protected abstract first(): ReadyTurn | undefined;
+  /** Keeps only the entries for which `keep` is true. */
+  protected abstract retain(keep: (turn: ReadyTurn) => boolean): void;
+  /** Drops every entry. */
+  protected abstract reset(): void;
+}
+
+/**
+ * Turns in `seq` order (first ready, first out). Turns normally arrive in `seq` order, so they
+ * go to a ring buffer at O(1); one that arrives out of order (a turn put back after a filtered
+ * pick) goes to a small heap, and `take` serves whichever front is older.
+ */
+export class SeqQueue extends TurnQueue {
+  private readonly inOrder = new Ring<ReadyTurn>();
+  private readonly late = new Heap<ReadyTurn>((a, b) => a.seq < b.seq);
+
+  protected insert(turn: ReadyTurn): void {
+    const back = this.inOrder.peekBack();
+    if (back === undefined || turn.seq > back.seq) this.inOrder.pushBack(turn);
+    else this.late.push(turn);
+  }
+
+  protected take(): ReadyTurn | undefined {
+    return this.fromRing() ? this.inOrder.popFront() : this.late.pop();
+  }
+
+  protected first(): ReadyTurn | undefined {
+    return this.fromRing() ? this.inOrder.peekFront() : this.late.peek();
+  }
+
+  protected retain(keep: (turn: ReadyTurn) => boolean): void {
+    this.inOrder.filter(keep);
+    this.late.filter(keep);
+  }
+
+  protected reset(): void {
+    this.inOrder.clear();
+    this.late.clear();
+  }
+
+  private fromRing(): boolean {
+    const late = this.late.peek();
+    if (late === undefined) return true;
+    const front = this.inOrder.peekFront();
+    return front !== undefined && front.seq < late.seq;
+  }
+}
+
+/** Turns in the order of a comparator (`before(a, b)`: a goes first), kept in a binary heap. */
+export class KeyedQueue extends TurnQueue {
+  private readonly heap: Heap<ReadyTurn>;
+
+  /** @param before a strict total order; break ties by `seq` so runs repeat exactly. */
+  constructor(before: (a: ReadyTurn, b: ReadyTurn) => boolean) {
+    super();
+    this.heap = new Heap(before);
+  }
+
+  protected insert(turn: ReadyTurn): void {
+    this.heap.push(turn);
+  }
+
+  protected take(): ReadyTurn | undefined {
+    return this.heap.pop();
+  }
+
+  protected first(): ReadyTurn | undefined {
+    return this.heap.peek();
+  }
+
+  protected retain(keep: (turn: ReadyTurn) => boolean): void {
+    this.heap.filter(keep);
+  }
+
+  protected reset(): void {
+    this.heap.clear();
+  }
+}
