@@ -115,6 +115,8 @@ export interface RuntimeSpec {
   compactKeep: number;
   /** Service cost weights: cost = prompt x promptWeight + output x outputWeight; defaults 1 and 2. */
   serviceCost: { promptWeight: number; outputWeight: number };
+  /** Admission control: a run arriving while this many turns wait is rejected; default Infinity. */
+  admission: { maxWaitingTurns: number };
   /** Turn records kept for the slot timeline (Gantt) of a cell; default 2000 (0 disables). */
   timelineTurns: number;
 }
