@@ -12,6 +12,8 @@ export class EventQueue<T> {
   private count = 0;
   /** The key of the entry the last `pop()` returned (its class and sequence). */
   lastKey = 0;
+  /** The time of the entry the last `pop()` returned. */
+  lastTime = 0;
 
   /** An empty queue; `capacity` (default 1024) is only the initial allocation, it grows. */
   constructor(capacity = 1024) {
@@ -52,12 +54,22 @@ export class EventQueue<T> {
     items[i] = item;
   }
 
-  /** Removes and returns the earliest entry; `lastKey` gets its key. The queue must not be empty. */
+  /**
+   * Removes and returns the earliest entry if its time is before `limit`, else undefined; the
+   * simulation's run loop uses it to peek and pop in one call.
+   */
+  popBefore(limit: number): T | undefined {
+    if (this.count === 0 || !(this.times[0]! < limit)) return undefined;
+    return this.pop();
+  }
+
+  /** Removes and returns the earliest entry; `lastTime` and `lastKey` get its time and key. The queue must not be empty. */
   pop(): T {
     const times = this.times;
     const keys = this.keys;
     const items = this.items;
     const top = items[0] as T;
+    this.lastTime = times[0]!;
     this.lastKey = keys[0]!;
     const n = --this.count;
     if (n > 0) {

@@ -36,30 +36,41 @@ export const PROCESSED = 2;
 
 /** An event of the simulation, with an outcome (`ok` and `value`) once triggered. */
 export class SimEvent<T = unknown> {
+  // Fields are declared and assigned in the constructor rather than initialized in place: the
+  // kernel makes several events per customer, and plain assignments build the object faster
+  // than class-field definitions do in V8.
   /** The simulation it belongs to. */
-  readonly sim: Simulation;
+  declare readonly sim: Simulation;
   /** PENDING, TRIGGERED or PROCESSED. */
-  state: 0 | 1 | 2 = PENDING;
+  declare state: 0 | 1 | 2;
   /** False when the event failed; `value` then holds the error. */
-  ok = true;
+  declare ok: boolean;
   /** The outcome value (or the error of a failed event). */
-  value: T = undefined as T;
+  declare value: T;
   /** The class it is scheduled with when it succeeds or fails now. */
-  cls: EventClass;
+  declare cls: EventClass;
   /** True once a waiter or `defuse()` has taken responsibility for a failure. */
-  defused = false;
+  declare defused: boolean;
   /** @internal Queue key of this event's own trigger entry; -1 when none. */
-  eventKey = -1;
+  declare eventKey: number;
   /** @internal Queue key of a process's pending sleep (a yielded number); -1 when none. */
-  sleepKey = -1;
+  declare sleepKey: number;
   // The first waiter is kept in a field: most events have exactly one, so no array is allocated.
-  private waiter: Process<any> | EventCallback<T> | null = null;
-  private waiters: (Process<any> | EventCallback<T>)[] | null = null;
+  declare private waiter: Process<any> | EventCallback<T> | null;
+  declare private waiters: (Process<any> | EventCallback<T>)[] | null;
 
   /** A pending event of `sim`; it runs with class `cls` (default Completion) when triggered. */
   constructor(sim: Simulation, cls: EventClass = EventClass.Completion) {
     this.sim = sim;
+    this.state = PENDING;
+    this.ok = true;
+    this.value = undefined as T;
     this.cls = cls;
+    this.defused = false;
+    this.eventKey = -1;
+    this.sleepKey = -1;
+    this.waiter = null;
+    this.waiters = null;
   }
 
   /** True once the outcome is set. */

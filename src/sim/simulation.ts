@@ -112,9 +112,8 @@ export class Simulation {
   step(): boolean {
     const queue = this.queue;
     if (queue.size === 0) return false;
-    const time = queue.peekTime();
     const item = queue.pop();
-    this.dispatch(item, time, queue.lastKey);
+    this.dispatch(item, queue.lastTime, queue.lastKey);
     return true;
   }
 
@@ -139,10 +138,8 @@ export class Simulation {
       );
     }
     const queue = this.queue;
-    while (queue.size > 0 && queue.peekTime() < limit) {
-      const time = queue.peekTime();
-      const item = queue.pop();
-      this.dispatch(item, time, queue.lastKey);
+    for (let item = queue.popBefore(limit); item !== undefined; item = queue.popBefore(limit)) {
+      this.dispatch(item, queue.lastTime, queue.lastKey);
     }
     if (until !== undefined) this.now = limit;
     return undefined;
