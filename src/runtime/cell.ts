@@ -1,0 +1,403 @@
+/**
+ * `simulate`: one cell — one scenario under one policy with one seed — as a pure function of
+ * its inputs. It builds the runtime on a fresh kernel, runs arrivals until the horizon and
+ * drains, checks the end-of-cell invariants (which throw when violated) and returns the
+ * cell's measurements.
+ */
+
+import { Histogram } from "../metrics/histogram.ts";
+import type { PolicyRef, Scenario } from "../scenario/types.ts";
+import { ScenarioError } from "../sim/errors.ts";
+import { distMean, sampler } from "../sim/sample.ts";
+import { Simulation } from "../sim/simulation.ts";
+import { type ReplayRun, startArrivals } from "../workload/arrivals.ts";
+import { DrawnProgram, programModel } from "../workload/program.ts";
+import { AuditTrail, type AuditTrailOptions } from "./audit/index.ts";
+import { Endpoint } from "./endpoint.ts";
+import { BUCKETS, type GroupRecorder, Recorder } from "./recorder.ts";
+import type { CellResult, Counts, JobCell, TenantCell } from "./result.ts";
+import { RunState } from "./run-state.ts";
+import { type JobRuntime, Runtime, type ToolRuntime, type TurnSideEffects } from "./runtime.ts";
+import { saturationOf } from "./saturation.ts";
+import { createScheduler } from "./scheduler/registry.ts";
+import type { SchedulerFactory } from "./scheduler/types.ts";
+
+/** Options of one cell. */
+export interface SimulateOptions {
+  /** The policy: a registered name or a reference from the scenario. */
+  policy: string | PolicyRef;
+  /** A factory for module policies, resolved beforehand (loading a module is asynchronous). */
+  factory?: SchedulerFactory;
+  /** Root seed of the cell's streams; default the scenario's seed. */
+  seed?: number;
+  /** Replication index (a label in the result); default 0. */
+  replication?: number;
+  /** Sweep point labels; default {}. */
+  point?: Record<string, string | number>;
+  /** The audit trail's retention: summary (default), memory, or a JSONL file. */
+  audit?: AuditTrailOptions;
+  /** Trace runs by job name, loaded beforehand (see `loadReplay`). */
+  replay?: ReadonlyMap<string, readonly ReplayRun[]>;
+  /** Hook for workspace, store and misbehaviour activity after each turn. */
+  sideEffects?: (ctx: { sim: Simulation; runtime: Runtime; audit: AuditTrail }) => TurnSideEffects;
+}
+
+/** A cell's result together with the live objects (for `check`, reports and tests). */
+export interface SimulatedCell {
+  result: CellResult;
+  audit: AuditTrail;
+  runtime: Runtime;
+}
+
+/** Runs one cell and returns its measurements. Throws if an end-of-cell invariant fails. */
+export function simulate(scenario: Scenario, options: SimulateOptions): CellResult {
+  return simulateCell(scenario, options).result;
+}
+
+/** Like `simulate`, also returning the audit trail and runtime. */
+export function simulateCell(scenario: Scenario, options: SimulateOptions): SimulatedCell {
+  const ref: PolicyRef =
+    typeof options.policy === "string"
+      ? { label: options.policy, name: options.policy, options: {} }
+      : options.policy;
+  const seed = options.seed ?? scenario.seed;
+  const sim = new Simulation({ seed });
+  const tenantIndex = new Map(scenario.tenants.map((t, i) => [t.name, i]));
+  const endpointIndex = new Map(scenario.endpoints.map((e, i) => [e.name, i]));
+  if (scenario.endpoints.length > 30) {
+    throw new ScenarioError("endpoints", "at most 30 endpoints", scenario.endpoints.length);
+  }
+  const endpoints = scenario.endpoints.map((spec, i) => new Endpoint(spec, i));
+  scenario.endpoints.forEach((spec, i) => {
+    for (const name of spec.failover) endpoints[i]!.failoverMask |= 2 ** endpointIndex.get(name)!;
+  });
+  const tools = new Map<string, ToolRuntime>(
+    scenario.tools.map((spec) => [
+      spec.name,
+      { spec, latency: sampler(spec.latency), quota: Runtime.toolQuota(sim, spec) },
+    ]),
+  );
+  const levels = [...new Set(scenario.jobs.map((j) => j.priority))].sort((a, b) => a - b);
+  const jobs: JobRuntime[] = scenario.jobs.map((spec, index) => {
+    const allowed = spec.endpoints.map((name) => endpointIndex.get(name)!);
+    const replay = options.replay?.get(spec.name);
+    const expectedOutputTokens =
+      spec.arrivals.process === "trace" ? meanOutput(replay) : distMean(spec.turns.outputTokens);
+    return {
+      spec,
+      index,
+      tenantIndex: tenantIndex.get(spec.tenant)!,
+      level: levels.indexOf(spec.priority),
+      endpointMask: allowed.reduce((mask, i) => mask | (2 ** i), 0),
+      preferredEndpoint: allowed[0] ?? 0,
+      sloS: spec.slo?.runLatencyS,
+      expectedOutputTokens: Number.isFinite(expectedOutputTokens) ? expectedOutputTokens : 0,
+      grantedTools: new Set(spec.governance.tools),
+    };
+  });
+  const context = {
+    tenants: scenario.tenants.map((t) => ({ name: t.name, weight: t.weight })),
+    jobs: scenario.jobs.map((j) => ({ name: j.name, tenant: j.tenant, priority: j.priority })),
+  };
+  const scheduler = options.factory
+    ? options.factory(context, ref.options)
+    : createScheduler(ref.name ?? "", context, ref.options);
+  const totalSlots = endpoints.reduce((sum, e) => sum + e.slots, 0);
+  const recorder = new Recorder({
+    fromS: scenario.warmupS,
+    toS: scenario.horizonS,
+    tenantWeights: scenario.tenants.map((t) => t.weight),
+    jobs: jobs.length,
+    levels: levels.length,
+    totalSlots,
+    timelineLimit: scenario.runtime.timelineTurns,
+  });
+  const audit = new AuditTrail(options.audit ?? { mode: "summary" });
+  let runtime: Runtime | undefined;
+  const sideEffects = options.sideEffects
+    ? (run: RunState, job: JobRuntime, turnIndex: number) => effects!.afterTurn(run, job, turnIndex)
+    : null;
+  runtime = new Runtime(
+    sim,
+    scenario,
+    scheduler,
+    endpoints,
+    tools,
+    jobs,
+    recorder,
+    audit,
+    sideEffects === null ? null : { afterTurn: sideEffects },
+  );
+  const effects = options.sideEffects?.({ sim, runtime, audit });
+
+  let runId = 0;
+  const target = {
+    submit(
+      jobIndex: number,
+      request: {
+        id: string;
+        tenantIndex?: number;
+        program: RunState["program"] extends infer P
+          ? (rng: import("../sim/rng.ts").Rng) => P
+          : never;
+      },
+      onEnd?: () => void,
+    ) {
+      const job = jobs[jobIndex]!;
+      const now = sim.now;
+      const run = new RunState({
+        id: request.id,
+        runId: runId++,
+        jobIndex,
+        tenantIndex: request.tenantIndex ?? job.tenantIndex,
+        arrivalS: now,
+        measured: now >= scenario.warmupS && now <= scenario.horizonS,
+        program: request.program,
+        streams: sim.rng,
+      });
+      if (onEnd !== undefined) run.endListeners = [onEnd];
+      runtime!.admit(run);
+    },
+  };
+  for (const job of jobs) {
+    const model = programModel(job.spec);
+    startArrivals(
+      sim,
+      job.spec.arrivals,
+      { name: job.spec.name, index: job.index },
+      scenario.horizonS,
+      target,
+      (rng) => new DrawnProgram(model, rng),
+      options.replay?.get(job.spec.name),
+    );
+  }
+
+  // Arrivals stop at the horizon; runs in flight drain until the queue empties or the drain
+  // limit is reached. Stepping (rather than run(until)) leaves the clock at the last event.
+  const limitS = scenario.horizonS + scenario.drainS;
+  while (sim.pending > 0 && sim.peek() < limitS) sim.step();
+  recorder.advance(sim.now);
+  runtime.finishCell();
+  audit.seal(sim.now);
+
+  const result = buildResult(
+    scenario,
+    ref.label,
+    seed,
+    options,
+    sim,
+    runtime,
+    recorder,
+    audit,
+    endpoints,
+  );
+  checkInvariants(result, endpoints);
+  return { result, audit, runtime };
+}
+
+function meanOutput(replay: readonly ReplayRun[] | undefined): number {
+  if (replay === undefined) return 0;
+  let sum = 0;
+  let count = 0;
+  for (const run of replay) {
+    for (const turn of run.turns) {
+      sum += turn.outputTokens;
+      count++;
+    }
+  }
+  return count === 0 ? 0 : sum / count;
+}
+
+function buildResult(
+  scenario: Scenario,
+  policy: string,
+  seed: number,
+  options: SimulateOptions,
+  sim: Simulation,
+  runtime: Runtime,
+  recorder: Recorder,
+  audit: AuditTrail,
+  endpoints: readonly Endpoint[],
+): CellResult {
+  const windowS = recorder.toS - recorder.fromS;
+  const weights = scenario.tenants.map((t) => t.weight);
+  const totalService = recorder.serviceInWindow.reduce((a, b) => a + b, 0);
+  const tenants: Record<string, TenantCell> = {};
+  scenario.tenants.forEach((tenant, i) => {
+    const group = recorder.tenants[i]!;
+    tenants[tenant.name] = {
+      weight: tenant.weight,
+      service: recorder.serviceInWindow[i]!,
+      serviceShare: totalService > 0 ? recorder.serviceInWindow[i]! / totalService : 0,
+      wait: group.wait.toJSON(),
+      runLatency: group.runLatency.toJSON(),
+      counts: { ...group.counts },
+      headOfLineBlockedS: recorder.holS[i]!,
+      backloggedFraction: recorder.backlogS[i]! / windowS,
+    };
+  });
+  const jobs: Record<string, JobCell> = {};
+  scenario.jobs.forEach((job, i) => {
+    const group = recorder.jobs[i]!;
+    jobs[job.name] = {
+      tenant: job.tenant,
+      priority: job.priority,
+      wait: group.wait.toJSON(),
+      runLatency: group.runLatency.toJSON(),
+      counts: { ...group.counts },
+      sloAttainment: sloOf(group),
+      sloRunLatencyS: job.slo?.runLatencyS ?? null,
+    };
+  });
+  const jain = recorder.jainOverBuckets(weights);
+  const totalSlots = endpoints.reduce((sum, e) => sum + e.slots, 0);
+  const outageSlotS = endpoints.reduce(
+    (sum, e) =>
+      sum +
+      e.slots *
+        e.outages.reduce(
+          (s, o) => s + overlap(o.atS, o.atS + o.forS, recorder.fromS, recorder.toS),
+          0,
+        ),
+    0,
+  );
+  const auditCounts = audit.counts();
+  const byAction: Record<string, number> = {};
+  for (const [action, decisions] of Object.entries(auditCounts.byAction)) {
+    byAction[action] = decisions?.total ?? 0;
+  }
+  const verified = audit.mode === "summary" ? null : audit.verify().ok;
+  const meanWaiting = recorder.queueArea / windowS;
+  const lambdaW = recorder.waitOfEnqueuedInWindow / windowS;
+  const bucketS = recorder.bucketS;
+  const serviceByTenant: Record<string, number[]> = {};
+  scenario.tenants.forEach((tenant, t) => {
+    serviceByTenant[tenant.name] = Array.from(
+      { length: BUCKETS },
+      (_, b) => recorder.serviceBucket[b * scenario.tenants.length + t]!,
+    );
+  });
+  const counts: Counts = { ...recorder.all.counts };
+  return {
+    scenario: scenario.name,
+    policy,
+    seed,
+    replication: options.replication ?? 0,
+    point: options.point ?? {},
+    window: { fromS: recorder.fromS, toS: recorder.toS },
+    endS: sim.now,
+    counts,
+    wait: recorder.all.wait.toJSON(),
+    turnLatency: recorder.turnLatency.toJSON(),
+    runLatency: recorder.all.runLatency.toJSON(),
+    throughput: {
+      runsPerSecond: recorder.completionsInWindow / windowS,
+      tokensPerSecond: recorder.outputTokensInWindow / windowS,
+    },
+    utilization: recorder.busyArea / (totalSlots * windowS),
+    fairness: {
+      jain: jain.jain,
+      maxServiceGap: recorder.gap.maxGap,
+      contendedBuckets: jain.contended,
+    },
+    wastedTokens: recorder.wastedTokens,
+    sloAttainment: sloOf(recorder.all),
+    tenants,
+    jobs,
+    calls: { ...runtime.calls },
+    priority: { inversions: recorder.inversions, blockedByLowerS: recorder.blockedByLowerS },
+    saturation: saturationOf({
+      recorder,
+      windowS,
+      totalSlots,
+      outageSlotS,
+      inFlight: counts.inFlight,
+    }),
+    littlesLaw: {
+      meanWaiting,
+      lambdaW,
+      relativeError:
+        meanWaiting === 0 && lambdaW === 0
+          ? 0
+          : Math.abs(meanWaiting - lambdaW) / Math.max(meanWaiting, lambdaW),
+    },
+    governance: {
+      denials: [...runtime.denials.values()].reduce((a, b) => a + b, 0),
+      byReason: Object.fromEntries(
+        [...runtime.denials.entries()].sort(([a], [b]) => (a < b ? -1 : 1)),
+      ),
+    },
+    isolation: { attempts: 0, refused: 0, succeeded: 0 },
+    audit: {
+      mode: audit.mode,
+      records: auditCounts.records,
+      verified,
+      // The runtime's own ledger against the trail's count (the seal is the trail's own record).
+      unaudited: runtime.actionsTaken - (auditCounts.records - 1),
+      withoutAuthority: auditCounts.withoutAuthority,
+      byAction,
+    },
+    store: { writes: 0, reads: 0, garbageWrites: 0, readsOfGarbage: 0 },
+    invariants: {
+      conservation:
+        counts.submitted === counts.completed + counts.failed + counts.rejected + counts.inFlight &&
+        counts.inFlight === runtime.live.size,
+      slotsWithinCapacity: endpoints.every((e) => e.maxBusy <= e.slots),
+      auditVerified: verified !== false,
+      auditComplete: runtime.actionsTaken === auditCounts.records - 1,
+    },
+    timeseries: {
+      bucketS,
+      queueLength: Array.from(recorder.queueBucketArea, (a) => a / bucketS),
+      queueMax: Array.from(recorder.queueBucketMax),
+      serviceByTenant,
+      busySlots: Array.from(recorder.busyBucketArea, (a) => a / bucketS),
+    },
+    timeline: recorder.timeline,
+    outages: scenario.endpoints.flatMap((e) =>
+      e.failures.outages.map((o) => ({ endpoint: e.name, atS: o.atS, forS: o.forS })),
+    ),
+    events: sim.eventsProcessed,
+  };
+}
+
+function sloOf(group: GroupRecorder): number | null {
+  return group.sloRuns === 0 ? null : group.sloMet / group.sloRuns;
+}
+
+function overlap(a: number, b: number, from: number, to: number): number {
+  return Math.max(0, Math.min(b, to) - Math.max(a, from));
+}
+
+/** A broken invariant: the simulation lost a run, overfilled a slot or lost an audit record. */
+export class InvariantError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InvariantError";
+  }
+}
+
+function checkInvariants(result: CellResult, endpoints: readonly Endpoint[]): void {
+  const failed: string[] = [];
+  const { invariants, counts } = result;
+  if (!invariants.conservation) {
+    failed.push(
+      `conservation: submitted ${counts.submitted} != completed ${counts.completed} + failed ${counts.failed} + rejected ${counts.rejected} + in flight ${counts.inFlight}`,
+    );
+  }
+  if (!invariants.slotsWithinCapacity) {
+    failed.push(
+      `slots: ${endpoints.map((e) => `${e.name} used ${e.maxBusy} of ${e.slots}`).join(", ")}`,
+    );
+  }
+  if (!invariants.auditVerified) failed.push("audit: the chain does not verify");
+  if (!invariants.auditComplete)
+    failed.push(`audit: ${result.audit.unaudited} actions without a record`);
+  if (failed.length > 0) {
+    throw new InvariantError(
+      `${result.scenario} / ${result.policy} / seed ${result.seed}: invariant violated: ${failed.join("; ")}`,
+    );
+  }
+}
+
+export { Histogram };

@@ -1,0 +1,161 @@
+/**
+ * What one cell (one scenario x policy x replication) measured: the per-cell record that the
+ * experiment layer aggregates across replications into DESIGN.md's results contract. Plain
+ * JSON, so it crosses worker threads and shards unchanged. Times in seconds.
+ */
+import type { HistogramJSON } from "../metrics/histogram.ts";
+
+/** Runs by how they ended. */
+export interface Counts {
+  submitted: number;
+  completed: number;
+  failed: number;
+  rejected: number;
+  inFlight: number;
+}
+
+/** Per-tenant measurements. */
+export interface TenantCell {
+  weight: number;
+  /** Service (cost units) delivered in the window. */
+  service: number;
+  /** Part of the window's service this tenant received. */
+  serviceShare: number;
+  wait: HistogramJSON;
+  runLatency: HistogramJSON;
+  counts: Counts;
+  /** Turn-seconds this tenant's ready turns waited while another tenant held most slots. */
+  headOfLineBlockedS: number;
+  /** Fraction of the window during which the tenant had a turn waiting. */
+  backloggedFraction: number;
+}
+
+/** Per-job measurements. */
+export interface JobCell {
+  tenant: string;
+  priority: number;
+  wait: HistogramJSON;
+  runLatency: HistogramJSON;
+  counts: Counts;
+  /** Fraction of the window's runs that completed within the job's SLO; null without an SLO. */
+  sloAttainment: number | null;
+  /** The SLO run latency, when declared. */
+  sloRunLatencyS: number | null;
+}
+
+/** One turn as it held a slot, for the slot timeline (Gantt) chart. */
+export interface TimelineEntry {
+  endpoint: string;
+  slot: number;
+  startS: number;
+  endS: number;
+  tenant: string;
+  job: string;
+  run: string;
+  outcome: string;
+  kind: "turn" | "compaction";
+}
+
+/** A fixed number of time buckets over [0, horizon]. */
+export interface TimeSeries {
+  bucketS: number;
+  /** Time-averaged number of turns waiting, per bucket. */
+  queueLength: number[];
+  /** Largest number waiting, per bucket. */
+  queueMax: number[];
+  /** Service delivered per tenant, per bucket (cost units). */
+  serviceByTenant: Record<string, number[]>;
+  /** Time-averaged busy slots (all endpoints), per bucket. */
+  busySlots: number[];
+}
+
+/** The measurements of one cell. */
+export interface CellResult {
+  scenario: string;
+  policy: string;
+  seed: number;
+  replication: number;
+  /** Sweep point labels (path → value as written); {} outside sweeps. */
+  point: Record<string, string | number>;
+  window: { fromS: number; toS: number };
+  /** Time when the simulation stopped (all drained, or the drain limit). */
+  endS: number;
+  counts: Counts;
+  wait: HistogramJSON;
+  turnLatency: HistogramJSON;
+  runLatency: HistogramJSON;
+  throughput: { runsPerSecond: number; tokensPerSecond: number };
+  utilization: number;
+  fairness: {
+    /** Jain's index of weight-normalized service among tenants backlogged in the same interval, averaged over contended intervals; 1 when there was no contention. */
+    jain: number;
+    /** Largest weighted service gap between two continuously backlogged tenants. */
+    maxServiceGap: number;
+    /** Time buckets in which two or more tenants were backlogged. */
+    contendedBuckets: number;
+  };
+  wastedTokens: number;
+  /** Fraction of the window's runs (of jobs with an SLO) that completed within it; null when no job has one. */
+  sloAttainment: number | null;
+  tenants: Record<string, TenantCell>;
+  jobs: Record<string, JobCell>;
+  /** Model call attempts by outcome, and retries, aborts, compactions. */
+  calls: {
+    attempts: number;
+    ok: number;
+    errors: number;
+    timeouts: number;
+    rateLimited: number;
+    unavailable: number;
+    retries: number;
+    aborts: number;
+    compactions: number;
+    toolCalls: number;
+    toolErrors: number;
+  };
+  priority: {
+    /** Dispatches made while a turn of higher priority waited. */
+    inversions: number;
+    /** Turn-seconds high-priority turns waited while a lower-priority turn held a slot. */
+    blockedByLowerS: number;
+  };
+  saturation: {
+    saturated: boolean;
+    /** Offered work: slot-seconds demanded per second (the runs' turns, as served). */
+    offeredPerS: number;
+    /** Capacity: slots available per second (slots, less outages). */
+    capacityPerS: number;
+    /** Runs arriving per second in the window, and runs completing per second. */
+    arrivalsPerS: number;
+    completionsPerS: number;
+    reason: string;
+  };
+  littlesLaw: {
+    /** Time-averaged number of turns waiting over the window. */
+    meanWaiting: number;
+    /** Arrival rate into the queue times the mean wait. */
+    lambdaW: number;
+    relativeError: number;
+  };
+  governance: { denials: number; byReason: Record<string, number> };
+  isolation: { attempts: number; refused: number; succeeded: number };
+  audit: {
+    mode: string;
+    records: number;
+    verified: boolean | null;
+    unaudited: number;
+    withoutAuthority: number;
+    byAction: Record<string, number>;
+  };
+  store: { writes: number; reads: number; garbageWrites: number; readsOfGarbage: number };
+  invariants: {
+    conservation: boolean;
+    slotsWithinCapacity: boolean;
+    auditVerified: boolean;
+    auditComplete: boolean;
+  };
+  timeseries: TimeSeries;
+  timeline: TimelineEntry[];
+  outages: { endpoint: string; atS: number; forS: number }[];
+  events: number;
+}

@@ -1,0 +1,72 @@
+/**
+ * The state of one run while it executes: identity, program, random streams, context and
+ * token accounting.
+ */
+
+import type { Process } from "../sim/process.ts";
+import type { RandomStreams, Rng } from "../sim/rng.ts";
+import type { Program } from "../workload/program.ts";
+import { BufferedRng, type TurnOwner } from "./turn.ts";
+
+/** How a run ended. */
+export type RunStatus = "completed" | "failed" | "rejected";
+
+/** One run. */
+export class RunState implements TurnOwner {
+  /** Identity, e.g. `ticket-triage#41`: keys its random streams and names its workspace. */
+  readonly id: string;
+  readonly runId: number;
+  readonly jobIndex: number;
+  readonly tenantIndex: number;
+  readonly arrivalS: number;
+  readonly measured: boolean;
+  readonly program: Program;
+  /** The run's own stream: program, first-attempt and tool draws, in the run's order. */
+  readonly rng: Rng;
+  /** First-attempt draws of the current turn. */
+  readonly draws: BufferedRng;
+  actor = -1;
+  /** Context tokens carried into the next turn. */
+  context = 0;
+  /** Tokens used (prompt + output of successful and wasted attempts), against the budget. */
+  tokensUsed = 0;
+  /** Service received so far (cost of finished attempts). */
+  attained = 0;
+  /** Slot-seconds held by this run's attempts. */
+  slotSeconds = 0;
+  turnsDone = 0;
+  status: RunStatus | null = null;
+  process: Process<void> | null = null;
+  /** Succeeds when the run ends (closed-loop users wait for it). */
+  endListeners: (() => void)[] | null = null;
+  private retryStream: Rng | null = null;
+  private readonly streams: RandomStreams;
+
+  constructor(fields: {
+    id: string;
+    runId: number;
+    jobIndex: number;
+    tenantIndex: number;
+    arrivalS: number;
+    measured: boolean;
+    program: (rng: Rng) => Program;
+    streams: RandomStreams;
+  }) {
+    this.id = fields.id;
+    this.runId = fields.runId;
+    this.jobIndex = fields.jobIndex;
+    this.tenantIndex = fields.tenantIndex;
+    this.arrivalS = fields.arrivalS;
+    this.measured = fields.measured;
+    this.streams = fields.streams;
+    this.rng = fields.streams.stream(`run/${fields.id}`);
+    this.program = fields.program(this.rng);
+    this.draws = new BufferedRng(`run/${fields.id}/draws`, () => this.retries());
+  }
+
+  /** The stream for retries and backoff jitter, made on first use (most runs never retry). */
+  retries(): Rng {
+    if (this.retryStream === null) this.retryStream = this.streams.stream(`run/${this.id}/retries`);
+    return this.retryStream;
+  }
+}

@@ -1,0 +1,532 @@
+/**
+ * The agent runtime under test, running on the kernel: it admits runs, holds their ready turns
+ * in the scheduler, dispatches them onto endpoint slots, applies rate limits, failures,
+ * timeouts and outages, retries with backoff, runs tool calls through one path, manages
+ * context, checks governance and writes the audit trail, while the recorder measures.
+ */
+
+import type { JobSpec, RuntimeSpec, Scenario, ToolSpec } from "../scenario/types.ts";
+import { EventClass } from "../sim/event.ts";
+import type { ProcessGenerator } from "../sim/process.ts";
+import { Resource } from "../sim/resource.ts";
+import type { Sampler } from "../sim/sample.ts";
+import type { Simulation } from "../sim/simulation.ts";
+import type { ToolCallPlan } from "../workload/program.ts";
+import type { AuditAction, AuditDecision } from "./audit/actions.ts";
+import type { AuditSink } from "./audit/sink.ts";
+import type { Endpoint, TurnOutcome } from "./endpoint.ts";
+import type { Recorder } from "./recorder.ts";
+import type { RunState, RunStatus } from "./run-state.ts";
+import type { Scheduler } from "./scheduler/types.ts";
+import { Turn } from "./turn.ts";
+
+/** A job as the runtime uses it: its spec plus values computed once per cell. */
+export interface JobRuntime {
+  readonly spec: JobSpec;
+  readonly index: number;
+  readonly tenantIndex: number;
+  readonly level: number;
+  readonly endpointMask: number;
+  readonly preferredEndpoint: number;
+  readonly sloS: number | undefined;
+  /** Expected output tokens of a turn (the mean of the job's distribution or trace). */
+  readonly expectedOutputTokens: number;
+  /** Tools granted by governance, as a set. */
+  readonly grantedTools: ReadonlySet<string>;
+}
+
+/** A tool as the runtime uses it. */
+export interface ToolRuntime {
+  readonly spec: ToolSpec;
+  readonly latency: Sampler;
+  readonly quota: Resource | null;
+}
+
+/** Extra work a run does after each turn (workspace and store activity, misbehaviour). */
+export interface TurnSideEffects {
+  afterTurn(run: RunState, job: JobRuntime, turnIndex: number): void;
+}
+
+/** Counters of model calls and tools (reported in the cell result). */
+export interface CallCounters {
+  attempts: number;
+  ok: number;
+  errors: number;
+  timeouts: number;
+  rateLimited: number;
+  unavailable: number;
+  retries: number;
+  aborts: number;
+  compactions: number;
+  toolCalls: number;
+  toolErrors: number;
+}
+
+/** The runtime of one cell. */
+export class Runtime {
+  readonly calls: CallCounters = {
+    attempts: 0,
+    ok: 0,
+    errors: 0,
+    timeouts: 0,
+    rateLimited: 0,
+    unavailable: 0,
+    retries: 0,
+    aborts: 0,
+    compactions: 0,
+    toolCalls: 0,
+    toolErrors: 0,
+  };
+  /** Denials by reason (governance and budget). */
+  readonly denials = new Map<string, number>();
+  /** Runs admitted and not yet ended. */
+  readonly live = new Set<RunState>();
+  /** Independent count of audited actions (checked against the trail at the end). */
+  actionsTaken = 0;
+  private dispatchPending = false;
+  private nextSeq = 0;
+  private readonly multiEndpoint: boolean;
+  private readonly accepts: ((turn: Turn) => boolean)[];
+  private readonly runtime: RuntimeSpec;
+  private readonly costPrompt: number;
+  private readonly costOutput: number;
+  private readonly dispatchRound = () => this.dispatch();
+  private readonly onTurnEnd = (turn: Turn) => this.finish(turn);
+
+  constructor(
+    readonly sim: Simulation,
+    readonly scenario: Scenario,
+    readonly scheduler: Scheduler,
+    readonly endpoints: readonly Endpoint[],
+    readonly tools: ReadonlyMap<string, ToolRuntime>,
+    readonly jobs: readonly JobRuntime[],
+    readonly recorder: Recorder,
+    readonly audit: AuditSink,
+    readonly sideEffects: TurnSideEffects | null,
+  ) {
+    this.runtime = scenario.runtime;
+    this.costPrompt = scenario.runtime.serviceCost.promptWeight;
+    this.costOutput = scenario.runtime.serviceCost.outputWeight;
+    this.multiEndpoint = endpoints.length > 1;
+    this.accepts = endpoints.map((e) => (turn: Turn) => (turn.endpointMask & e.bit) !== 0);
+    for (const endpoint of endpoints) {
+      for (const window of endpoint.outages) {
+        sim.call(window.atS, () => this.outageStart(endpoint), EventClass.Completion);
+        sim.call(window.atS + window.forS, () => this.outageEnd(endpoint), EventClass.Completion);
+      }
+    }
+  }
+
+  /** Writes one audit record on behalf of a run (and counts it in the runtime's own ledger). */
+  record(
+    run: RunState,
+    action: AuditAction,
+    target: string,
+    decision: AuditDecision,
+    detail = "",
+  ): void {
+    this.actionsTaken++;
+    this.audit.append(this.sim.now, run.actor, action, target, decision, detail);
+  }
+
+  /** Counts a denial by reason. */
+  deny(reason: string): void {
+    this.denials.set(reason, (this.denials.get(reason) ?? 0) + 1);
+  }
+
+  /** Admits a run and starts its process. */
+  admit(run: RunState): void {
+    const job = this.jobs[run.jobIndex]!;
+    const spec = job.spec;
+    run.actor = this.audit.actor({
+      run: run.id,
+      job: spec.name,
+      tenant: this.scenario.tenants[run.tenantIndex]!.name,
+      authorizedBy: spec.governance.authorizedBy,
+    });
+    this.recorder.submitted(run.tenantIndex, run.jobIndex, run.arrivalS);
+    const maxWaiting = this.runtime.admission.maxWaitingTurns;
+    if (this.scheduler.size >= maxWaiting) {
+      this.record(
+        run,
+        "run.reject",
+        spec.name,
+        "deny",
+        `admission: ${maxWaiting} turns already waiting`,
+      );
+      this.deny("admission limit");
+      this.end(run, "rejected");
+      return;
+    }
+    this.live.add(run);
+    this.record(run, "run.start", spec.name, "ok");
+    run.process = this.sim.process(this.runProcess(run, job), EventClass.Arrival);
+  }
+
+  private end(run: RunState, status: RunStatus, reason = ""): void {
+    run.status = status;
+    if (status !== "rejected") {
+      this.live.delete(run);
+      this.record(
+        run,
+        "run.end",
+        this.jobs[run.jobIndex]!.spec.name,
+        status === "completed" ? "ok" : "error",
+        reason,
+      );
+    }
+    const job = this.jobs[run.jobIndex]!;
+    this.recorder.runEnded(
+      run.tenantIndex,
+      run.jobIndex,
+      status,
+      run.measured,
+      this.sim.now - run.arrivalS,
+      job.sloS,
+      run.slotSeconds,
+      this.sim.now,
+    );
+    const listeners = run.endListeners;
+    if (listeners !== null) {
+      run.endListeners = null;
+      for (const listener of listeners) listener();
+    }
+  }
+
+  private *runProcess(run: RunState, job: JobRuntime): ProcessGenerator<void> {
+    const runtime = this.runtime;
+    const window = runtime.contextWindow;
+    const budget = job.spec.governance.tokenBudget;
+    let turnIndex = 0;
+    for (;;) {
+      const plan = run.program.next();
+      if (plan === undefined) break;
+      if (plan.thinkS > 0) yield plan.thinkS;
+      let promptTokens = plan.promptIncludesContext
+        ? plan.promptTokens
+        : run.context + plan.promptTokens;
+      if (promptTokens > window) {
+        if (runtime.onContextOverflow === "fail" || plan.promptIncludesContext) {
+          this.end(
+            run,
+            "failed",
+            `context of ${promptTokens} tokens exceeds the window of ${window}`,
+          );
+          return;
+        }
+        const keep = Math.ceil(run.context * runtime.compactKeep);
+        this.calls.compactions++;
+        this.record(run, "context.compact", "context", "ok", `${run.context} -> ${keep} tokens`);
+        const compacted = yield* this.modelCall(run, job, run.context, keep, "compaction");
+        if (!compacted) {
+          this.end(run, "failed", "compaction failed");
+          return;
+        }
+        run.context = keep;
+        promptTokens = run.context + plan.promptTokens;
+        if (promptTokens > window) {
+          this.end(
+            run,
+            "failed",
+            `prompt of ${promptTokens} tokens exceeds the window of ${window} after compaction`,
+          );
+          return;
+        }
+      }
+      if (budget !== undefined && run.tokensUsed + promptTokens + plan.outputTokens > budget) {
+        this.record(run, "model.call", job.spec.name, "deny", `token budget of ${budget} exceeded`);
+        this.deny("token budget");
+        this.end(run, "failed", "token budget exceeded");
+        return;
+      }
+      const ok = yield* this.modelCall(run, job, promptTokens, plan.outputTokens, "turn");
+      if (!ok) {
+        this.end(run, "failed", "model call failed after retries");
+        return;
+      }
+      run.context = plan.promptIncludesContext ? 0 : promptTokens + plan.outputTokens;
+      run.turnsDone++;
+      for (const call of plan.toolCalls) yield* this.toolCall(run, job, call);
+      this.sideEffects?.afterTurn(run, job, turnIndex);
+      turnIndex++;
+    }
+    this.end(run, "completed");
+  }
+
+  private *modelCall(
+    run: RunState,
+    job: JobRuntime,
+    promptTokens: number,
+    outputTokens: number,
+    kind: "turn" | "compaction",
+  ): ProcessGenerator<boolean> {
+    const endpoint = this.endpoints[job.preferredEndpoint]!;
+    const spec = job.spec;
+    const turn = new Turn({
+      run,
+      job: spec.name,
+      jobIndex: job.index,
+      tenant: this.scenario.tenants[run.tenantIndex]!.name,
+      tenantIndex: run.tenantIndex,
+      priority: spec.priority,
+      level: job.level,
+      runArrivalS: run.arrivalS,
+      deadlineS: job.sloS === undefined ? Number.POSITIVE_INFINITY : run.arrivalS + job.sloS,
+      expectedCost: promptTokens * this.costPrompt + job.expectedOutputTokens * this.costOutput,
+      expectedDurationS: endpoint.expectedDurationS(promptTokens, job.expectedOutputTokens),
+      promptTokens,
+      outputTokens,
+      kind,
+      endpointMask: job.endpointMask,
+      preferredEndpoint: job.preferredEndpoint,
+      onEnd: this.onTurnEnd,
+    });
+    // The first attempt's draws always come from the run's own stream, in the run's order.
+    run.draws.fill(run.rng);
+    const attempts = this.runtime.retry.attempts;
+    for (let attempt = 1; ; attempt++) {
+      turn.attempt = attempt;
+      this.enqueue(turn);
+      const outcome: TurnOutcome = yield turn.done!;
+      if (outcome === "ok") {
+        this.recorder.turnLatency.record(this.sim.now - turn.firstReadyS);
+        return true;
+      }
+      if (attempt >= attempts) {
+        if (turn.measured) this.recorder.turnLatency.record(this.sim.now - turn.firstReadyS);
+        return false;
+      }
+      const backoffS =
+        Math.min(this.runtime.retry.maxS, this.runtime.retry.baseS * 2 ** (attempt - 1)) *
+        (0.5 + run.retries().next());
+      this.calls.retries++;
+      this.record(
+        run,
+        "retry",
+        spec.name,
+        "ok",
+        `attempt ${attempt + 1} after ${outcome}, backoff ${backoffS.toFixed(3)}s`,
+      );
+      yield backoffS;
+    }
+  }
+
+  private enqueue(turn: Turn): void {
+    const now = this.sim.now;
+    turn.readyS = now;
+    turn.seq = this.nextSeq++;
+    if (turn.firstReadyS < 0) turn.firstReadyS = now;
+    turn.attainedService = turn.run.attained;
+    turn.done = this.sim.event<TurnOutcome>(EventClass.Completion);
+    this.scheduler.enqueue(turn, now);
+    this.recorder.enqueued(turn, now);
+    this.requestDispatch();
+  }
+
+  /** Asks for a dispatch round at the current time, after completions and governance. */
+  requestDispatch(): void {
+    if (this.dispatchPending) return;
+    this.dispatchPending = true;
+    this.sim.call(0, this.dispatchRound, EventClass.Dispatch);
+  }
+
+  private dispatch(): void {
+    this.dispatchPending = false;
+    const scheduler = this.scheduler;
+    const now = this.sim.now;
+    for (let e = 0; e < this.endpoints.length; e++) {
+      const endpoint = this.endpoints[e]!;
+      const accept = this.multiEndpoint ? this.accepts[e] : undefined;
+      while (endpoint.hasFreeSlot && scheduler.size > 0) {
+        const turn = (
+          accept === undefined ? scheduler.pick(now) : scheduler.pick(now, accept as never)
+        ) as Turn | undefined;
+        if (turn === undefined) break;
+        this.start(turn, endpoint);
+      }
+    }
+  }
+
+  private start(turn: Turn, endpoint: Endpoint): void {
+    const now = this.sim.now;
+    const run = turn.run as RunState;
+    this.recorder.dequeued(turn, now, true);
+    this.calls.attempts++;
+    this.record(run, "turn.dispatch", endpoint.name, "ok");
+    this.record(run, "model.call", endpoint.name, "allow");
+    const tokens = turn.promptTokens + turn.outputTokens;
+    if (endpoint.down) {
+      this.refuse(turn, endpoint, "unavailable");
+      return;
+    }
+    if (!endpoint.admit(tokens, now)) {
+      this.refuse(turn, endpoint, "rate_limited");
+      return;
+    }
+    const firstTry = turn.attempt === 1 && endpoint.index === turn.preferredEndpoint;
+    const plan = endpoint.plan(
+      turn.promptTokens,
+      turn.outputTokens,
+      firstTry ? run.draws : run.retries(),
+    );
+    turn.endpoint = endpoint;
+    turn.slot = endpoint.takeSlot(turn);
+    turn.startS = now;
+    turn.plannedOutcome = plan.outcome;
+    turn.plannedOutputTokens = plan.outputTokens;
+    turn.plannedDurationS = plan.durationS;
+    this.recorder.slot(turn, 1, now);
+    const event = this.sim.timeout(plan.durationS);
+    turn.endEvent = event;
+    event.onProcessed(turn.onEnd);
+  }
+
+  /** Fast failure without holding a slot: the endpoint is down (503) or over its limits (429). */
+  private refuse(turn: Turn, endpoint: Endpoint, outcome: "unavailable" | "rate_limited"): void {
+    if (outcome === "unavailable") this.calls.unavailable++;
+    else this.calls.rateLimited++;
+    this.scheduler.complete(
+      turn,
+      { cost: 0, durationS: 0, promptTokens: 0, outputTokens: 0 },
+      this.sim.now,
+    );
+    this.record(
+      turn.run as RunState,
+      "model.result",
+      endpoint.name,
+      "error",
+      outcome === "unavailable" ? "503 unavailable" : "429 rate limited",
+    );
+    this.failover(turn, endpoint);
+    turn.done!.succeed(outcome);
+  }
+
+  private failover(turn: Turn, endpoint: Endpoint): void {
+    if (endpoint.failoverMask !== 0) turn.endpointMask = endpoint.failoverMask;
+  }
+
+  private finish(turn: Turn): void {
+    if (turn.endEvent === null) return; // aborted earlier (outage)
+    turn.endEvent = null;
+    this.settle(turn, turn.plannedOutcome, turn.plannedOutputTokens, this.sim.now - turn.startS);
+  }
+
+  /** Ends a running attempt with `outcome`: frees the slot, accounts, audits, wakes the run. */
+  private settle(turn: Turn, outcome: TurnOutcome, outputTokens: number, durationS: number): void {
+    const now = this.sim.now;
+    const endpoint = turn.endpoint!;
+    const run = turn.run as RunState;
+    endpoint.releaseSlot(turn.slot);
+    this.recorder.slot(turn, -1, now);
+    const cost = turn.promptTokens * this.costPrompt + outputTokens * this.costOutput;
+    this.scheduler.complete(
+      turn,
+      { cost, durationS, promptTokens: turn.promptTokens, outputTokens },
+      now,
+    );
+    this.recorder.service(turn.tenantIndex, cost, turn.startS, now);
+    run.attained += cost;
+    run.slotSeconds += durationS;
+    run.tokensUsed += turn.promptTokens + outputTokens;
+    this.recorder.timelineEntry({
+      endpoint: endpoint.name,
+      slot: turn.slot,
+      startS: turn.startS,
+      endS: now,
+      tenant: turn.tenant,
+      job: turn.job,
+      run: run.id,
+      outcome,
+      kind: turn.kind,
+    });
+    if (outcome === "ok") {
+      this.calls.ok++;
+      if (this.recorder.inWindow(now)) this.recorder.outputTokensInWindow += outputTokens;
+      this.record(run, "model.result", endpoint.name, "ok");
+    } else {
+      if (this.recorder.inWindow(now))
+        this.recorder.wastedTokens += turn.promptTokens + outputTokens;
+      if (outcome === "error") {
+        this.calls.errors++;
+        this.record(run, "model.result", endpoint.name, "error", "5xx server error");
+      } else {
+        this.calls.aborts++;
+        if (outcome === "timeout") this.calls.timeouts++;
+        else this.calls.unavailable++;
+        this.record(
+          run,
+          "abort",
+          endpoint.name,
+          "error",
+          outcome === "timeout" ? "timeout: partial tokens lost" : "outage: partial tokens lost",
+        );
+      }
+      this.failover(turn, endpoint);
+    }
+    turn.endpoint = null;
+    turn.slot = -1;
+    turn.done!.succeed(outcome);
+    this.requestDispatch();
+  }
+
+  private outageStart(endpoint: Endpoint): void {
+    endpoint.down = true;
+    const now = this.sim.now;
+    for (const held of endpoint.inFlight) {
+      if (held === null) continue;
+      const turn = held as Turn;
+      turn.endEvent = null;
+      const elapsed = now - turn.startS;
+      const share = turn.plannedDurationS > 0 ? Math.min(1, elapsed / turn.plannedDurationS) : 0;
+      this.settle(turn, "unavailable", Math.floor(turn.plannedOutputTokens * share), elapsed);
+    }
+  }
+
+  private outageEnd(endpoint: Endpoint): void {
+    endpoint.down = false;
+    this.requestDispatch();
+  }
+
+  private *toolCall(run: RunState, job: JobRuntime, call: ToolCallPlan): ProcessGenerator<void> {
+    this.calls.toolCalls++;
+    if (!job.grantedTools.has(call.tool)) {
+      this.record(
+        run,
+        "tool.call",
+        call.tool,
+        "deny",
+        `tool ${call.tool} is not granted to job ${job.spec.name}`,
+      );
+      this.deny("tool outside grant");
+      return;
+    }
+    const tool = this.tools.get(call.tool);
+    this.record(run, "tool.call", call.tool, "allow");
+    const quota = tool?.quota ?? null;
+    const request = quota?.request();
+    if (request !== undefined && !request.processed) yield request;
+    const durationS = call.durationS ?? (tool === undefined ? 0 : tool.latency(run.rng));
+    const failed = call.failed ?? (tool !== undefined && run.rng.next() < tool.spec.errorRate);
+    if (durationS > 0) yield durationS;
+    if (request !== undefined) quota!.release(request);
+    if (failed) {
+      this.calls.toolErrors++;
+      this.record(run, "tool.result", call.tool, "error", "tool call failed");
+    } else {
+      this.record(run, "tool.result", call.tool, "ok");
+    }
+  }
+
+  /** Ends the cell: runs still in flight are counted as such. */
+  finishCell(): void {
+    for (const run of this.live) {
+      const job = this.jobs[run.jobIndex]!;
+      this.recorder.inFlightAtEnd(run.tenantIndex, run.jobIndex, run.measured, job.sloS);
+    }
+  }
+
+  /** Makes the quota resource of a tool (null when unlimited). */
+  static toolQuota(sim: Simulation, tool: ToolSpec): Resource | null {
+    return Number.isFinite(tool.concurrency) ? new Resource(sim, tool.concurrency) : null;
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * A turn as the runtime tracks it: the scheduler's view (`ReadyTurn`) plus what the runtime
+ * needs to run it. One object serves every attempt of one model call; each enqueue gives it a
+ * fresh `seq` and `readyS`.
+ */
+import type { SimEvent } from "../sim/event.ts";
+import type { Rng } from "../sim/rng.ts";
+import type { Endpoint, TurnOutcome } from "./endpoint.ts";
+import type { ReadyTurn } from "./scheduler/types.ts";
+
+/** Where a run's draws come from: a fixed buffer for the first attempt, then a fallback stream. */
+export class BufferedRng implements Rng {
+  readonly name: string;
+  private readonly buffer = new Float64Array(8);
+  private index = 8;
+  private readonly fallback: () => Rng;
+
+  constructor(name: string, fallback: () => Rng) {
+    this.name = name;
+    this.fallback = fallback;
+  }
+
+  /** Refills the buffer from `source` (eight draws, always, so the source's sequence is fixed). */
+  fill(source: Rng): void {
+    const buffer = this.buffer;
+    for (let i = 0; i < 8; i++) buffer[i] = source.next();
+    this.index = 0;
+  }
+
+  next(): number {
+    return this.index < 8 ? this.buffer[this.index++]! : this.fallback().next();
+  }
+}
+
+/** The state of a run that the turn needs. */
+export interface TurnOwner {
+  readonly id: string;
+  readonly runId: number;
+  readonly measured: boolean;
+  readonly actor: number;
+  attained: number;
+  slotSeconds: number;
+}
+
+/** One model call of a run, across its attempts. */
+export class Turn implements ReadyTurn {
+  seq = 0;
+  readonly runId: number;
+  readonly job: string;
+  readonly jobIndex: number;
+  readonly tenant: string;
+  readonly tenantIndex: number;
+  readonly priority: number;
+  readyS = 0;
+  readonly runArrivalS: number;
+  readonly deadlineS: number;
+  readonly expectedCost: number;
+  readonly expectedDurationS: number;
+  attainedService: number;
+  readonly promptTokens: number;
+
+  /** Output tokens the model will generate if the attempt succeeds. */
+  readonly outputTokens: number;
+  /** Priority level index (0 = lowest) for the recorder. */
+  readonly level: number;
+  readonly measured: boolean;
+  readonly run: TurnOwner;
+  readonly kind: "turn" | "compaction";
+  /** Endpoints this attempt may go to (bit mask). */
+  endpointMask: number;
+  /** The endpoint whose latency model the buffered draws are meant for. */
+  readonly preferredEndpoint: number;
+  attempt = 0;
+  /** When the turn first became ready (for turn latency). */
+  firstReadyS = -1;
+  /** Succeeds with the attempt's outcome. */
+  done: SimEvent<TurnOutcome> | null = null;
+  /** While running: its endpoint, slot, start, planned output and end event. */
+  endpoint: Endpoint | null = null;
+  slot = -1;
+  startS = 0;
+  plannedOutputTokens = 0;
+  plannedDurationS = 0;
+  plannedOutcome: TurnOutcome = "ok";
+  endEvent: SimEvent<undefined> | null = null;
+  /** Bound once: the callback of the end event. */
+  readonly onEnd: (event: SimEvent<undefined>) => void;
+
+  constructor(fields: {
+    run: TurnOwner;
+    job: string;
+    jobIndex: number;
+    tenant: string;
+    tenantIndex: number;
+    priority: number;
+    level: number;
+    runArrivalS: number;
+    deadlineS: number;
+    expectedCost: number;
+    expectedDurationS: number;
+    promptTokens: number;
+    outputTokens: number;
+    kind: "turn" | "compaction";
+    endpointMask: number;
+    preferredEndpoint: number;
+    onEnd: (turn: Turn, event: SimEvent<undefined>) => void;
+  }) {
+    this.run = fields.run;
+    this.runId = fields.run.runId;
+    this.measured = fields.run.measured;
+    this.attainedService = fields.run.attained;
+    this.job = fields.job;
+    this.jobIndex = fields.jobIndex;
+    this.tenant = fields.tenant;
+    this.tenantIndex = fields.tenantIndex;
+    this.priority = fields.priority;
+    this.level = fields.level;
+    this.runArrivalS = fields.runArrivalS;
+    this.deadlineS = fields.deadlineS;
+    this.expectedCost = fields.expectedCost;
+    this.expectedDurationS = fields.expectedDurationS;
+    this.promptTokens = fields.promptTokens;
+    this.outputTokens = fields.outputTokens;
+    this.kind = fields.kind;
+    this.endpointMask = fields.endpointMask;
+    this.preferredEndpoint = fields.preferredEndpoint;
+    const onEnd = fields.onEnd;
+    this.onEnd = (event) => onEnd(this, event);
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * Arrival processes: how runs of a job arrive. Each is a kernel process drawing from its own
+ * named stream (`arrivals/<job>`, or one stream a closed-loop user), so arrivals are the same
+ * whatever the policy (closed loops excepted: a user's next run waits for the last to end, which
+ * is the point of a closed loop).
+ */
+
+import type { ArrivalSpec } from "../scenario/types.ts";
+import { EventClass } from "../sim/event.ts";
+import type { ProcessGenerator } from "../sim/process.ts";
+import type { Rng } from "../sim/rng.ts";
+import { sampler } from "../sim/sample.ts";
+import type { Simulation } from "../sim/simulation.ts";
+import type { Program, TurnPlan } from "./program.ts";
+import { ReplayedProgram } from "./program.ts";
+
+/** A run to start: who it is and how it draws its program. */
+export interface RunRequest {
+  /** Identity, unique in the cell, e.g. `ticket-triage#41`. */
+  id: string;
+  /** Tenant index override (trace tenant mapping); undefined = the job's tenant. */
+  tenantIndex?: number;
+  /** Makes the run's program from its own stream. */
+  program: (rng: Rng) => Program;
+}
+
+/** What an arrival process needs from the runtime. */
+export interface ArrivalTarget {
+  /** Starts a run now; `onEnd` is called when it ends (closed-loop users wait for it). */
+  submit(jobIndex: number, request: RunRequest, onEnd?: () => void): void;
+}
+
+/** A recorded run for trace replay: arrival time (already windowed and sped up) and turns. */
+export interface ReplayRun {
+  arrivalS: number;
+  /** Session id or row number, to name the run. */
+  key: string;
+  tenantIndex?: number;
+  turns: TurnPlan[];
+}
+
+/** Starts the arrival process of one job. */
+export function startArrivals(
+  sim: Simulation,
+  spec: ArrivalSpec,
+  job: { name: string; index: number },
+  horizonS: number,
+  target: ArrivalTarget,
+  drawnProgram: (rng: Rng) => Program,
+  replay?: readonly ReplayRun[],
+): void {
+  const name = job.name;
+  switch (spec.process) {
+    case "poisson":
+    case "constant": {
+      const rng = sim.rng.stream(`arrivals/${name}`);
+      const meanGapS = 1 / spec.ratePerS;
+      const poisson = spec.process === "poisson";
+      sim.process(
+        openLoop(
+          sim,
+          horizonS,
+          () => (poisson ? -meanGapS * Math.log(1 - rng.next()) : meanGapS),
+          (k) => target.submit(job.index, { id: `${name}#${k}`, program: drawnProgram }),
+        ),
+        EventClass.Arrival,
+      );
+      return;
+    }
+    case "closed": {
+      const think = sampler(spec.think);
+      for (let u = 0; u < spec.users; u++) {
+        const rng = sim.rng.stream(`arrivals/${name}/user/${u}`);
+        sim.process(
+          closedUser(
+            sim,
+            horizonS,
+            () => Math.max(0, think(rng)),
+            (k, onEnd) =>
+              target.submit(job.index, { id: `${name}#u${u}.${k}`, program: drawnProgram }, onEnd),
+          ),
+          EventClass.Arrival,
+        );
+      }
+      return;
+    }
+    case "trace": {
+      if (replay === undefined)
+        throw new Error(`startArrivals: job ${name}: trace runs not loaded`);
+      sim.process(
+        traceReplay(sim, horizonS, replay, (run) =>
+          target.submit(job.index, {
+            id: `${name}#${run.key}`,
+            tenantIndex: run.tenantIndex,
+            program: () => new ReplayedProgram(run.turns),
+          }),
+        ),
+        EventClass.Arrival,
+      );
+      return;
+    }
+  }
+}
+
+function* openLoop(
+  sim: Simulation,
+  horizonS: number,
+  gapS: () => number,
+  submit: (k: number) => void,
+): ProcessGenerator<void> {
+  for (let k = 0; ; k++) {
+    const gap = gapS();
+    if (sim.now + gap > horizonS) return;
+    yield sim.timeout(gap, undefined, EventClass.Arrival);
+    submit(k);
+  }
+}
+
+function* closedUser(
+  sim: Simulation,
+  horizonS: number,
+  thinkS: () => number,
+  submit: (k: number, onEnd: () => void) => void,
+): ProcessGenerator<void> {
+  for (let k = 0; ; k++) {
+    // Each user thinks before every run, the first included, so users do not all start at 0.
+    const think = thinkS();
+    if (sim.now + think > horizonS) return;
+    yield sim.timeout(think, undefined, EventClass.Arrival);
+    const ended = sim.event<void>(EventClass.Arrival);
+    submit(k, () => ended.succeed());
+    yield ended;
+  }
+}
+
+function* traceReplay(
+  sim: Simulation,
+  horizonS: number,
+  runs: readonly ReplayRun[],
+  submit: (run: ReplayRun) => void,
+): ProcessGenerator<void> {
+  for (const run of runs) {
+    if (run.arrivalS > horizonS) return;
+    if (run.arrivalS > sim.now)
+      yield sim.timeout(run.arrivalS - sim.now, undefined, EventClass.Arrival);
+    submit(run);
+  }
+}

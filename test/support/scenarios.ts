@@ -1,0 +1,102 @@
+/**
+ * Normalized scenarios built in code, for runtime tests that should not depend on the YAML
+ * loader: the M/M/c queue through the whole runtime, and small multi-tenant workloads.
+ */
+
+import type { JobSpec, Scenario } from "../../src/scenario/types.ts";
+import type { DistSpec } from "../../src/sim/dist.ts";
+
+/** A job with defaults filled in; override what the test needs. */
+export function job(overrides: Partial<JobSpec> & { name: string; tenant: string }): JobSpec {
+  return {
+    priority: 0,
+    governance: {
+      owner: "owner",
+      authorizedBy: "approver",
+      purpose: "test",
+      riskClass: "minimal",
+      tools: [],
+      dataScopes: [],
+    },
+    arrivals: { process: "poisson", ratePerS: 1 },
+    turns: {
+      count: { dist: "constant", value: 1 },
+      promptTokens: { dist: "constant", value: 100 },
+      outputTokens: { dist: "constant", value: 100 },
+      toolCalls: [],
+    },
+    endpoints: ["llm"],
+    io: { workspaceWrites: 0, storeReads: 0, storeWrites: 0, keysPerScope: 100 },
+    ...overrides,
+  };
+}
+
+/** A scenario with one endpoint and defaults filled in; override what the test needs. */
+export function scenario(overrides: Partial<Scenario> & { jobs: JobSpec[] }): Scenario {
+  return {
+    name: "test",
+    description: "",
+    seed: 1,
+    horizonS: 1000,
+    warmupS: 0,
+    drainS: 3600,
+    replications: 1,
+    policies: [{ label: "fifo", name: "fifo", options: {} }],
+    endpoints: [
+      {
+        name: "llm",
+        slots: 1,
+        latency: { kind: "whole", turn: { dist: "exponential", mean: 1 } },
+        failures: { errorRate: 0, timeoutS: Number.POSITIVE_INFINITY, outages: [] },
+        models: ["llm"],
+        failover: [],
+      },
+    ],
+    tools: [],
+    runtime: {
+      retry: { attempts: 3, baseS: 0.5, maxS: 10 },
+      contextWindow: Number.POSITIVE_INFINITY,
+      onContextOverflow: "compact",
+      compactKeep: 0.2,
+      serviceCost: { promptWeight: 1, outputWeight: 2 },
+      admission: { maxWaitingTurns: Number.POSITIVE_INFINITY },
+      timelineTurns: 200,
+    },
+    tenants: [{ name: "t", weight: 1 }],
+    sweep: [],
+    checks: { minJain: 0.9 },
+    ...overrides,
+  };
+}
+
+/** M/M/c through the whole runtime: single-turn runs, exponential whole-turn latency, FIFO. */
+export function mmcScenario(options: {
+  lambda: number;
+  mu: number;
+  servers: number;
+  horizonS: number;
+  warmupS: number;
+  service?: DistSpec;
+}): Scenario {
+  const base = scenario({
+    jobs: [
+      job({ name: "q", tenant: "t", arrivals: { process: "poisson", ratePerS: options.lambda } }),
+    ],
+  });
+  return {
+    ...base,
+    name: "mmc",
+    horizonS: options.horizonS,
+    warmupS: options.warmupS,
+    endpoints: [
+      {
+        ...base.endpoints[0]!,
+        slots: options.servers,
+        latency: {
+          kind: "whole",
+          turn: options.service ?? { dist: "exponential", mean: 1 / options.mu },
+        },
+      },
+    ],
+  };
+}
