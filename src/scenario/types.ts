@@ -55,7 +55,12 @@ export interface EndpointSpec {
   slots: number;
   latency: LatencySpec;
   /** Token-bucket rate limits; undefined means unlimited. */
-  rateLimit?: { requestsPerS?: number; tokensPerS?: number; burstRequests?: number; burstTokens?: number };
+  rateLimit?: {
+    requestsPerS?: number;
+    tokensPerS?: number;
+    burstRequests?: number;
+    burstTokens?: number;
+  };
   failures: {
     /** Probability that a turn fails with a 5xx at its end; default 0. */
     errorRate: number;

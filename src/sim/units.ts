@@ -182,13 +182,13 @@ export function describeNumber(constraints: NumberConstraints): string {
     : `${noun} ${parts.join(" and ")}`;
 }
 
-/** Formats seconds for people: "300ms", "2s", "1.5m", "2h" (inverse of parseDuration, rounded). */
+/** Formats seconds for people: "300ms", "2s", "1.5m", "2h" (parseDuration reads it back). */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return seconds > 0 ? "never" : String(seconds);
   if (seconds === 0) return "0s";
   if (seconds < 1) return `${round(seconds * 1000)}ms`;
-  if (seconds < 120) return `${round(seconds)}s`;
-  if (seconds < 7200) return `${round(seconds / 60)}m`;
+  if (seconds < 60) return `${round(seconds)}s`;
+  if (seconds < 3600) return `${round(seconds / 60)}m`;
   return `${round(seconds / 3600)}h`;
 }
 
@@ -199,9 +199,9 @@ export function formatRate(perS: number): string {
   return `${round(perS * 3600)}/h`;
 }
 
-/** Rounds to 4 significant digits and drops trailing zeros, for messages and descriptions. */
+/** Rounds to 6 significant digits and drops trailing zeros, for messages and descriptions. */
 export function round(value: number): string {
-  return String(Number(value.toPrecision(4)));
+  return String(Number(value.toPrecision(6)));
 }
 
 // A number given as such, or a string matching `re` whose group 1 is the number and group 2 the

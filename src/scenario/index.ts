@@ -1,0 +1,33 @@
+/** Scenarios: the v1 format's schema, loading with every error at once, sweeps, descriptions. */
+
+export { describeScenario, formatDist } from "./describe.ts";
+export type { LoadConstraints } from "./load.ts";
+export {
+  loadScenarioFile,
+  parseScenario,
+  parseScenarioText,
+  readScenarioDocument,
+} from "./load.ts";
+export { DEFAULT_POLICIES } from "./normalize.ts";
+export type { ParsedDocument } from "./schema.ts";
+export { scenarioJsonSchema, scenarioSchema } from "./schema.ts";
+export type {
+  ArrivalSpec,
+  BehaviourSpec,
+  ChecksSpec,
+  EndpointSpec,
+  GovernanceSpec,
+  IoSpec,
+  JobSpec,
+  LatencySpec,
+  PolicyRef,
+  RuntimeSpec,
+  Scenario,
+  SweepAxis,
+  TenantSpec,
+  ToolSpec,
+  TraceArrivalSpec,
+  TurnsSpec,
+} from "./types.ts";
+export type { SweepPoint, SweepSetting } from "./vary.ts";
+export { applyVary, expandGrid, parseValues, parseVary, pointLabel } from "./vary.ts";
