@@ -6,7 +6,7 @@
  */
 
 import type { JobSpec, RuntimeSpec, Scenario, ToolSpec } from "../scenario/types.ts";
-import { EventClass } from "../sim/event.ts";
+import { EventClass, type SimEvent } from "../sim/event.ts";
 import type { ProcessGenerator } from "../sim/process.ts";
 import { Resource } from "../sim/resource.ts";
 import type { Sampler } from "../sim/sample.ts";
@@ -91,7 +91,8 @@ export class Runtime {
   private readonly costPrompt: number;
   private readonly costOutput: number;
   private readonly dispatchRound = () => this.dispatch();
-  private readonly onTurnEnd = (turn: Turn) => this.finish(turn);
+  // The end event carries its turn as its value, so one callback serves every turn.
+  private readonly onTurnEnd = (event: SimEvent<Turn>) => this.finish(event.value, event);
 
   constructor(
     readonly sim: Simulation,
@@ -279,7 +280,6 @@ export class Runtime {
       kind,
       endpointMask: job.endpointMask,
       preferredEndpoint: job.preferredEndpoint,
-      onEnd: this.onTurnEnd,
     });
     // The first attempt's draws always come from the run's own stream, in the run's order.
     run.draws.fill(run.rng);
@@ -376,9 +376,9 @@ export class Runtime {
     turn.plannedOutputTokens = plan.outputTokens;
     turn.plannedDurationS = plan.durationS;
     this.recorder.slot(turn, 1, now);
-    const event = this.sim.timeout(plan.durationS);
+    const event = this.sim.timeout(plan.durationS, turn);
     turn.endEvent = event;
-    event.onProcessed(turn.onEnd);
+    event.onProcessed(this.onTurnEnd);
   }
 
   /** Fast failure without holding a slot: the endpoint is down (503) or over its limits (429). */
@@ -405,8 +405,8 @@ export class Runtime {
     if (endpoint.failoverMask !== 0) turn.endpointMask = endpoint.failoverMask;
   }
 
-  private finish(turn: Turn): void {
-    if (turn.endEvent === null) return; // aborted earlier (outage)
+  private finish(turn: Turn, event: SimEvent<Turn>): void {
+    if (turn.endEvent !== event) return; // aborted earlier (outage)
     turn.endEvent = null;
     this.settle(turn, turn.plannedOutcome, turn.plannedOutputTokens, this.sim.now - turn.startS);
   }

@@ -11,7 +11,7 @@ import type { ReadyTurn } from "./scheduler/types.ts";
 /** Where a run's draws come from: a fixed buffer for the first attempt, then a fallback stream. */
 export class BufferedRng implements Rng {
   readonly name: string;
-  private readonly buffer = new Float64Array(8);
+  private readonly buffer: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
   private index = 8;
   private readonly fallback: () => Rng;
 
@@ -82,9 +82,7 @@ export class Turn implements ReadyTurn {
   plannedOutputTokens = 0;
   plannedDurationS = 0;
   plannedOutcome: TurnOutcome = "ok";
-  endEvent: SimEvent<undefined> | null = null;
-  /** Bound once: the callback of the end event. */
-  readonly onEnd: (event: SimEvent<undefined>) => void;
+  endEvent: SimEvent<Turn> | null = null;
 
   constructor(fields: {
     run: TurnOwner;
@@ -103,7 +101,6 @@ export class Turn implements ReadyTurn {
     kind: "turn" | "compaction";
     endpointMask: number;
     preferredEndpoint: number;
-    onEnd: (turn: Turn, event: SimEvent<undefined>) => void;
   }) {
     this.run = fields.run;
     this.runId = fields.run.runId;
@@ -124,7 +121,5 @@ export class Turn implements ReadyTurn {
     this.kind = fields.kind;
     this.endpointMask = fields.endpointMask;
     this.preferredEndpoint = fields.preferredEndpoint;
-    const onEnd = fields.onEnd;
-    this.onEnd = (event) => onEnd(this, event);
   }
 }

@@ -4,6 +4,7 @@
  * often it was drawn from: that is what gives common random numbers across policies.
  */
 import seedrandom from "seedrandom";
+import { Alea } from "./alea.ts";
 
 /** One random stream: uniform draws in [0, 1). */
 export interface Rng {
@@ -13,15 +14,11 @@ export interface Rng {
   next(): number;
 }
 
-class AleaStream implements Rng {
+class AleaStream extends Alea implements Rng {
   readonly name: string;
-  private readonly prng: () => number;
   constructor(seed: string, name: string) {
+    super(seed);
     this.name = name;
-    this.prng = seedrandom.alea(seed);
-  }
-  next(): number {
-    return this.prng();
   }
 }
 
