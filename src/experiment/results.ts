@@ -1,0 +1,114 @@
+/**
+ * The machine-readable results contract (DESIGN.md, "Results"): what `--json` prints and every
+ * output folder holds as results.json. Times in seconds. Fields beyond DESIGN.md's are
+ * additions; none of DESIGN.md's are renamed.
+ */
+import type { Stat } from "../metrics/stat.ts";
+import type { CellResult, Counts, TimeSeries, TimelineEntry } from "../runtime/result.ts";
+
+export type { Stat };
+
+/** A mean across replications with its Student-t 95% interval. */
+export interface Estimate {
+  mean: number;
+  ci95: [number, number];
+}
+
+/** The per-policy summary. */
+export interface PolicySummary {
+  wait: Stat;
+  turnLatency: Stat;
+  runLatency: Stat;
+  throughput: { runsPerSecond: number; tokensPerSecond: number };
+  utilization: number;
+  fairness: { jain: number; maxServiceGap: number };
+  counts: Counts;
+  wastedTokens: number;
+  /** null when no job declares an SLO. */
+  sloAttainment: number | null;
+  /** Additions: saturation verdict (any replication saturated), Little's law self-check, priority and head-of-line figures, call outcomes. */
+  saturation: { saturated: boolean; offeredPerS: number; capacityPerS: number; arrivalsPerS: number; completionsPerS: number; reason: string };
+  littlesLaw: { meanWaiting: number; lambdaW: number; relativeError: number };
+  priority: { inversions: number; blockedByLowerS: number };
+  calls: CellResult["calls"];
+  governance: { denials: number };
+  isolation: CellResult["isolation"];
+  audit: { records: number; unaudited: number; withoutAuthority: number; verified: boolean | null };
+}
+
+/** Per-tenant results of a policy. */
+export interface TenantResults {
+  weight: number;
+  serviceShare: number;
+  wait: Stat;
+  runLatency: Stat;
+  counts: Counts;
+  headOfLineBlockedS: number;
+}
+
+/** Per-job results of a policy. */
+export interface JobResults {
+  tenant: string;
+  priority: number;
+  wait: Stat;
+  runLatency: Stat;
+  counts: Counts;
+  sloAttainment: number | null;
+}
+
+/** One replication's summary (DESIGN.md: `{ seed, summary }`). */
+export interface ReplicationResult {
+  seed: number;
+  summary: PolicySummary;
+}
+
+/** Chart data kept from the cells (for reports): merged CDF, time series, one timeline. */
+export interface PolicyCharts {
+  /** Wait-time CDF over all replications: [valueS, fraction] points. */
+  waitCdf: { valueS: number; fraction: number }[];
+  /** Time series averaged over replications. */
+  timeseries: TimeSeries;
+  /** Slot timeline of the first replication. */
+  timeline: TimelineEntry[];
+  outages: CellResult["outages"];
+}
+
+/** Results of one policy. */
+export interface PolicyResults {
+  summary: PolicySummary;
+  tenants: Record<string, TenantResults>;
+  jobs: Record<string, JobResults>;
+  replications: ReplicationResult[];
+  charts: PolicyCharts;
+}
+
+/** A paired comparison between two policies on the same seeds (common random numbers). */
+export interface Comparison {
+  metric: string;
+  a: string;
+  b: string;
+  /** mean(b) - mean(a) of the paired per-replication values. */
+  diff: number;
+  ci95: [number, number];
+}
+
+/** One point of a sweep: the substituted values and each policy's summary there. */
+export interface SweepPoint {
+  point: Record<string, string | number>;
+  policies: Record<string, { summary: PolicySummary; tenants: Record<string, TenantResults> }>;
+}
+
+/** results.json. */
+export interface Results {
+  scenario: string;
+  seed: number;
+  replications: number;
+  version: string;
+  /** Additions: the scenario's description (the question it asks) and its window. */
+  description: string;
+  window: { fromS: number; toS: number };
+  policies: Record<string, PolicyResults>;
+  comparisons: Comparison[];
+  /** Present for sweeps: the points in grid order. */
+  sweep?: { axes: { path: string; values: (string | number)[] }[]; points: SweepPoint[] };
+}
