@@ -1,0 +1,121 @@
+/**
+ * Preparing a scenario for its cells: the asynchronous and file-reading work done once (load
+ * trace files, import user policy modules), so that each cell is then a pure, synchronous
+ * function of (prepared scenario, policy, seed).
+ */
+import type { PolicyRef, Scenario, TraceArrivalSpec } from "../scenario/types.ts";
+import { ScenarioError } from "../sim/errors.ts";
+import type { ReplayRun } from "../workload/arrivals.ts";
+import { readTrace } from "../workload/trace/index.ts";
+import type { Trace } from "../workload/trace/types.ts";
+import type { AuditTrailOptions } from "./audit/index.ts";
+import { type SimulatedCell, type SimulateOptions, simulateCell } from "./cell.ts";
+import { loadPolicyModule } from "./scheduler/registry.ts";
+import type { SchedulerFactory } from "./scheduler/types.ts";
+
+/** A scenario with its traces loaded and its module policies imported. */
+export interface PreparedScenario {
+  readonly scenario: Scenario;
+  /** Trace runs by job name. */
+  readonly replay: ReadonlyMap<string, readonly ReplayRun[]>;
+  /** Factories of module policies by label. */
+  readonly factories: ReadonlyMap<string, SchedulerFactory>;
+  /** The traces used (for attribution in reports). */
+  readonly traces: readonly { job: string; file: string; format: string; runs: number }[];
+}
+
+/** Loads what the scenario's cells need from files and modules. */
+export async function prepareScenario(scenario: Scenario): Promise<PreparedScenario> {
+  const replay = new Map<string, readonly ReplayRun[]>();
+  const traces: { job: string; file: string; format: string; runs: number }[] = [];
+  scenario.jobs.forEach((job, j) => {
+    if (job.arrivals.process !== "trace") return;
+    const trace = readTrace(job.arrivals);
+    replay.set(job.name, toReplay(trace, job.arrivals, scenario, `jobs[${j}].arrivals`));
+    traces.push({ job: job.name, file: trace.file, format: trace.format, runs: trace.runs.length });
+  });
+  const factories = new Map<string, SchedulerFactory>();
+  for (const policy of scenario.policies) {
+    if (policy.module !== undefined) {
+      const loaded = await loadPolicyModule(policy.module, policy.options);
+      factories.set(policy.label, loaded.create);
+    }
+  }
+  return { scenario, replay, factories, traces };
+}
+
+function toReplay(
+  trace: Trace,
+  spec: TraceArrivalSpec,
+  scenario: Scenario,
+  path: string,
+): ReplayRun[] {
+  const tenants = new Map(scenario.tenants.map((t, i) => [t.name, i]));
+  const mapping = spec.tenantBy;
+  return trace.runs.map((run) => {
+    let tenantIndex: number | undefined;
+    if (mapping !== undefined) {
+      const value = run.fields[mapping.field];
+      const tenant = value === undefined ? undefined : mapping.map[value];
+      if (tenant !== undefined) {
+        tenantIndex = tenants.get(tenant);
+        if (tenantIndex === undefined) {
+          throw new ScenarioError(`${path}.tenantBy.map.${value}`, "a declared tenant", tenant, {
+            file: scenario.sourceFile,
+          });
+        }
+      }
+    }
+    return {
+      arrivalS: run.arrivalS,
+      key: run.key,
+      tenantIndex,
+      turns: run.turns.map((turn) => ({
+        promptTokens: turn.promptTokens,
+        outputTokens: turn.outputTokens,
+        cachedTokens: turn.cachedTokens,
+        toolCalls: turn.toolCalls.map((call) => ({
+          tool: call.tool,
+          durationS: call.durationS,
+          failed: call.failed,
+        })),
+        model: turn.model,
+        thinkS: turn.thinkS,
+        promptIncludesContext: turn.promptIncludesContext,
+      })),
+    };
+  });
+}
+
+/** One cell of a prepared scenario. */
+export interface CellSpec {
+  /** Policy label, as in `scenario.policies`. */
+  policy: string;
+  seed: number;
+  replication: number;
+  point?: Record<string, string | number>;
+}
+
+/** Runs one cell of a prepared scenario. */
+export function runCell(
+  prepared: PreparedScenario,
+  cell: CellSpec,
+  options: { audit?: AuditTrailOptions; sideEffects?: SimulateOptions["sideEffects"] } = {},
+): SimulatedCell {
+  const ref =
+    prepared.scenario.policies.find((p) => p.label === cell.policy) ?? policyByName(cell.policy);
+  return simulateCell(prepared.scenario, {
+    policy: ref,
+    factory: prepared.factories.get(ref.label),
+    seed: cell.seed,
+    replication: cell.replication,
+    point: cell.point,
+    audit: options.audit,
+    replay: prepared.replay,
+    sideEffects: options.sideEffects,
+  });
+}
+
+function policyByName(name: string): PolicyRef {
+  return { label: name, name, options: {} };
+}
