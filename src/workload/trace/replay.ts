@@ -1,0 +1,108 @@
+/**
+ * What every trace reader shares: reading a file (gunzipped when it is gzip), collecting
+ * line-numbered problems, and turning absolute trace times into replay arrivals (sort, window,
+ * speedup). An empty trace or an empty window is an error, never an empty replay.
+ */
+import { readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
+import { ScenarioError, scenarioErrors } from "../../sim/errors.ts";
+import { formatDuration } from "../../sim/units.ts";
+import type { Trace, TraceReadConstraints, TraceRun } from "./types.ts";
+
+/** Problems collected before a reader gives up (the rest of the file is not read). */
+export const MAX_TRACE_ERRORS = 10;
+
+/** A run before replay: its absolute trace time in seconds (any origin). */
+export interface TimedRun {
+  timeS: number;
+  run: Omit<TraceRun, "arrivalS">;
+}
+
+/** Reads a trace file as text; gzip (by name or by its magic bytes) is unpacked. */
+export function readTraceText(file: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new ScenarioError("", "a readable trace file", code, { file, foundShown: true });
+  }
+  const gzip =
+    file.endsWith(".gz") || (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b);
+  if (!gzip) return bytes.toString("utf8");
+  try {
+    return gunzipSync(bytes).toString("utf8");
+  } catch (error) {
+    throw new ScenarioError("", "a gzip-compressed trace", (error as Error).message, {
+      file,
+      foundShown: true,
+    });
+  }
+}
+
+/** Collects a reader's problems; `full` tells the reader to stop. */
+export class TraceProblems {
+  readonly errors: ScenarioError[] = [];
+
+  constructor(readonly file: string) {}
+
+  /** Records a problem at a line (and a field within it). */
+  add(line: number, field: string, expected: string, found: unknown, foundShown = false): void {
+    const path = field === "" ? `line ${line}` : `line ${line}: ${field}`;
+    this.errors.push(new ScenarioError(path, expected, found, { file: this.file, foundShown }));
+  }
+
+  get full(): boolean {
+    return this.errors.length >= MAX_TRACE_ERRORS;
+  }
+
+  /** Throws every problem at once, if there is any. */
+  throwIfAny(): void {
+    if (this.errors.length > 0) throw scenarioErrors(this.errors);
+  }
+}
+
+/** Sorts runs by trace time and applies the window and speedup. */
+export function replayRuns(
+  timed: TimedRun[],
+  file: string,
+  format: Trace["format"],
+  options: TraceReadConstraints,
+  skipped: number,
+): Trace {
+  if (timed.length === 0) {
+    throw new ScenarioError("", "a trace with at least one run", "an empty trace", {
+      file,
+      foundShown: true,
+    });
+  }
+  const speedup = options.speedup ?? 1;
+  if (!(speedup > 0) || !Number.isFinite(speedup)) {
+    throw new ScenarioError("speedup", "a positive number", speedup, { file });
+  }
+  // Files are normally sorted already; otherwise a stable sort keeps ties in file order.
+  const order = timed.map((_, i) => i);
+  if (!timed.every((item, i) => i === 0 || timed[i - 1]!.timeS <= item.timeS)) {
+    order.sort((a, b) => timed[a]!.timeS - timed[b]!.timeS || a - b);
+  }
+  const originS = timed[order[0]!]!.timeS;
+  const spanS = timed[order[order.length - 1]!]!.timeS - originS;
+  const fromS = options.window?.fromS ?? 0;
+  const toS = fromS + (options.window?.forS ?? Number.POSITIVE_INFINITY);
+  const runs: TraceRun[] = [];
+  for (const i of order) {
+    const { timeS, run } = timed[i]!;
+    const traceS = timeS - originS;
+    if (traceS < fromS || traceS >= toS) continue;
+    runs.push({ arrivalS: (traceS - fromS) / speedup, ...run });
+  }
+  if (runs.length === 0) {
+    throw new ScenarioError(
+      "window",
+      `a window holding at least one arrival (the trace spans ${formatDuration(spanS)})`,
+      `from ${formatDuration(fromS)} for ${formatDuration(toS - fromS)}`,
+      { file, foundShown: true },
+    );
+  }
+  return { file, format, runs, totalRuns: timed.length, spanS, skipped };
+}
