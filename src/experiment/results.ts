@@ -4,7 +4,7 @@
  * additions; none of DESIGN.md's are renamed.
  */
 import type { Stat } from "../metrics/stat.ts";
-import type { CellResult, Counts, TimeSeries, TimelineEntry } from "../runtime/result.ts";
+import type { CellResult, Counts, TimelineEntry, TimeSeries } from "../runtime/result.ts";
 
 export type { Stat };
 
@@ -27,7 +27,14 @@ export interface PolicySummary {
   /** null when no job declares an SLO. */
   sloAttainment: number | null;
   /** Additions: saturation verdict (any replication saturated), Little's law self-check, priority and head-of-line figures, call outcomes. */
-  saturation: { saturated: boolean; offeredPerS: number; capacityPerS: number; arrivalsPerS: number; completionsPerS: number; reason: string };
+  saturation: {
+    saturated: boolean;
+    offeredPerS: number;
+    capacityPerS: number;
+    arrivalsPerS: number;
+    completionsPerS: number;
+    reason: string;
+  };
   littlesLaw: { meanWaiting: number; lambdaW: number; relativeError: number };
   priority: { inversions: number; blockedByLowerS: number };
   calls: CellResult["calls"];
@@ -60,6 +67,18 @@ export interface JobResults {
 export interface ReplicationResult {
   seed: number;
   summary: PolicySummary;
+  /** Addition: per-tenant figures of this replication (cells.csv has a row per cell and tenant). */
+  tenants: Record<
+    string,
+    {
+      serviceShare: number;
+      waitMean: number;
+      waitP99: number;
+      runLatencyMean: number;
+      runLatencyP99: number;
+      counts: Counts;
+    }
+  >;
 }
 
 /** Chart data kept from the cells (for reports): merged CDF, time series, one timeline. */
@@ -109,6 +128,46 @@ export interface Results {
   window: { fromS: number; toS: number };
   policies: Record<string, PolicyResults>;
   comparisons: Comparison[];
+  /** Addition: the declared jobs with their governance (the report's registry). */
+  registry: {
+    tenants: { name: string; weight: number }[];
+    jobs: {
+      name: string;
+      tenant: string;
+      priority: number;
+      governance: import("../scenario/types.ts").GovernanceSpec;
+      slo?: { runLatencyS?: number; waitS?: number };
+    }[];
+    endpoints: { name: string; slots: number }[];
+  };
+  /** Addition: trace files replayed (for attribution; the Azure trace is CC-BY). */
+  traces: { job: string; file: string; format: string; runs: number }[];
+  /** Addition: the verdicts of `agentsim check`, when it ran. */
+  check?: CheckResult;
   /** Present for sweeps: the points in grid order. */
   sweep?: { axes: { path: string; values: (string | number)[] }[]; points: SweepPoint[] };
+}
+
+/** `agentsim check --json` (DESIGN.md). */
+export interface CheckResult {
+  scenario: string;
+  pass: boolean;
+  tests: {
+    arbitration: {
+      pass: boolean;
+      evidence: string;
+      policy: string;
+      jain: number;
+      minJain: number;
+      workConserving: boolean;
+    };
+    isolation: { pass: boolean; attempts: number; refused: number; succeeded: number };
+    audit: {
+      pass: boolean;
+      records: number;
+      verified: boolean;
+      unaudited: number;
+      withoutAuthority: number;
+    };
+  };
 }
