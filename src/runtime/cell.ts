@@ -38,6 +38,8 @@ export interface SimulateOptions {
   audit?: AuditTrailOptions;
   /** Trace runs by job name, loaded beforehand (see `loadReplay`). */
   replay?: ReadonlyMap<string, readonly ReplayRun[]>;
+  /** Test hook: sees the runtime before the simulation starts (e.g. to set `onDispatchRound`). */
+  instrument?: (runtime: Runtime) => void;
   /** Hook for workspace, store and misbehaviour activity after each turn. */
   sideEffects?: (ctx: { sim: Simulation; runtime: Runtime; audit: AuditTrail }) => TurnSideEffects;
 }
@@ -130,6 +132,7 @@ export function simulateCell(scenario: Scenario, options: SimulateOptions): Simu
   );
   const effects = options.sideEffects?.({ sim, runtime, audit });
 
+  options.instrument?.(runtime);
   let runId = 0;
   const target = {
     submit(

@@ -83,6 +83,8 @@ export class Runtime {
   readonly live = new Set<RunState>();
   /** Independent count of audited actions (checked against the trail at the end). */
   actionsTaken = 0;
+  /** Test hook: called after every dispatch round (work-conservation checks). */
+  onDispatchRound: ((runtime: Runtime) => void) | null = null;
   private dispatchPending = false;
   private nextSeq = 0;
   private readonly multiEndpoint: boolean;
@@ -345,6 +347,7 @@ export class Runtime {
         this.start(turn, endpoint);
       }
     }
+    this.onDispatchRound?.(this);
   }
 
   private start(turn: Turn, endpoint: Endpoint): void {
