@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { ScenarioError, scenarioErrors } from "../sim/errors.ts";
+import { problemsOf } from "../sim/parse-dist.ts";
 import { zodErrors } from "./issues.ts";
 import { normalizeScenario } from "./normalize.ts";
 import { referenceErrors } from "./references.ts";
@@ -131,7 +132,7 @@ function documentErrors(raw: unknown, file: string | undefined) {
     return { list, scenario: normalizeScenario(result.data, file) };
   } catch (error) {
     if (!(error instanceof ScenarioError)) throw error;
-    list.push(error, ...error.others);
+    list.push(...problemsOf(error));
     return { list, scenario: undefined };
   }
 }
@@ -160,7 +161,7 @@ function sweepErrors(
         );
       } catch (error) {
         if (!(error instanceof ScenarioError)) throw error;
-        errors.push(error);
+        errors.push(...problemsOf(error));
       }
     });
   });

@@ -7,6 +7,7 @@
 import { basename, dirname, resolve } from "node:path";
 import type { DistSpec } from "../sim/dist.ts";
 import { ScenarioError, scenarioErrors } from "../sim/errors.ts";
+import { problemsOf } from "../sim/parse-dist.ts";
 import { isModulePath, policyLabel, traceFormatOf } from "./references.ts";
 import type { ParsedDocument, ParsedJob, RawPolicy } from "./schema.ts";
 import type {
@@ -310,7 +311,7 @@ function attempt<T>(run: () => T, errors: ScenarioError[], fallback: T): T {
     return run();
   } catch (error) {
     if (!(error instanceof ScenarioError)) throw error;
-    errors.push(error, ...error.others);
+    errors.push(...problemsOf(error));
     return fallback;
   }
 }

@@ -77,8 +77,9 @@ export function referenceErrors(raw: unknown, baseDir: string): ScenarioError[] 
         expect(path, call.tool, "tools");
       });
     }
-    if (arrivals.process === "trace")
-      errors.push(...traceErrors(arrivals, ["jobs", i, "arrivals"], baseDir, expect));
+    if (arrivals.process === "trace") {
+      traceErrors(arrivals, ["jobs", i, "arrivals"], baseDir, errors, expect);
+    }
   });
 
   const labels = new Map<string, number>();
@@ -123,9 +124,9 @@ function traceErrors(
   arrivals: Doc,
   at: (string | number)[],
   baseDir: string,
+  errors: ScenarioError[],
   expect: (path: (string | number)[], value: unknown, kind: "tenants") => void,
-): ScenarioError[] {
-  const errors: ScenarioError[] = [];
+): void {
   if (typeof arrivals.file === "string" && arrivals.file !== "") {
     const file = resolve(baseDir, arrivals.file);
     if (!existsSync(file)) {
@@ -153,7 +154,6 @@ function traceErrors(
       expect([...at, "tenantBy", "map", key], tenant, "tenants");
     }
   }
-  return errors;
 }
 
 // The names declared in a list, reporting duplicates.

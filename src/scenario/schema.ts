@@ -9,7 +9,7 @@
 import { z } from "zod";
 import type { DistSpec } from "../sim/dist.ts";
 import { ScenarioError, show } from "../sim/errors.ts";
-import { type DistUnit, parseDistribution } from "../sim/parse-dist.ts";
+import { type DistUnit, parseDistribution, problemsOf } from "../sim/parse-dist.ts";
 import {
   type NumberConstraints,
   parseCount,
@@ -37,7 +37,7 @@ const PROBABILITY_PATTERN = String.raw`^\s*(\d+(\.\d*)?|\.\d+)\s*%?\s*$`;
 /** Pushes a ScenarioError (and the others it carries) as custom issues under the current path. */
 function report(error: unknown, ctx: Ctx, input: unknown): void {
   if (!(error instanceof ScenarioError)) throw error;
-  for (const each of [error, ...error.others]) {
+  for (const each of problemsOf(error)) {
     ctx.issues.push({
       code: "custom",
       message: each.message,

@@ -120,6 +120,12 @@ export interface RuntimeSpec {
   compactKeep: number;
   /** Service cost weights: cost = prompt x promptWeight + output x outputWeight; defaults 1 and 2. */
   serviceCost: { promptWeight: number; outputWeight: number };
+  /**
+   * Circuit breaker: after a 503 from an endpoint the runtime stops dispatching to it for
+   * `cooldownS` (default 5 s; 0 disables), holding turns in the queue (or sending them to a
+   * failover endpoint) instead of burning their retries against an outage.
+   */
+  circuitBreaker?: { cooldownS: number };
   /** Admission control: a run arriving while this many turns wait is rejected; default Infinity. */
   admission: { maxWaitingTurns: number };
   /** Turn records kept for the slot timeline (Gantt) of a cell; default 2000 (0 disables). */

@@ -130,6 +130,15 @@ export function closest(word: string, candidates: readonly string[]): string | u
   return best;
 }
 
+/** The problems a ScenarioError carries, each on its own (without `others`), in order. */
+export function problemsOf(error: ScenarioError): ScenarioError[] {
+  const alone = new ScenarioError(error.path, error.expected, error.found, {
+    file: error.file,
+    foundShown: true,
+  });
+  return [alone, ...error.others.flatMap(problemsOf)];
+}
+
 /** Appends a key to a field path: `join("a.b", "c")` = "a.b.c"; `join("", "c")` = "c". */
 export function join(path: string, key: string | number): string {
   if (typeof key === "number") return `${path}[${key}]`;
@@ -360,7 +369,7 @@ class FieldReader {
       return parse();
     } catch (error) {
       if (!(error instanceof ScenarioError)) throw error;
-      this.errors.push(error, ...error.others);
+      this.errors.push(...problemsOf(error));
       return Number.NaN;
     }
   }

@@ -49,7 +49,7 @@ const DURATION_RE = new RegExp(`^(${NUMBER})\\s*(ms|s|sec|m|min|h|hour)?$`);
 const RATE_RE = new RegExp(`^(${NUMBER})\\s*(?:/\\s*(s|sec|m|min|h|hour))?$`);
 const TOKENS_RE = new RegExp(`^(${NUMBER})\\s*([kKM])?$`);
 const PERCENT_RE = new RegExp(`^(${NUMBER})\\s*%$`);
-const PLAIN_RE = new RegExp(`^${NUMBER}$`);
+const PLAIN_RE = new RegExp(`^(${NUMBER})$`);
 
 /** The phrase used in duration errors. */
 export const DURATION_EXPECTED = 'a non-negative duration such as "300ms" or "2s"';
