@@ -33,6 +33,8 @@ export class Endpoint {
   maxBusy = 0;
   /** True during an outage window. */
   down = false;
+  /** The runtime's circuit breaker: no dispatch here before this time (after a 503). */
+  openUntilS = 0;
   /** Mask of the endpoints a failed attempt here fails over to (0 = none). */
   failoverMask = 0;
   /** Turns in flight by slot (for aborts at an outage and the slot timeline). */

@@ -339,7 +339,8 @@ export class Runtime {
     for (let e = 0; e < this.endpoints.length; e++) {
       const endpoint = this.endpoints[e]!;
       const accept = this.multiEndpoint ? this.accepts[e] : undefined;
-      while (endpoint.hasFreeSlot && scheduler.size > 0) {
+      // A refusal (503) trips the breaker, which ends this endpoint's round at once.
+      while (endpoint.hasFreeSlot && scheduler.size > 0 && endpoint.openUntilS <= now) {
         const turn = (
           accept === undefined ? scheduler.pick(now) : scheduler.pick(now, accept as never)
         ) as Turn | undefined;
@@ -386,8 +387,12 @@ export class Runtime {
 
   /** Fast failure without holding a slot: the endpoint is down (503) or over its limits (429). */
   private refuse(turn: Turn, endpoint: Endpoint, outcome: "unavailable" | "rate_limited"): void {
-    if (outcome === "unavailable") this.calls.unavailable++;
-    else this.calls.rateLimited++;
+    if (outcome === "unavailable") {
+      this.calls.unavailable++;
+      this.trip(endpoint);
+    } else {
+      this.calls.rateLimited++;
+    }
     this.scheduler.complete(
       turn,
       { cost: 0, durationS: 0, promptTokens: 0, outputTokens: 0 },
@@ -402,6 +407,14 @@ export class Runtime {
     );
     this.failover(turn, endpoint);
     turn.done!.succeed(outcome);
+  }
+
+  /** Opens the circuit breaker of an endpoint that answered 503, and plans a dispatch when it closes. */
+  private trip(endpoint: Endpoint): void {
+    const cooldownS = this.runtime.circuitBreaker?.cooldownS ?? 5;
+    if (cooldownS <= 0 || endpoint.openUntilS > this.sim.now) return;
+    endpoint.openUntilS = this.sim.now + cooldownS;
+    this.sim.call(cooldownS, this.dispatchRound, EventClass.Dispatch);
   }
 
   private failover(turn: Turn, endpoint: Endpoint): void {
@@ -454,8 +467,12 @@ export class Runtime {
         this.record(run, "model.result", endpoint.name, "error", "5xx server error");
       } else {
         this.calls.aborts++;
-        if (outcome === "timeout") this.calls.timeouts++;
-        else this.calls.unavailable++;
+        if (outcome === "timeout") {
+          this.calls.timeouts++;
+        } else {
+          this.calls.unavailable++;
+          this.trip(endpoint);
+        }
         this.record(
           run,
           "abort",
