@@ -115,7 +115,9 @@ describe("the runtime under faults", () => {
         const instrument = (runtime: Runtime) => {
           runtime.onDispatchRound = (rt) => {
             const endpoint = rt.endpoints[0]!;
-            if (rt.scheduler.size > 0 && endpoint.hasFreeSlot) idleWhileWaiting++;
+            // "Up" as the runtime sees it: no outage and its circuit breaker closed.
+            const up = !endpoint.down && endpoint.openUntilS <= rt.sim.now;
+            if (up && rt.scheduler.size > 0 && endpoint.hasFreeSlot) idleWhileWaiting++;
           };
         };
         const { result, audit } = simulateCell(s, {
@@ -134,7 +136,8 @@ describe("the runtime under faults", () => {
           auditVerified: true,
           auditComplete: true,
         });
-        // Work conservation: after every dispatch round no slot idles while a turn waits.
+        // Work conservation: after every dispatch round no slot of an endpoint that is up idles
+        // while a turn waits.
         expect(idleWhileWaiting).toBe(0);
         // Retries are counted and each has its audit record.
         expect(audit.counts().byAction.retry?.total ?? 0).toBe(result.calls.retries);
