@@ -56,8 +56,10 @@ export class SimEvent<T = unknown> {
   /** @internal Queue key of a process's pending sleep (a yielded number); -1 when none. */
   declare sleepKey: number;
   // The first waiter is kept in a field: most events have exactly one, so no array is allocated.
-  declare private waiter: Process<any> | EventCallback<T> | null;
-  declare private waiters: (Process<any> | EventCallback<T>)[] | null;
+  // Callbacks are stored as EventCallback<any> so that SimEvent stays covariant in T (a
+  // SimEvent<undefined> or a Process<never> is a SimEvent<unknown>).
+  declare private waiter: Process<any> | EventCallback<any> | null;
+  declare private waiters: (Process<any> | EventCallback<any>)[] | null;
 
   /** A pending event of `sim`; it runs with class `cls` (default Completion) when triggered. */
   constructor(sim: Simulation, cls: EventClass = EventClass.Completion) {

@@ -118,8 +118,8 @@ export class Simulation {
   }
 
   /**
-   * Runs the simulation. With no argument, until no events remain; with a time, processes the
-   * events strictly before it and leaves the clock at that time (as SimPy does); with an event,
+   * Runs the simulation. With no argument (or Infinity), until no events remain; with a time,
+   * processes the events strictly before it and leaves the clock at that time (as SimPy does); with an event,
    * until that event has been processed (returning its value) or no events remain.
    */
   run(until?: number | SimEvent<any>): unknown {
@@ -141,7 +141,8 @@ export class Simulation {
     for (let item = queue.popBefore(limit); item !== undefined; item = queue.popBefore(limit)) {
       this.dispatch(item, queue.lastTime, queue.lastKey);
     }
-    if (until !== undefined) this.now = limit;
+    // run(Infinity) is run(): the clock stays at the last event rather than jumping to Infinity.
+    if (limit !== Number.POSITIVE_INFINITY) this.now = limit;
     return undefined;
   }
 
