@@ -336,10 +336,11 @@ const policyObject = obj(
 );
 /** A policy as the file writes it: a name or path, or an object. */
 export type RawPolicy = string | z.output<typeof policyObject>;
+const anyString = z.string();
 const policy = choice<RawPolicy>(
   (raw) =>
     typeof raw === "string" && raw.trim() !== ""
-      ? z.string()
+      ? anyString
       : typeof raw === "object" && raw !== null && !Array.isArray(raw)
         ? policyObject
         : 'a policy name such as "fair-share", a module path, or {name, label?, options?}',
@@ -375,34 +376,34 @@ const wholeLatency = obj(
   "a distribution of the whole turn, with jitter",
 );
 const TOKEN_LATENCY_KEYS = ["ttft", "perOutputToken", "perPromptToken", "loadSlowdown"];
+// The three latency forms, built once (choice() picks one per value).
+const tokenLatencySpec = tokenLatency.transform(
+  (v): LatencySpec => ({
+    kind: "tokens",
+    ttft: v.ttft,
+    perOutputTokenS: v.perOutputToken,
+    loadSlowdown: v.loadSlowdown ?? 0,
+    perPromptTokenS: v.perPromptToken ?? 0,
+    ...(v.jitter === undefined ? {} : { jitter: v.jitter }),
+  }),
+);
+const wholeLatencySpec = wholeLatency.transform(
+  (v): LatencySpec => ({
+    kind: "whole",
+    turn: v.turn,
+    ...(v.jitter === undefined ? {} : { jitter: v.jitter }),
+  }),
+);
+const distLatencySpec = dist("duration", "the whole turn's time").transform(
+  (turn): LatencySpec => ({ kind: "whole", turn }),
+);
 const latency = choice<LatencySpec>(
   (raw) => {
     if (typeof raw === "object" && raw !== null && !Array.isArray(raw)) {
-      if (TOKEN_LATENCY_KEYS.some((key) => key in raw)) {
-        return tokenLatency.transform(
-          (v): LatencySpec => ({
-            kind: "tokens",
-            ttft: v.ttft,
-            perOutputTokenS: v.perOutputToken,
-            loadSlowdown: v.loadSlowdown ?? 0,
-            perPromptTokenS: v.perPromptToken ?? 0,
-            ...(v.jitter === undefined ? {} : { jitter: v.jitter }),
-          }),
-        );
-      }
-      if ("turn" in raw) {
-        return wholeLatency.transform(
-          (v): LatencySpec => ({
-            kind: "whole",
-            turn: v.turn,
-            ...(v.jitter === undefined ? {} : { jitter: v.jitter }),
-          }),
-        );
-      }
+      if (TOKEN_LATENCY_KEYS.some((key) => key in raw)) return tokenLatencySpec;
+      if ("turn" in raw) return wholeLatencySpec;
     }
-    return dist("duration", "the whole turn's time").transform(
-      (turn): LatencySpec => ({ kind: "whole", turn }),
-    );
+    return distLatencySpec;
   },
   {
     anyOf: [DIST_DOCS.duration, jsonOf(tokenLatency), jsonOf(wholeLatency)],
@@ -633,12 +634,14 @@ const toolCall = obj(
   },
   "a tool call after each turn",
 );
+const toolCallList = z.array(toolCall);
+const oneToolCall = toolCall.transform((call) => [call]);
 const toolCalls = choice<z.output<typeof toolCall>[]>(
   (raw) =>
     Array.isArray(raw)
-      ? z.array(toolCall)
+      ? toolCallList
       : typeof raw === "object" && raw !== null
-        ? toolCall.transform((call) => [call])
+        ? oneToolCall
         : "a tool call {tool, probability} or a list of them",
   {
     anyOf: [jsonOf(toolCall), { type: "array", items: jsonOf(toolCall) }],
@@ -734,12 +737,13 @@ const job = obj(
   "a declared kind of agent work",
 );
 
+const valueList = z.array(z.union([z.string(), z.number()])).min(1);
 const sweepValues = choice<(string | number)[] | string>(
   (raw) =>
     typeof raw === "string"
-      ? z.string()
+      ? anyString
       : Array.isArray(raw)
-        ? z.array(z.union([z.string(), z.number()])).min(1)
+        ? valueList
         : 'a list of values or a range such as "0.5/s..4/s:8"',
   {
     anyOf: [
@@ -809,9 +813,29 @@ export type ParsedJob = ParsedDocument["jobs"][number];
 /** The JSON Schema of the scenario format, for editors and `agentsim schema`. */
 export function scenarioJsonSchema(): JsonSchema {
   const json = z.toJSONSchema(scenarioSchema, { io: "input", unrepresentable: "any" });
+  // Distributions appear at many fields: one definition each, referenced, keeps the file small.
+  const defs: Record<string, JsonSchema> = {};
+  const byShape = new Map<string, string>();
+  for (const unit of Object.keys(DIST_DOCS) as DistUnit[]) {
+    const def = `${unit}Distribution`;
+    defs[def] = { ...DIST_DOCS[unit], description: `a ${unit} constant or {dist: ...}` };
+    byShape.set(JSON.stringify(DIST_DOCS[unit].anyOf), def);
+  }
+  const shared = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(shared);
+    if (typeof node !== "object" || node === null) return node;
+    const record = node as JsonSchema;
+    const def = record.anyOf === undefined ? undefined : byShape.get(JSON.stringify(record.anyOf));
+    if (def !== undefined) {
+      const { anyOf: _, ...rest } = record;
+      return { ...rest, $ref: `#/$defs/${def}` };
+    }
+    return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, shared(value)]));
+  };
   return {
-    ...json,
+    ...(shared(json) as JsonSchema),
     $id: "https://agentsim.dev/schema/scenario-v1.json",
     title: "agentsim scenario (v1)",
+    $defs: defs,
   };
 }

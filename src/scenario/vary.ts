@@ -27,7 +27,8 @@ const FLAG_EXPECTED =
 const NUMBER = String.raw`[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?`;
 const QUANTITY_RE = new RegExp(`^(${NUMBER})\\s*(\\S*)$`);
 const NUMBER_RE = new RegExp(`^${NUMBER}$`);
-const RANGE_RE = /^(.+?)\.\.(.+):\s*(\d+)$/;
+// A range attempt: starts with a number and has ".." and ":" (a path like "../a.csv" does not).
+const RANGE_RE = /^([+-]?\.?\d[^,]*?)\.\.([^,]+):([^,]*)$/;
 
 // Suffixes of a range's bounds: the kind of quantity and the factor into base units.
 const SUFFIXES: Record<string, { kind: string; factor: number }> = {
@@ -67,7 +68,10 @@ export function parseValues(
 ): (string | number)[] {
   const trimmed = text.trim();
   const range = RANGE_RE.exec(trimmed);
-  if (range) return rangeValues(range[1]!.trim(), range[2]!.trim(), Number(range[3]), where, shown);
+  if (range) {
+    const count = /^\s*\d+\s*$/.test(range[3]!) ? Number(range[3]) : Number.NaN;
+    return rangeValues(range[1]!.trim(), range[2]!.trim(), count, where, shown);
+  }
   const items = trimmed.split(",").map((item) => item.trim());
   if (trimmed === "" || items.some((item) => item === "")) {
     throw new ScenarioError(where, `${FLAG_EXPECTED} (values: a,b,c or lo..hi:count)`, shown);
