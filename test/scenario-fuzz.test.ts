@@ -13,8 +13,11 @@ type Path = (string | number)[];
 /** Every path into a value, containers included (the root is []). */
 function paths(value: unknown, at: Path = []): Path[] {
   const found: Path[] = [at];
-  if (Array.isArray(value)) value.forEach((item, i) => found.push(...paths(item, [...at, i])));
-  else if (typeof value === "object" && value !== null) {
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => {
+      found.push(...paths(item, [...at, i]));
+    });
+  } else if (typeof value === "object" && value !== null) {
     for (const [key, item] of Object.entries(value)) found.push(...paths(item, [...at, key]));
   }
   return found;

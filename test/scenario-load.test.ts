@@ -12,6 +12,9 @@ import {
 } from "../src/scenario/index.ts";
 import { ScenarioError } from "../src/sim/errors.ts";
 
+// biome-ignore lint/suspicious/noExplicitAny: tests edit raw documents at any depth
+type Raw = any;
+
 const FIXTURES = resolve(import.meta.dirname, "fixtures");
 const NOISY = join(FIXTURES, "noisy-neighbor.yaml");
 const DATA = resolve(import.meta.dirname, "../../shared/data");
@@ -28,12 +31,12 @@ function report(run: () => unknown): string[] {
 }
 
 /** The noisy-neighbor document, to modify in a test. */
-function noisy(): Record<string, any> {
-  return readScenarioDocument(NOISY) as Record<string, any>;
+function noisy(): Raw {
+  return readScenarioDocument(NOISY) as Raw;
 }
 
 /** A copy of the noisy-neighbor document changed by `edit`, parsed; its error lines. */
-function problems(edit: (doc: Record<string, any>) => void): string[] {
+function problems(edit: (doc: Raw) => void): string[] {
   const doc = noisy();
   edit(doc);
   return report(() => parseScenario(doc));
@@ -465,7 +468,7 @@ describe("normalization", () => {
 
   it("reports a missing trace file and options that do not fit the format", () => {
     // Shows the resolved path in the message, and runPer refused for CSV traces.
-    const doc = readScenarioDocument(join(FIXTURES, "trace-replay.yaml")) as Record<string, any>;
+    const doc = readScenarioDocument(join(FIXTURES, "trace-replay.yaml")) as Raw;
     doc.jobs[1].arrivals.file = "missing.jsonl";
     doc.jobs[1].arrivals.tenantBy.map["2026-06-07"] = "nobody";
     const lines = report(() => parseScenario(doc, join(FIXTURES, "trace-replay.yaml")));
@@ -475,7 +478,7 @@ describe("normalization", () => {
     expect(lines[1]).toContain(
       'jobs[1].arrivals.tenantBy.map.2026-06-07: expected a declared tenant: web, agents, weekend, got "nobody"',
     );
-    const csv = readScenarioDocument(join(FIXTURES, "trace-replay.yaml")) as Record<string, any>;
+    const csv = readScenarioDocument(join(FIXTURES, "trace-replay.yaml")) as Raw;
     csv.jobs[0].arrivals.runPer = "userTurn";
     expect(report(() => parseScenario(csv, join(FIXTURES, "trace-replay.yaml")))).toEqual([
       `${join(FIXTURES, "trace-replay.yaml")}: jobs[0].arrivals.runPer: expected nothing: it applies to agent-sessions-jsonl traces only, got "userTurn"`,

@@ -2,6 +2,9 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readScenarioDocument, scenarioJsonSchema } from "../src/scenario/index.ts";
 
+// biome-ignore lint/suspicious/noExplicitAny: tests edit raw documents at any depth
+type Raw = any;
+
 type Schema = Record<string, unknown>;
 
 /**
@@ -49,9 +52,9 @@ function validate(schema: Schema, value: unknown, root: Schema, at = "$"): strin
     if (typeof schema.minItems === "number" && value.length < schema.minItems)
       fail("too few items");
     if (schema.items)
-      value.forEach((item, i) =>
-        errors.push(...validate(schema.items as Schema, item, root, `${at}[${i}]`)),
-      );
+      value.forEach((item, i) => {
+        errors.push(...validate(schema.items as Schema, item, root, `${at}[${i}]`));
+      });
   } else if (typeof value === "object" && value !== null) {
     const properties = (schema.properties ?? {}) as Record<string, Schema>;
     for (const key of (schema.required ?? []) as string[])
@@ -117,7 +120,7 @@ describe("scenarioJsonSchema", () => {
 
   it("accepts both strings and numbers where units apply", () => {
     // Shows durations, rates, tokens and distributions accept "300ms"-style strings and numbers.
-    const withNumbers = structuredClone(example) as Record<string, any>;
+    const withNumbers = structuredClone(example) as Raw;
     withNumbers.horizon = 1200;
     withNumbers.warmup = "2 m";
     withNumbers.endpoints[0].latency.perOutputToken = 0.015;
@@ -131,7 +134,7 @@ describe("scenarioJsonSchema", () => {
 
   it("rejects what the loader rejects at the same places", () => {
     // Shows unknown keys, negative durations, unknown distributions and bad enums are flagged.
-    const bad = structuredClone(example) as Record<string, any>;
+    const bad = structuredClone(example) as Raw;
     bad.horizonn = "20m";
     bad.warmup = "-2m";
     bad.endpoints[0].latency.ttft = { dist: "gamma", k: 2 };

@@ -11,6 +11,9 @@ import {
 } from "../src/scenario/index.ts";
 import { ScenarioError } from "../src/sim/errors.ts";
 
+// biome-ignore lint/suspicious/noExplicitAny: tests edit raw documents at any depth
+type Raw = any;
+
 const DOC = readScenarioDocument(resolve(import.meta.dirname, "fixtures/noisy-neighbor.yaml"));
 
 /** The single message of the ScenarioError thrown by `run`. */
@@ -88,7 +91,9 @@ describe("parseVary", () => {
           expect(values[0]).toBe(lo);
           expect(values[count - 1]).toBeCloseTo(hi, 9);
           const step = (hi - lo) / (count - 1);
-          values.forEach((v, i) => expect(v).toBeCloseTo(lo + i * step, 6));
+          values.forEach((v, i) => {
+            expect(v).toBeCloseTo(lo + i * step, 6);
+          });
         },
       ),
       { numRuns: 200 },
@@ -99,17 +104,17 @@ describe("parseVary", () => {
 describe("applyVary", () => {
   it("sets a field selected by names and indices, without touching the input", () => {
     // Shows name and index selection and that the original document is unchanged.
-    const varied = applyVary(DOC, "jobs.ticket-triage.arrivals.rate", "2/s") as any;
+    const varied = applyVary(DOC, "jobs.ticket-triage.arrivals.rate", "2/s") as Raw;
     expect(varied.jobs[0].arrivals.rate).toBe("2/s");
-    expect((DOC as any).jobs[0].arrivals.rate).toBe("0.3/s");
-    const bySlot = applyVary(DOC, "endpoints.0.slots", 16) as any;
+    expect((DOC as Raw).jobs[0].arrivals.rate).toBe("0.3/s");
+    const bySlot = applyVary(DOC, "endpoints.0.slots", 16) as Raw;
     expect(bySlot.endpoints[0].slots).toBe(16);
     expect(parseScenario(varied).jobs[0]!.arrivals).toEqual({ process: "poisson", ratePerS: 2 });
   });
 
   it("adds a last field the document leaves out", () => {
     // Shows a sweep over a defaulted field (drain) without writing it in the file first.
-    const varied = applyVary(DOC, "drain", "2h") as any;
+    const varied = applyVary(DOC, "drain", "2h") as Raw;
     expect(parseScenario(varied).drainS).toBe(7200);
   });
 
