@@ -17,7 +17,7 @@ import { Endpoint } from "./endpoint.ts";
 import { BUCKETS, type GroupRecorder, Recorder } from "./recorder.ts";
 import type { CellResult, Counts, JobCell, TenantCell } from "./result.ts";
 import { RunState } from "./run-state.ts";
-import { type JobRuntime, Runtime, type ToolRuntime, type TurnSideEffects } from "./runtime.ts";
+import { type JobRuntime, Runtime, type ToolRuntime } from "./runtime.ts";
 import { saturationOf } from "./saturation.ts";
 import { createScheduler } from "./scheduler/registry.ts";
 import type { SchedulerFactory } from "./scheduler/types.ts";
@@ -40,8 +40,6 @@ export interface SimulateOptions {
   replay?: ReadonlyMap<string, readonly ReplayRun[]>;
   /** Test hook: sees the runtime before the simulation starts (e.g. to set `onDispatchRound`). */
   instrument?: (runtime: Runtime) => void;
-  /** Hook for workspace, store and misbehaviour activity after each turn. */
-  sideEffects?: (ctx: { sim: Simulation; runtime: Runtime; audit: AuditTrail }) => TurnSideEffects;
 }
 
 /** A cell's result together with the live objects (for `check`, reports and tests). */
@@ -94,7 +92,6 @@ export function simulateCell(scenario: Scenario, options: SimulateOptions): Simu
       preferredEndpoint: allowed[0] ?? 0,
       sloS: spec.slo?.runLatencyS,
       expectedOutputTokens: Number.isFinite(expectedOutputTokens) ? expectedOutputTokens : 0,
-      grantedTools: new Set(spec.governance.tools),
     };
   });
   const context = {
@@ -115,22 +112,7 @@ export function simulateCell(scenario: Scenario, options: SimulateOptions): Simu
     timelineLimit: scenario.runtime.timelineTurns,
   });
   const audit = new AuditTrail(options.audit ?? { mode: "summary" });
-  let runtime: Runtime | undefined;
-  const sideEffects = options.sideEffects
-    ? (run: RunState, job: JobRuntime, turnIndex: number) => effects!.afterTurn(run, job, turnIndex)
-    : null;
-  runtime = new Runtime(
-    sim,
-    scenario,
-    scheduler,
-    endpoints,
-    tools,
-    jobs,
-    recorder,
-    audit,
-    sideEffects === null ? null : { afterTurn: sideEffects },
-  );
-  const effects = options.sideEffects?.({ sim, runtime, audit });
+  const runtime = new Runtime(sim, scenario, scheduler, endpoints, tools, jobs, recorder, audit);
 
   options.instrument?.(runtime);
   let runId = 0;
@@ -159,7 +141,7 @@ export function simulateCell(scenario: Scenario, options: SimulateOptions): Simu
         streams: sim.rng,
       });
       if (onEnd !== undefined) run.endListeners = [onEnd];
-      runtime!.admit(run);
+      runtime.admit(run);
     },
   };
   for (const job of jobs) {
@@ -265,6 +247,9 @@ function buildResult(
     0,
   );
   const auditCounts = audit.counts();
+  const activity = runtime.activity?.counters;
+  // The runtime's own ledger of actions taken, independent of the trail's count.
+  const ledger = runtime.actionsTaken + (activity?.operations ?? 0);
   const byAction: Record<string, number> = {};
   for (const [action, decisions] of Object.entries(auditCounts.byAction)) {
     byAction[action] = decisions?.total ?? 0;
@@ -330,24 +315,35 @@ function buildResult(
         [...runtime.denials.entries()].sort(([a], [b]) => (a < b ? -1 : 1)),
       ),
     },
-    isolation: { attempts: 0, refused: 0, succeeded: 0 },
+    isolation: {
+      attempts: activity?.escapeAttempts ?? 0,
+      refused: activity?.escapesRefused ?? 0,
+      succeeded: activity?.breaches ?? 0,
+    },
     audit: {
       mode: audit.mode,
       records: auditCounts.records,
       verified,
       // The runtime's own ledger against the trail's count (the seal is the trail's own record).
-      unaudited: runtime.actionsTaken - (auditCounts.records - 1),
+      unaudited: ledger - (auditCounts.records - 1),
       withoutAuthority: auditCounts.withoutAuthority,
       byAction,
     },
-    store: { writes: 0, reads: 0, garbageWrites: 0, readsOfGarbage: 0 },
+    store: {
+      writes: activity?.storeWrites ?? 0,
+      reads: activity?.storeReads ?? 0,
+      denials: activity?.storeDenials ?? 0,
+      garbageWrites: activity?.garbageWrites ?? 0,
+      readsOfGarbage: activity?.readsOfGarbage ?? 0,
+      blastRadius: blastRadiusOf(runtime),
+    },
     invariants: {
       conservation:
         counts.submitted === counts.completed + counts.failed + counts.rejected + counts.inFlight &&
         counts.inFlight === runtime.live.size,
       slotsWithinCapacity: endpoints.every((e) => e.maxBusy <= e.slots),
       auditVerified: verified !== false,
-      auditComplete: runtime.actionsTaken === auditCounts.records - 1,
+      auditComplete: ledger === auditCounts.records - 1,
     },
     timeseries: {
       bucketS,
@@ -361,6 +357,25 @@ function buildResult(
       e.failures.outages.map((o) => ({ endpoint: e.name, atS: o.atS, forS: o.forS })),
     ),
     events: sim.eventsProcessed,
+  };
+}
+
+/** Who wrote garbage to the store, under whose authority, and how many runs read it. */
+function blastRadiusOf(runtime: Runtime): CellResult["store"]["blastRadius"] {
+  const activity = runtime.activity;
+  if (activity === null || activity.counters.garbageWrites === 0) return null;
+  const radius = activity.store.blastRadius(
+    (write) =>
+      typeof write.value === "object" &&
+      write.value !== null &&
+      (write.value as { garbage?: boolean }).garbage === true,
+  );
+  return {
+    versions: radius.writes.length,
+    writers: radius.writers.slice(0, 20),
+    authorizers: radius.authorizers.slice(0, 20),
+    readers: radius.readers.length,
+    readerSample: radius.readers.slice(0, 20),
   };
 }
 

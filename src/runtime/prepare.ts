@@ -100,7 +100,7 @@ export interface CellSpec {
 export function runCell(
   prepared: PreparedScenario,
   cell: CellSpec,
-  options: { audit?: AuditTrailOptions; sideEffects?: SimulateOptions["sideEffects"] } = {},
+  options: { audit?: AuditTrailOptions; instrument?: SimulateOptions["instrument"] } = {},
 ): SimulatedCell {
   const ref =
     prepared.scenario.policies.find((p) => p.label === cell.policy) ?? policyByName(cell.policy);
@@ -112,7 +112,7 @@ export function runCell(
     point: cell.point,
     audit: options.audit,
     replay: prepared.replay,
-    sideEffects: options.sideEffects,
+    instrument: options.instrument,
   });
 }
 

@@ -147,7 +147,22 @@ export interface CellResult {
     withoutAuthority: number;
     byAction: Record<string, number>;
   };
-  store: { writes: number; reads: number; garbageWrites: number; readsOfGarbage: number };
+  store: {
+    writes: number;
+    reads: number;
+    /** Store accesses refused by data scopes. */
+    denials: number;
+    garbageWrites: number;
+    readsOfGarbage: number;
+    /** The garbage writes' provenance: writers, their authorizers, runs that read them; null without garbage. */
+    blastRadius: {
+      versions: number;
+      writers: string[];
+      authorizers: string[];
+      readers: number;
+      readerSample: string[];
+    } | null;
+  };
   invariants: {
     conservation: boolean;
     slotsWithinCapacity: boolean;

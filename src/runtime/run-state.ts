@@ -6,6 +6,7 @@
 import type { Process } from "../sim/process.ts";
 import type { RandomStreams, Rng } from "../sim/rng.ts";
 import type { Program } from "../workload/program.ts";
+import type { RunAccess } from "./governance.ts";
 import { BufferedRng, type TurnOwner } from "./turn.ts";
 
 /** How a run ended. */
@@ -26,6 +27,8 @@ export class RunState implements TurnOwner {
   /** First-attempt draws of the current turn. */
   readonly draws: BufferedRng;
   actor = -1;
+  /** The run's governance handle (tools, data scopes, token budget); set when admitted. */
+  access: RunAccess | null = null;
   /** Context tokens carried into the next turn. */
   context = 0;
   /** Tokens used (prompt + output of successful and wasted attempts), against the budget. */

@@ -12,9 +12,11 @@ import { Resource } from "../sim/resource.ts";
 import type { Sampler } from "../sim/sample.ts";
 import type { Simulation } from "../sim/simulation.ts";
 import type { ToolCallPlan } from "../workload/program.ts";
+import { RunActivity } from "./activity.ts";
 import type { AuditAction, AuditDecision } from "./audit/actions.ts";
 import type { AuditSink } from "./audit/sink.ts";
 import type { Endpoint, TurnOutcome } from "./endpoint.ts";
+import { AccessManager } from "./governance.ts";
 import type { Recorder } from "./recorder.ts";
 import type { RunState, RunStatus } from "./run-state.ts";
 import type { Scheduler } from "./scheduler/types.ts";
@@ -31,8 +33,6 @@ export interface JobRuntime {
   readonly sloS: number | undefined;
   /** Expected output tokens of a turn (the mean of the job's distribution or trace). */
   readonly expectedOutputTokens: number;
-  /** Tools granted by governance, as a set. */
-  readonly grantedTools: ReadonlySet<string>;
 }
 
 /** A tool as the runtime uses it. */
@@ -40,11 +40,6 @@ export interface ToolRuntime {
   readonly spec: ToolSpec;
   readonly latency: Sampler;
   readonly quota: Resource | null;
-}
-
-/** Extra work a run does after each turn (workspace and store activity, misbehaviour). */
-export interface TurnSideEffects {
-  afterTurn(run: RunState, job: JobRuntime, turnIndex: number): void;
 }
 
 /** Counters of model calls and tools (reported in the cell result). */
@@ -83,6 +78,11 @@ export class Runtime {
   readonly live = new Set<RunState>();
   /** Independent count of audited actions (checked against the trail at the end). */
   actionsTaken = 0;
+  /** Governance: each job's grant, each run's access (tools, data scopes, token budget). */
+  readonly access: AccessManager;
+  /** Workspaces and the store, when some job uses them. */
+  readonly activity: RunActivity | null;
+  private readonly activeJobs: boolean[];
   /** Test hook: called after every dispatch round (work-conservation checks). */
   onDispatchRound: ((runtime: Runtime) => void) | null = null;
   private dispatchPending = false;
@@ -105,8 +105,11 @@ export class Runtime {
     readonly jobs: readonly JobRuntime[],
     readonly recorder: Recorder,
     readonly audit: AuditSink,
-    readonly sideEffects: TurnSideEffects | null,
   ) {
+    this.access = new AccessManager(audit);
+    for (const job of jobs) this.access.declare(job.spec.name, job.spec.governance);
+    this.activeJobs = jobs.map((job) => RunActivity.active(job.spec));
+    this.activity = this.activeJobs.some(Boolean) ? new RunActivity(audit) : null;
     this.runtime = scenario.runtime;
     this.costPrompt = scenario.runtime.serviceCost.promptWeight;
     this.costOutput = scenario.runtime.serviceCost.outputWeight;
@@ -141,12 +144,8 @@ export class Runtime {
   admit(run: RunState): void {
     const job = this.jobs[run.jobIndex]!;
     const spec = job.spec;
-    run.actor = this.audit.actor({
-      run: run.id,
-      job: spec.name,
-      tenant: this.scenario.tenants[run.tenantIndex]!.name,
-      authorizedBy: spec.governance.authorizedBy,
-    });
+    run.access = this.access.open(run.id, spec.name, this.scenario.tenants[run.tenantIndex]!.name);
+    run.actor = run.access.actor;
     this.recorder.submitted(run.tenantIndex, run.jobIndex, run.arrivalS);
     const maxWaiting = this.runtime.admission.maxWaitingTurns;
     if (this.scheduler.size >= maxWaiting) {
@@ -163,6 +162,7 @@ export class Runtime {
     }
     this.live.add(run);
     this.record(run, "run.start", spec.name, "ok");
+    if (this.activeJobs[job.index]) this.activity!.start(run.access);
     run.process = this.sim.process(this.runProcess(run, job), EventClass.Arrival);
   }
 
@@ -170,6 +170,7 @@ export class Runtime {
     run.status = status;
     if (status !== "rejected") {
       this.live.delete(run);
+      if (this.activeJobs[run.jobIndex]) this.activity!.end(run.access!);
       this.record(
         run,
         "run.end",
@@ -199,7 +200,6 @@ export class Runtime {
   private *runProcess(run: RunState, job: JobRuntime): ProcessGenerator<void> {
     const runtime = this.runtime;
     const window = runtime.contextWindow;
-    const budget = job.spec.governance.tokenBudget;
     let turnIndex = 0;
     for (;;) {
       const plan = run.program.next();
@@ -236,8 +236,9 @@ export class Runtime {
           return;
         }
       }
-      if (budget !== undefined && run.tokensUsed + promptTokens + plan.outputTokens > budget) {
-        this.record(run, "model.call", job.spec.name, "deny", `token budget of ${budget} exceeded`);
+      const budgetCheck = run.access!.checkModelCall(promptTokens + plan.outputTokens);
+      if (!budgetCheck.allow) {
+        this.record(run, "model.call", job.spec.name, "deny", budgetCheck.reason);
         this.deny("token budget");
         this.end(run, "failed", "token budget exceeded");
         return;
@@ -250,7 +251,20 @@ export class Runtime {
       run.context = plan.promptIncludesContext ? 0 : promptTokens + plan.outputTokens;
       run.turnsDone++;
       for (const call of plan.toolCalls) yield* this.toolCall(run, job, call);
-      this.sideEffects?.afterTurn(run, job, turnIndex);
+      const misbehaving = run.program.misbehaving;
+      const outside = misbehaving ? job.spec.behaviour?.toolsOutsideGrant : undefined;
+      if (outside !== undefined && outside.tools.length > 0) {
+        for (let i = 0; i < outside.perTurn; i++) {
+          const tool = outside.tools[Math.floor(run.rng.next() * outside.tools.length)]!;
+          yield* this.toolCall(run, job, { tool });
+        }
+      }
+      if (this.activeJobs[job.index]) {
+        const draw = () => run.rng.next();
+        const activity = this.activity!;
+        activity.honest(this.sim.now, run.access!, job.spec, turnIndex, draw);
+        if (misbehaving) activity.adversarial(this.sim.now, run.access!, job.spec, draw);
+      }
       turnIndex++;
     }
     this.end(run, "completed");
@@ -444,6 +458,7 @@ export class Runtime {
     run.attained += cost;
     run.slotSeconds += durationS;
     run.tokensUsed += turn.promptTokens + outputTokens;
+    run.access!.useTokens(turn.promptTokens + outputTokens);
     this.recorder.timelineEntry({
       endpoint: endpoint.name,
       slot: turn.slot,
@@ -509,14 +524,9 @@ export class Runtime {
 
   private *toolCall(run: RunState, job: JobRuntime, call: ToolCallPlan): ProcessGenerator<void> {
     this.calls.toolCalls++;
-    if (!job.grantedTools.has(call.tool)) {
-      this.record(
-        run,
-        "tool.call",
-        call.tool,
-        "deny",
-        `tool ${call.tool} is not granted to job ${job.spec.name}`,
-      );
+    const grant = run.access!.checkTool(call.tool);
+    if (!grant.allow) {
+      this.record(run, "tool.call", call.tool, "deny", grant.reason);
       this.deny("tool outside grant");
       return;
     }
