@@ -206,3 +206,16 @@ describe("expandGrid", () => {
     );
   });
 });
+
+describe("applyVary and prototypes", () => {
+  it("never writes through __proto__ or constructor", () => {
+    // Shows a hostile path sets an own field (refused later by validation), not a prototype.
+    const varied = applyVary(DOC, "__proto__", { polluted: true }) as Record<string, unknown>;
+    expect(Object.hasOwn(varied, "__proto__")).toBe(true);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(() => applyVary(DOC, "__proto__.polluted", 1)).toThrow(ScenarioError);
+    expect(() => applyVary(DOC, "constructor.prototype.polluted", 1)).toThrow(ScenarioError);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(message(() => parseScenario(varied))).toContain("__proto__: expected one of the fields");
+  });
+});

@@ -194,15 +194,22 @@ function obj<Shape extends z.core.$ZodLooseShape>(shape: Shape, description: str
         issue.code === "unrecognized_keys"
           ? `${FIELDS_MARK}${known.join(",")}`
           : issue.code === "invalid_type"
-            ? `${EXPECTED_MARK}a mapping with fields ${known.join(", ")}`
+            ? `${EXPECTED_MARK}a mapping with fields ${known.join(", ")}${required(issue.input)}`
             : undefined,
     })
     .describe(description);
 }
 
+// Says "(required)" when a required field is missing altogether.
+function required(input: unknown): string {
+  return input === undefined ? " (required)" : "";
+}
+
 /** A list. */
 function list<T extends z.ZodType>(item: T, description: string, min = 0) {
-  const base = z.array(item, { error: () => `${EXPECTED_MARK}a list` });
+  const base = z.array(item, {
+    error: (issue) => `${EXPECTED_MARK}a list${required(issue.input)}`,
+  });
   return (
     min > 0
       ? base.min(min, {

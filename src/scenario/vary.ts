@@ -74,7 +74,7 @@ export function parseValues(
   }
   const items = trimmed.split(",").map((item) => item.trim());
   if (trimmed === "" || items.some((item) => item === "")) {
-    throw new ScenarioError(where, `${FLAG_EXPECTED} (values: a,b,c or lo..hi:count)`, shown);
+    throw new ScenarioError(where, 'values such as "4,8,16" or "0.5/s..4/s:8"', shown);
   }
   return items.map(asValue);
 }
@@ -112,8 +112,15 @@ export function applyVary(
       if (last) node[index] = value;
       else node = node[index];
     } else if (isRecord(node)) {
-      if (last) node[segment] = value;
-      else if (!(segment in node)) {
+      // Own fields only, and set as own fields: "__proto__" must never reach a prototype.
+      if (last) {
+        Object.defineProperty(node, segment, {
+          value,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      } else if (!Object.hasOwn(node, segment)) {
         throw new ScenarioError(
           where,
           `a field under ${under}: ${Object.keys(node).join(", ")}`,
