@@ -101,38 +101,40 @@ export class Heap<T> {
 
   /** Moves `item` up from the hole at `index` to its place. */
   private siftUp(index: number, item: T): void {
-    const items = this.items;
+    const { items, before, moved } = this;
     while (index > 0) {
       const parentIndex = (index - 1) >> 1;
       const parent = items[parentIndex]!;
-      if (!this.before(item, parent)) break;
+      if (!before(item, parent)) break;
       items[index] = parent;
-      this.moved?.(parent, index);
+      if (moved !== undefined) moved(parent, index);
       index = parentIndex;
     }
     items[index] = item;
-    this.moved?.(item, index);
+    if (moved !== undefined) moved(item, index);
   }
 
   /** Moves `item` down from the hole at `index` to its place. */
   private siftDown(index: number, item: T): void {
-    const items = this.items;
-    const count = this.count;
+    const { items, before, moved, count } = this;
     const half = count >> 1;
     while (index < half) {
       let childIndex = 2 * index + 1;
       let child = items[childIndex]!;
       const rightIndex = childIndex + 1;
-      if (rightIndex < count && this.before(items[rightIndex]!, child)) {
-        childIndex = rightIndex;
-        child = items[rightIndex]!;
+      if (rightIndex < count) {
+        const right = items[rightIndex]!;
+        if (before(right, child)) {
+          childIndex = rightIndex;
+          child = right;
+        }
       }
-      if (!this.before(child, item)) break;
+      if (!before(child, item)) break;
       items[index] = child;
-      this.moved?.(child, index);
+      if (moved !== undefined) moved(child, index);
       index = childIndex;
     }
     items[index] = item;
-    this.moved?.(item, index);
+    if (moved !== undefined) moved(item, index);
   }
 }

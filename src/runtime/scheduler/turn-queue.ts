@@ -1,5 +1,6 @@
 import { Heap } from "./heap.ts";
 import { Ring } from "./ring.ts";
+import { SeqSet } from "./seq-set.ts";
 import type { AcceptTurn, ReadyTurn } from "./types.ts";
 
 /** How many withdrawn turns a queue tolerates before it compacts (and more than it holds). */
@@ -10,16 +11,21 @@ const STALE_COMPACT_MIN = 32;
  *
  * Withdrawal is lazy: `delete` forgets the turn's `seq` and leaves the entry in place; `pop`
  * and `peek` drop such stale entries when they reach the front. Tracking each turn's position
- * instead would cost a map update on every heap move; a set of waiting `seq`s costs one insert
- * and one delete per turn. Stale entries are compacted away once they outnumber live ones, so
- * memory stays proportional to the turns waiting. A `seq` must therefore be unique per enqueue
- * (a turn enqueued again after a backoff gets a new `seq`).
+ * instead would cost a map update on every heap move; a bit set of waiting `seq`s (SeqSet) costs
+ * a bit flip on enqueue and on pick. Stale entries are compacted away once they outnumber live ones, so
+ * memory stays proportional to the turns waiting. A `seq` must be unique per enqueue (a turn
+ * enqueued again after a backoff gets a new `seq`). The runtime reuses one object for every
+ * attempt of a turn and gives it a new `seq` and `readyS` each time; a withdrawn turn pushed
+ * again would find its stale entry still in the structure, with a key that changed under it,
+ * so that push purges the stale entries first (O(n), only after a withdrawal of that turn).
  */
 export abstract class TurnQueue {
   /** The `seq` of every turn waiting (not popped, not deleted). */
-  private readonly live = new Set<number>();
+  private readonly live = new SeqSet();
   /** Entries still in the structure whose turn was deleted. */
   private stale = 0;
+  /** The turns of those entries (a turn may come back, mutated, while its entry is stale). */
+  private readonly staleTurns = new Set<ReadyTurn>();
   /** Turns passed over by `popFirst`, reused so filtering allocates nothing. */
   private readonly passed: ReadyTurn[] = [];
 
@@ -35,10 +41,10 @@ export abstract class TurnQueue {
 
   /** Adds a turn; throws if a turn with the same `seq` is already waiting. */
   push(turn: ReadyTurn): void {
-    if (this.live.has(turn.seq)) {
+    if (this.staleTurns.size !== 0 && this.staleTurns.has(turn)) this.compact();
+    if (!this.live.add(turn.seq)) {
       throw new Error(`enqueue: a turn with seq ${turn.seq} is already waiting`);
     }
-    this.live.add(turn.seq);
     this.insert(turn);
   }
 
@@ -51,7 +57,7 @@ export abstract class TurnQueue {
         if (this.live.size === 0 && this.stale > 0) this.empty();
         return turn;
       }
-      this.stale--;
+      this.dropStale(turn);
     }
   }
 
@@ -61,7 +67,7 @@ export abstract class TurnQueue {
       const turn = this.first();
       if (turn === undefined || this.live.has(turn.seq)) return turn;
       this.take();
-      this.stale--;
+      this.dropStale(turn);
     }
   }
 
@@ -90,17 +96,28 @@ export abstract class TurnQueue {
   delete(turn: ReadyTurn): boolean {
     if (!this.live.delete(turn.seq)) return false;
     this.stale++;
+    this.staleTurns.add(turn);
     if (this.live.size === 0) this.empty();
-    else if (this.stale > STALE_COMPACT_MIN && this.stale > this.live.size) {
-      this.retain((entry) => this.live.has(entry.seq));
-      this.stale = 0;
-    }
+    else if (this.stale > STALE_COMPACT_MIN && this.stale > this.live.size) this.compact();
     return true;
+  }
+
+  private dropStale(turn: ReadyTurn): void {
+    this.stale--;
+    this.staleTurns.delete(turn);
+  }
+
+  /** Drops every stale entry. O(n). */
+  private compact(): void {
+    this.retain((entry) => !this.staleTurns.has(entry) && this.live.has(entry.seq));
+    this.stale = 0;
+    this.staleTurns.clear();
   }
 
   private empty(): void {
     this.reset();
     this.stale = 0;
+    this.staleTurns.clear();
   }
 
   /** Puts a turn in the structure. */
