@@ -6,7 +6,7 @@ import { parseScenario, parseScenarioText } from "../src/scenario/index.ts";
 import { ScenarioError } from "../src/sim/errors.ts";
 
 const TEXT = readFileSync(resolve(import.meta.dirname, "fixtures/noisy-neighbor.yaml"), "utf8");
-const RUNS = process.env.AGENTSIM_LONG ? 5000 : 300;
+const RUNS = process.env.AGENTSIM_LONG ? 5000 : 200;
 
 type Path = (string | number)[];
 
