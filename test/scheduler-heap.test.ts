@@ -123,13 +123,27 @@ const queueOps = fc.array(
   { maxLength: 400, size: "max" },
 );
 
+const keyArb = fc.array(fc.nat(5), { minLength: 200, maxLength: 200 });
+/** Mostly in seq order (as the runtime pushes), sometimes shuffled. */
+const pushOrder = fc.oneof(
+  fc.constant(Array.from({ length: 200 }, (_, i) => i)),
+  fc.array(fc.nat(400), { minLength: 200, maxLength: 200 }),
+);
+
 function checkQueue(
   make: () => TurnQueue,
   before: (a: ReadyTurn, b: ReadyTurn) => boolean,
   keys: number[],
+  order: number[],
   ops: readonly { op: string; at?: number; mod?: number }[],
 ): void {
-  const turns = readyTurns(keys.map((key, i) => ({ readyS: i, durationS: key, priority: key })));
+  // Pushed in an order of their own (turn i goes at position order[i]), so SeqQueue's
+  // out-of-order path is exercised too.
+  const ordered = readyTurns(keys.map((key, i) => ({ readyS: i, durationS: key, priority: key })));
+  const turns = ordered
+    .map((_, i) => i)
+    .sort((a, b) => order[a]! - order[b]! || a - b)
+    .map((i) => ordered[i]!);
   const queue = make();
   const model: ReadyTurn[] = [];
   const first = (accept: (t: ReadyTurn) => boolean = () => true) =>
@@ -174,18 +188,15 @@ function checkQueue(
 describe("TurnQueue", () => {
   it("SeqQueue serves first-ready-first through deletions (compaction included) and filtered pops", () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.nat(5), { minLength: 200, maxLength: 200 }),
-        queueOps,
-        (keys, ops) => {
-          checkQueue(
-            () => new SeqQueue(),
-            (a, b) => a.seq < b.seq,
-            keys,
-            ops,
-          );
-        },
-      ),
+      fc.property(keyArb, pushOrder, queueOps, (keys, order, ops) => {
+        checkQueue(
+          () => new SeqQueue(),
+          (a, b) => a.seq < b.seq,
+          keys,
+          order,
+          ops,
+        );
+      }),
       { numRuns },
     );
   });
@@ -194,13 +205,9 @@ describe("TurnQueue", () => {
     const before = (a: ReadyTurn, b: ReadyTurn) =>
       a.priority < b.priority || (a.priority === b.priority && a.seq < b.seq);
     fc.assert(
-      fc.property(
-        fc.array(fc.nat(5), { minLength: 200, maxLength: 200 }),
-        queueOps,
-        (keys, ops) => {
-          checkQueue(() => new KeyedQueue(before), before, keys, ops);
-        },
-      ),
+      fc.property(keyArb, pushOrder, queueOps, (keys, order, ops) => {
+        checkQueue(() => new KeyedQueue(before), before, keys, order, ops);
+      }),
       { numRuns },
     );
   });

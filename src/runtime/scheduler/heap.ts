@@ -76,6 +76,20 @@ export class Heap<T> {
     return item;
   }
 
+  /**
+   * The index of the first item, in heap order, among those `ok` accepts; -1 if none.
+   * O(n): one pass over the array, no allocation (for filtered picks whose first item is refused).
+   */
+  findFirst(ok: (item: T) => boolean): number {
+    const { items, before, count } = this;
+    let best = -1;
+    for (let i = 0; i < count; i++) {
+      const item = items[i]!;
+      if (ok(item) && (best < 0 || before(item, items[best]!))) best = i;
+    }
+    return best;
+  }
+
   /** Keeps only the items for which `keep` is true and rebuilds the order. O(n). */
   filter(keep: (item: T) => boolean): void {
     let kept = 0;

@@ -31,7 +31,7 @@ export class QueueScheduler implements Scheduler {
     this.queue.push(turn);
   }
 
-  /** Removes and returns the first (accepted) turn. O(log n), O(k log n) passing k over. */
+  /** Removes and returns the first (accepted) turn. O(log n); O(n) if the first is refused. */
   pick(_nowS: number, accept?: AcceptTurn): ReadyTurn | undefined {
     const turn = accept === undefined ? this.queue.pop() : this.queue.popFirst(accept);
     if (turn !== undefined) this.inFlight++;

@@ -19,6 +19,14 @@ export class Ring<T> {
     return this.count === 0 ? undefined : this.items[this.head];
   }
 
+  /** The item at `index` from the front. */
+  at(index: number): T {
+    if (index < 0 || index >= this.count) {
+      throw new RangeError(`Ring.at: index ${index} outside 0..${this.count - 1}`);
+    }
+    return this.items[(this.head + index) & this.mask]!;
+  }
+
   /** The back item, or undefined when empty. */
   peekBack(): T | undefined {
     return this.count === 0 ? undefined : this.items[(this.head + this.count - 1) & this.mask];
@@ -45,6 +53,26 @@ export class Ring<T> {
     const item = this.items[this.head];
     this.items[this.head] = undefined;
     this.head = (this.head + 1) & this.mask;
+    this.count--;
+    return item;
+  }
+
+  /** The index (from the front) of the first item `ok` accepts; -1 if none. O(n). */
+  findFirst(ok: (item: T) => boolean): number {
+    for (let i = 0; i < this.count; i++) if (ok(this.items[(this.head + i) & this.mask]!)) return i;
+    return -1;
+  }
+
+  /** Removes and returns the item at `index` from the front, keeping the others' order. O(n). */
+  removeAt(index: number): T {
+    if (index < 0 || index >= this.count) {
+      throw new RangeError(`Ring.removeAt: index ${index} outside 0..${this.count - 1}`);
+    }
+    const { items, mask, head } = this;
+    const item = items[(head + index) & mask]!;
+    for (let i = index; i < this.count - 1; i++)
+      items[(head + i) & mask] = items[(head + i + 1) & mask];
+    items[(head + this.count - 1) & mask] = undefined;
     this.count--;
     return item;
   }

@@ -26,8 +26,11 @@ export abstract class TurnQueue {
   private stale = 0;
   /** The turns of those entries (a turn may come back, mutated, while its entry is stale). */
   private readonly staleTurns = new Set<ReadyTurn>();
-  /** Turns passed over by `popFirst`, reused so filtering allocates nothing. */
-  private readonly passed: ReadyTurn[] = [];
+  /** The filter of the `popFirst` in progress. */
+  private accepting: AcceptTurn | undefined;
+  /** Live and accepted: bound once so that filtered picks allocate nothing. */
+  private readonly liveAndAccepted = (turn: ReadyTurn): boolean =>
+    this.live.has(turn.seq) && this.accepting!(turn);
 
   /** Turns waiting. */
   get size(): number {
@@ -71,25 +74,23 @@ export abstract class TurnQueue {
     }
   }
 
-  /** Removes and returns the first waiting turn that `accept` takes; the others keep their order. */
+  /**
+   * Removes and returns the first waiting turn that `accept` takes; the others keep their
+   * places. O(log n) when the first turn is accepted; otherwise one O(n) scan, which beats
+   * popping and pushing back every refused turn when a slot can take few of them.
+   */
   popFirst(accept: AcceptTurn): ReadyTurn | undefined {
-    const passed = this.passed;
-    let found: ReadyTurn | undefined;
-    for (;;) {
-      const turn = this.pop();
-      if (turn === undefined) break;
-      if (accept(turn)) {
-        found = turn;
-        break;
-      }
-      passed.push(turn);
+    const first = this.peek();
+    if (first === undefined) return undefined;
+    if (accept(first)) return this.pop();
+    this.accepting = accept;
+    const turn = this.extractFirst(this.liveAndAccepted);
+    this.accepting = undefined;
+    if (turn !== undefined) {
+      this.live.delete(turn.seq);
+      if (this.live.size === 0 && this.stale > 0) this.empty();
     }
-    for (const turn of passed) {
-      this.live.add(turn.seq);
-      this.insert(turn);
-    }
-    passed.length = 0;
-    return found;
+    return turn;
   }
 
   /** Withdraws a waiting turn; false if it is not waiting. O(1), amortized O(log n) compaction. */
@@ -122,6 +123,8 @@ export abstract class TurnQueue {
 
   /** Puts a turn in the structure. */
   protected abstract insert(turn: ReadyTurn): void;
+  /** Removes and returns the first entry, in the queue's order, that `ok` accepts. O(n). */
+  protected abstract extractFirst(ok: (turn: ReadyTurn) => boolean): ReadyTurn | undefined;
   /** Removes and returns the first entry (live or stale). */
   protected abstract take(): ReadyTurn | undefined;
   /** The first entry (live or stale). */
@@ -134,8 +137,8 @@ export abstract class TurnQueue {
 
 /**
  * Turns in `seq` order (first ready, first out). Turns normally arrive in `seq` order, so they
- * go to a ring buffer at O(1); one that arrives out of order (a turn put back after a filtered
- * pick) goes to a small heap, and `take` serves whichever front is older.
+ * go to a ring buffer at O(1); one that arrives out of order (the runtime never does this,
+ * another caller might) goes to a small heap, and `take` serves whichever front is older.
  */
 export class SeqQueue extends TurnQueue {
   private readonly inOrder = new Ring<ReadyTurn>();
@@ -153,6 +156,16 @@ export class SeqQueue extends TurnQueue {
 
   protected first(): ReadyTurn | undefined {
     return this.fromRing() ? this.inOrder.peekFront() : this.late.peek();
+  }
+
+  protected extractFirst(ok: (turn: ReadyTurn) => boolean): ReadyTurn | undefined {
+    const inOrder = this.inOrder.findFirst(ok);
+    const late = this.late.findFirst(ok);
+    if (late < 0) return inOrder < 0 ? undefined : this.inOrder.removeAt(inOrder);
+    if (inOrder >= 0 && this.inOrder.at(inOrder).seq < this.late.at(late).seq) {
+      return this.inOrder.removeAt(inOrder);
+    }
+    return this.late.removeAt(late);
   }
 
   protected retain(keep: (turn: ReadyTurn) => boolean): void {
@@ -193,6 +206,11 @@ export class KeyedQueue extends TurnQueue {
 
   protected first(): ReadyTurn | undefined {
     return this.heap.peek();
+  }
+
+  protected extractFirst(ok: (turn: ReadyTurn) => boolean): ReadyTurn | undefined {
+    const index = this.heap.findFirst(ok);
+    return index < 0 ? undefined : this.heap.removeAt(index);
   }
 
   protected retain(keep: (turn: ReadyTurn) => boolean): void {

@@ -80,7 +80,8 @@ export interface Scheduler {
   /**
    * Removes and returns the next turn to dispatch; `undefined` when none is waiting (or none
    * is accepted). With `accept`, returns the turn the policy ranks first among those accepted;
-   * O(log n) when the first-ranked turn is accepted, O(k log n) when k turns are passed over.
+   * O(log n) when the first-ranked turn is accepted; otherwise the built-in policies scan the
+   * waiting turns once, O(n), without allocating.
    */
   pick(nowS: number, accept?: AcceptTurn): ReadyTurn | undefined;
   /** The turn `pick(nowS)` would return now, without removing it or charging for it. */
