@@ -1,0 +1,528 @@
+/**
+ * The cockpit's sections, each a function of the results (and rendered parts) to HTML. Every
+ * section has an id, so reviewers can link to it.
+ */
+import type { Results } from "../../experiment/results.ts";
+import type { AuditView } from "../audit-view.ts";
+import { count, fixed, interval, isNum, percent, seconds, signed } from "../format.ts";
+import { metricFormat, metricUnit } from "../metric-format.ts";
+import { LATENCY_METRICS, METRIC_LABEL, percentileEstimate } from "../percentiles.ts";
+import { pointLabel, saturationWarnings, verdictOf } from "../verdict.ts";
+import { esc, htmlTable, scriptJson } from "./escape.ts";
+
+/** A chart ready for the page: its SVG and what to say about it. */
+export interface RenderedChart {
+  name: string;
+  title: string;
+  caption: string;
+  svg: string;
+}
+
+/** The section ids, in page order, with their headings (sweep only when there is one). */
+export const SECTIONS = [
+  ["question", "The question"],
+  ["verdict", "Verdict"],
+  ["summary", "At a glance"],
+  ["contention", "Scheduler under contention"],
+  ["sweep", "Sweep"],
+  ["registry", "Registry of declared jobs"],
+  ["audit", "Audit trail"],
+  ["isolation", "Workspace isolation"],
+  ["attribution", "Data and attribution"],
+] as const;
+
+function section(id: string, body: string): string {
+  const heading = SECTIONS.find(([sid]) => sid === id)?.[1] ?? id;
+  return `<section id="${id}">\n<h2>${esc(heading)}</h2>\n${body}\n</section>`;
+}
+
+function passFail(pass: boolean | null | undefined, yes = "pass", no = "FAIL"): string {
+  if (pass === null || pass === undefined) return '<span class="muted">–</span>';
+  return pass ? `<span class="pass">${esc(yes)}</span>` : `<span class="fail">${esc(no)}</span>`;
+}
+
+/** The question the scenario asks, and what was run to answer it. */
+export function questionSection(results: Results): string {
+  const r = results.registry;
+  const facts = [
+    `${r.tenants.length} tenants (${r.tenants.map((t) => `${esc(t.name)} ×${esc(t.weight)}`).join(", ")})`,
+    `${r.jobs.length} jobs`,
+    `endpoints ${r.endpoints.map((e) => `${esc(e.name)} (${esc(e.slots)} slots)`).join(", ")}`,
+    `policies ${Object.keys(results.policies).map(esc).join(", ") || "–"}`,
+    `${esc(results.replications)} replications from seed ${esc(results.seed)}`,
+    `measured from ${esc(seconds(results.window?.fromS))} s to ${esc(seconds(results.window?.toS))} s of simulated time`,
+  ];
+  const description = results.description?.trim()
+    ? `<blockquote class="question">${esc(results.description.trim())}</blockquote>`
+    : '<p class="muted">The scenario has no description.</p>';
+  return section("question", `${description}\n<p>${facts.join(" · ")}</p>`);
+}
+
+/** Which policy serves the quiet tenant best, the saturation warnings, the check verdicts. */
+export function verdictSection(results: Results): string {
+  const v = verdictOf(results);
+  const parts = [`<p class="verdict">${esc(v.sentence)}</p>`];
+  if (v.byPolicy.length > 0) {
+    parts.push(
+      htmlTable(
+        [
+          "policy",
+          `${v.quietTenant} wait p99 (s)`,
+          `${v.quietTenant} run latency p95 (s)`,
+          `${v.quietTenant} service share`,
+        ],
+        v.byPolicy.map((b) => [
+          b.policy === v.best ? `<b>${esc(b.policy)}</b>` : esc(b.policy),
+          esc(seconds(b.waitP99S)),
+          esc(seconds(b.runLatencyP95S)),
+          esc(percent(b.serviceShare)),
+        ]),
+        { numeric: [1, 2, 3], id: "verdict-table" },
+      ),
+    );
+  }
+  const warnings = saturationWarnings(results);
+  if (warnings.length > 0) {
+    parts.push(
+      `<div class="warning" id="saturation-warnings" role="alert"><b>⚠ Saturated: offered load exceeds capacity.</b>` +
+        `<ul>${warnings.map((w) => `<li>${esc(w)}</li>`).join("")}</ul></div>`,
+    );
+  } else {
+    parts.push(
+      '<p id="saturation-warnings">No policy saturated the endpoints: the figures are steady-state values.</p>',
+    );
+  }
+  parts.push(checkTable(results));
+  return section("verdict", parts.join("\n"));
+}
+
+function checkTable(results: Results): string {
+  const c = results.check;
+  if (c === undefined) {
+    return '<p class="muted" id="checks">The three checks (<code>agentsim check</code>) did not run for these results.</p>';
+  }
+  const t = c.tests;
+  return (
+    `<h3 id="checks">Checks: ${passFail(c.pass, "all pass", "a check FAILED")}</h3>` +
+    htmlTable(
+      ["question", "verdict", "evidence"],
+      [
+        ["1. Resource arbitration", passFail(t.arbitration.pass), esc(t.arbitration.evidence)],
+        [
+          "2. Workspace isolation",
+          passFail(t.isolation.pass),
+          esc(
+            `${count(t.isolation.attempts)} escape attempts, ${count(t.isolation.refused)} refused, ${count(t.isolation.succeeded)} succeeded`,
+          ),
+        ],
+        [
+          "3. Governance and audit",
+          passFail(t.audit.pass),
+          esc(
+            `${count(t.audit.records)} records, chain ${t.audit.verified ? "verified" : "BROKEN"}, ` +
+              `${count(t.audit.unaudited)} unaudited actions, ${count(t.audit.withoutAuthority)} without authority`,
+          ),
+        ],
+      ],
+    )
+  );
+}
+
+/** The summary tables: per policy and per tenant. */
+export function summarySection(results: Results): string {
+  const policies = Object.entries(results.policies);
+  if (policies.length === 0) return section("summary", '<p class="muted">No policy results.</p>');
+  const latency = htmlTable(
+    [
+      "policy",
+      ...LATENCY_METRICS.flatMap((m) => [
+        `${METRIC_LABEL[m]} p50 (s)`,
+        `${METRIC_LABEL[m]} p99 (s)`,
+      ]),
+    ],
+    policies.map(([policy, p]) => [
+      esc(policy),
+      ...LATENCY_METRICS.flatMap((m) =>
+        (["p50", "p99"] as const).map((q) => {
+          const e = percentileEstimate(p, m, q);
+          return `${esc(seconds(e.value))} <span class="muted">${esc(interval(e.ci95))}</span>`;
+        }),
+      ),
+    ]),
+    { numeric: [1, 2, 3, 4, 5, 6], caption: "Latency, with 95% intervals across replications" },
+  );
+  const service = htmlTable(
+    [
+      "policy",
+      "runs/s",
+      "output tokens/s",
+      "utilization",
+      "Jain's index",
+      "SLO attainment",
+      "wasted tokens",
+      "completed / submitted",
+      "saturated",
+    ],
+    policies.map(([policy, p]) => {
+      const s = p.summary;
+      return [
+        esc(policy),
+        esc(fixed(s.throughput?.runsPerSecond, 3)),
+        esc(fixed(s.throughput?.tokensPerSecond, 1)),
+        esc(percent(s.utilization)),
+        esc(fixed(s.fairness?.jain, 3)),
+        esc(percent(s.sloAttainment)),
+        esc(count(s.wastedTokens)),
+        esc(`${count(s.counts?.completed)} / ${count(s.counts?.submitted)}`),
+        s.saturation?.saturated ? '<span class="fail">yes</span>' : "no",
+      ];
+    }),
+    { numeric: [1, 2, 3, 4, 5, 6, 7], caption: "Throughput, utilization and fairness" },
+  );
+  const tenants = htmlTable(
+    [
+      "policy",
+      "tenant",
+      "weight",
+      "service share",
+      "wait p50 (s)",
+      "wait p99 (s)",
+      "run latency p95 (s)",
+      "completed / submitted",
+    ],
+    policies.flatMap(([policy, p]) =>
+      Object.entries(p.tenants).map(([tenant, t]) => [
+        esc(policy),
+        esc(tenant),
+        esc(fixed(t.weight, 2)),
+        esc(percent(t.serviceShare)),
+        esc(seconds(t.wait?.p50)),
+        esc(seconds(t.wait?.p99)),
+        esc(seconds(t.runLatency?.p95)),
+        esc(`${count(t.counts?.completed)} / ${count(t.counts?.submitted)}`),
+      ]),
+    ),
+    { numeric: [2, 3, 4, 5, 6, 7], caption: "Per tenant" },
+  );
+  return section("summary", [latency, service, tenants].join("\n"));
+}
+
+/** The charts, then the paired differences. */
+export function contentionSection(results: Results, charts: readonly RenderedChart[]): string {
+  const figures = charts.map(
+    (c) =>
+      `<figure id="chart-${esc(c.name)}">\n${c.svg}\n<figcaption><b>${esc(c.title)}.</b> ${esc(c.caption)}</figcaption>\n</figure>`,
+  );
+  const parts =
+    figures.length > 0 ? figures : ['<p class="muted">No chart data in these results.</p>'];
+  if (results.comparisons.length > 0) {
+    parts.push(
+      '<h3 id="differences">Paired differences (b − a on the same seeds)</h3>',
+      "<p>Both policies saw the same runs (common random numbers), so the interval of the " +
+        "per-replication differences is much narrower than comparing two separate intervals. " +
+        "<i>Clear</i>: the interval excludes 0.</p>",
+      htmlTable(
+        ["metric", "a", "b", "b − a", "95% interval", "clear"],
+        results.comparisons.map((c) => {
+          const format = metricFormat(c.metric);
+          const clear =
+            isNum(c.ci95?.[0]) && isNum(c.ci95?.[1]) && (c.ci95[0] > 0 || c.ci95[1] < 0);
+          return [
+            esc(`${c.metric}${metricUnit(c.metric)}`),
+            esc(c.a),
+            esc(c.b),
+            esc(signed(c.diff, format)),
+            esc(interval(c.ci95, format)),
+            clear ? "<b>yes</b>" : "no",
+          ];
+        }),
+        { numeric: [3, 4], id: "differences-table" },
+      ),
+    );
+  }
+  return section("contention", parts.join("\n"));
+}
+
+/** The sweep's points as a table; empty when the results hold no sweep. */
+export function sweepSection(results: Results): string {
+  if (!results.sweep) return "";
+  const rows = results.sweep.points.flatMap((point) =>
+    Object.entries(point.policies).map(([policy, p]) => {
+      const s = p.summary;
+      return [
+        esc(pointLabel(point.point)),
+        esc(policy),
+        esc(fixed(s.saturation?.offeredPerS / s.saturation?.capacityPerS, 2)),
+        esc(seconds(s.runLatency?.p50)),
+        esc(seconds(s.runLatency?.p95)),
+        esc(fixed(s.fairness?.jain, 3)),
+        esc(percent(s.sloAttainment)),
+        s.saturation?.saturated ? '<span class="fail">yes</span>' : "no",
+      ];
+    }),
+  );
+  const axes = results.sweep.axes.map(
+    (a) => `<code>${esc(a.path)}</code> = ${a.values.map(esc).join(", ")}`,
+  );
+  return section(
+    "sweep",
+    `<p>Varied: ${axes.join("; ")}. Offered load is slot-seconds demanded per second of capacity.</p>` +
+      htmlTable(
+        [
+          "point",
+          "policy",
+          "offered load",
+          "run latency p50 (s)",
+          "run latency p95 (s)",
+          "Jain's index",
+          "SLO attainment",
+          "saturated",
+        ],
+        rows,
+        { numeric: [2, 3, 4, 5, 6] },
+      ),
+  );
+}
+
+/** Tenants, endpoints and every declared job with its governance metadata. */
+export function registrySection(results: Results): string {
+  const r = results.registry;
+  const list = (xs: readonly string[] | undefined) =>
+    xs && xs.length > 0
+      ? xs.map((x) => `<span class="tag">${esc(x)}</span>`).join(" ")
+      : '<span class="muted">none</span>';
+  const jobs = htmlTable(
+    [
+      "job",
+      "tenant",
+      "priority",
+      "owner",
+      "authorized by",
+      "purpose",
+      "risk class",
+      "tools",
+      "data scopes",
+      "token budget",
+      "SLO",
+    ],
+    r.jobs.map((j) => {
+      const g = j.governance;
+      const slo = [
+        isNum(j.slo?.runLatencyS) ? `run ≤ ${j.slo.runLatencyS} s` : "",
+        isNum(j.slo?.waitS) ? `wait ≤ ${j.slo.waitS} s` : "",
+      ].filter((x) => x !== "");
+      return [
+        `<b>${esc(j.name)}</b>`,
+        esc(j.tenant),
+        esc(j.priority),
+        esc(g?.owner),
+        esc(g?.authorizedBy),
+        esc(g?.purpose),
+        esc(g?.riskClass),
+        list(g?.tools),
+        list(g?.dataScopes),
+        isNum(g?.tokenBudget) ? esc(count(g.tokenBudget)) : '<span class="muted">none</span>',
+        slo.length > 0 ? esc(slo.join(", ")) : '<span class="muted">none</span>',
+      ];
+    }),
+    { id: "registry-table", caption: "Jobs and their declared governance" },
+  );
+  const tenants = htmlTable(
+    ["tenant", "weight"],
+    r.tenants.map((t) => [esc(t.name), esc(t.weight)]),
+    { numeric: [1], caption: "Tenants" },
+  );
+  const endpoints = htmlTable(
+    ["endpoint", "slots"],
+    r.endpoints.map((e) => [esc(e.name), esc(e.slots)]),
+    { numeric: [1], caption: "Endpoints" },
+  );
+  return section(
+    "registry",
+    "<p>Every action of a run is checked against its job's declaration: tools and data scopes " +
+      "outside the grant are denied and audited.</p>\n" +
+      [jobs, tenants, endpoints].join("\n"),
+  );
+}
+
+/** The audit summary per policy and, when trails were given, the filterable audit table. */
+export function auditSection(results: Results, audits: readonly AuditView[]): string {
+  const summary = htmlTable(
+    [
+      "policy",
+      "records (per replication)",
+      "unaudited actions",
+      "without authority",
+      "governance denials",
+      "chain verified in the run",
+    ],
+    Object.entries(results.policies).map(([policy, p]) => {
+      const a = p.summary.audit;
+      return [
+        esc(policy),
+        esc(count(a?.records)),
+        a?.unaudited === 0 ? "0" : `<span class="fail">${esc(count(a?.unaudited))}</span>`,
+        a?.withoutAuthority === 0
+          ? "0"
+          : `<span class="fail">${esc(count(a?.withoutAuthority))}</span>`,
+        esc(count(p.summary.governance?.denials)),
+        a?.verified === null || a?.verified === undefined
+          ? '<span class="muted">summary only</span>'
+          : passFail(a.verified, "verified", "BROKEN"),
+      ];
+    }),
+    { numeric: [1, 2, 3, 4], caption: "What the runs recorded" },
+  );
+  if (audits.length === 0) {
+    return section(
+      "audit",
+      summary +
+        '\n<p class="muted" id="audit-files">No audit.jsonl was given for this report. Run ' +
+        "<code>agentsim compare --audit FILE</code> to keep one per policy; the report then lists " +
+        "its records here and verifies its chain.</p>",
+    );
+  }
+  const files = htmlTable(
+    ["policy", "file", "records in file", "shown", "chain verification"],
+    audits.map((a) => [
+      esc(a.policy),
+      `<code>${esc(a.path)}</code>`,
+      esc(count(a.total)),
+      esc(count(a.records.length)),
+      a.verify.ok
+        ? `<span class="pass">verified</span> — ${esc(count(a.verify.verified))} hashes checked, sealed`
+        : `<span class="fail">BROKEN</span> at record ${esc(a.verify.seq)}${a.verify.line !== undefined ? ` (line ${esc(a.verify.line)})` : ""}: ${esc(a.verify.reason)}`,
+    ]),
+    {
+      numeric: [2, 3],
+      id: "audit-files",
+      caption: "Audit trails (first replication of each policy)",
+    },
+  );
+  const data = {
+    policies: audits.map((a) => ({
+      policy: a.policy,
+      total: a.total,
+      rows: a.records.map((r) => [
+        r.seq,
+        r.time,
+        r.run,
+        r.job,
+        r.tenant,
+        r.action,
+        r.target,
+        r.decision,
+        r.authorizedBy,
+        r.detail,
+        r.hash.slice(0, 12),
+      ]),
+    })),
+  };
+  const select = (id: string, label: string) =>
+    `<label for="${id}">${esc(label)}<select id="${id}"><option value="*">all</option></select></label>`;
+  const text = (id: string, label: string, placeholder: string) =>
+    `<label for="${id}">${esc(label)}<input id="${id}" type="search" placeholder="${esc(placeholder)}" autocomplete="off"></label>`;
+  const filters =
+    '<div class="filters" id="audit-filters">' +
+    select("filter-policy", "policy") +
+    text("filter-run", "run", "e.g. ticket-triage#12") +
+    text("filter-job", "job", "e.g. ticket-triage") +
+    select("filter-action", "action") +
+    select("filter-decision", "decision") +
+    select("filter-authorizer", "authorized by") +
+    '<span id="audit-count" class="muted" aria-live="polite"></span></div>';
+  const table =
+    '<div class="table-wrap"><table id="audit-table"><thead><tr>' +
+    [
+      "policy",
+      "seq",
+      "time (s)",
+      "run",
+      "job",
+      "tenant",
+      "action",
+      "target",
+      "decision",
+      "authorized by",
+      "detail",
+      "hash",
+    ]
+      .map((h) => `<th scope="col">${esc(h)}</th>`)
+      .join("") +
+    "</tr></thead><tbody></tbody></table></div>" +
+    "<noscript><p>The audit table needs JavaScript (inline, no network).</p></noscript>";
+  return section(
+    "audit",
+    [
+      summary,
+      files,
+      "<p>The first records of each trail, filterable. Hashes are shortened to 12 hex digits; " +
+        "<code>agentsim audit verify FILE</code> checks the full chain.</p>",
+      filters,
+      table,
+      `<script type="application/json" id="audit-data">${scriptJson(data)}</script>`,
+    ].join("\n"),
+  );
+}
+
+/** Escape attempts against workspaces, per policy, and the check's verdict when it ran. */
+export function isolationSection(results: Results): string {
+  const rows = Object.entries(results.policies).map(([policy, p]) => {
+    const i = p.summary.isolation;
+    return [
+      esc(policy),
+      esc(count(i?.attempts)),
+      esc(count(i?.refused)),
+      i?.succeeded === 0 ? "0" : `<span class="fail">${esc(count(i?.succeeded))}</span>`,
+      passFail(i !== undefined && i.succeeded === 0, "isolated", "BREACHED"),
+    ];
+  });
+  const table = htmlTable(["policy", "escape attempts", "refused", "succeeded", "verdict"], rows, {
+    numeric: [1, 2, 3],
+    id: "isolation-table",
+  });
+  const attempts = Object.values(results.policies).reduce(
+    (s, p) => s + (p.summary.isolation?.attempts ?? 0),
+    0,
+  );
+  const note =
+    attempts === 0
+      ? '<p class="muted">No job in this scenario tries to escape its workspace (declare <code>behaviour</code> on a job to test it); <code>agentsim check</code> runs such attempts.</p>'
+      : "<p>Each attempt to reach another run's workspace (<code>..</code>, absolute paths, other runs' names) must be refused and audited: succeeded must be 0.</p>";
+  const check = results.check
+    ? `<p>Check: ${passFail(results.check.tests.isolation.pass)} — ${esc(count(results.check.tests.isolation.attempts))} attempts, ${esc(count(results.check.tests.isolation.refused))} refused, ${esc(count(results.check.tests.isolation.succeeded))} succeeded.</p>`
+    : "";
+  return section("isolation", note + table + check);
+}
+
+/** Which traces were replayed, with the attribution their licences require. */
+export function attributionSection(results: Results): string {
+  const items = results.traces.map((t) => `<li>${traceAttribution(t)}</li>`);
+  const traces =
+    items.length > 0
+      ? `<p>Workload replayed from recorded traces:</p><ul>${items.join("")}</ul>`
+      : "<p>No trace was replayed: every arrival and token count was drawn from the scenario's distributions.</p>";
+  return section(
+    "attribution",
+    traces +
+      "<p>Charts made with Vega-Lite and rendered with Vega (BSD-3-Clause); everything on this page is inline, so it opens offline.</p>",
+  );
+}
+
+function traceAttribution(t: Results["traces"][number]): string {
+  const what = `job <b>${esc(t.job)}</b>: ${esc(count(t.runs))} runs from <code>${esc(t.file)}</code> (${esc(t.format)})`;
+  if (t.format === "azure-llm-csv" || /azurellminference/i.test(t.file)) {
+    return (
+      `${what}. <i>Azure LLM inference trace 2023</i>, Azure Public Dataset, © Microsoft, licensed ` +
+      "under Creative Commons Attribution 4.0 International (CC-BY 4.0). Cite: Patel et al., " +
+      "“Splitwise: Efficient generative LLM inference using phase splitting”, ISCA 2024."
+    );
+  }
+  if (t.format === "agent-sessions-jsonl") {
+    const synthetic = /synthetic/i.test(t.file);
+    return synthetic
+      ? `${what}. Synthetic sessions in the layout of the GitHub Copilot coding-agent traces (Azure Public Dataset); no real session is in the file.`
+      : `${what}. GitHub Copilot coding-agent traces, Azure Public Dataset, CC-BY 4.0. Cite: Liu, Qiu, Goiri, Fonseca, Bianchini, Choukse, “Agentic Coding in the Wild: Characterizing GitHub Copilot Traces at Production Scale”, arXiv 2608.00101 (2026).`;
+  }
+  return `${what}.`;
+}

@@ -1,0 +1,20 @@
+// What report/ offers: a report folder for results (writeReport) and the pieces it is made of.
+
+export type { AuditView } from "./audit-view.ts";
+export { AUDIT_ROWS_DEFAULT, readAuditView, readAuditViews } from "./audit-view.ts";
+export { CELLS_CSV_COLUMNS, cellsCsv } from "./cells-csv.ts";
+export type { ChartSpec, SlotTimelineConstraints } from "./charts/index.ts";
+export { CHARTS, chartSpecs } from "./charts/index.ts";
+export type { CockpitParts, RenderedChart } from "./cockpit.ts";
+export { cockpitHtml } from "./cockpit.ts";
+export { SECTIONS } from "./html/sections.ts";
+export type { RenderPngOptions, RenderSvgOptions } from "./render.ts";
+export { pngFonts, renderPng, renderSvg } from "./render.ts";
+export { resultsJson } from "./results-json.ts";
+export { summaryMarkdown } from "./summary-md.ts";
+export type { ChromeTrace, ChromeTraceOptions, TraceEvent } from "./trace.ts";
+export { chromeTrace, chromeTraceJson, RUN_TID_BASE } from "./trace.ts";
+export type { Verdict } from "./verdict.ts";
+export { quietTenant, saturationWarnings, verdictOf } from "./verdict.ts";
+export type { WriteReportOptions } from "./write.ts";
+export { writeReport } from "./write.ts";

@@ -1,0 +1,51 @@
+/**
+ * Percentiles with confidence intervals. A Stat's p50/p95/p99 are averages of the
+ * per-replication percentiles (src/metrics/stat.ts), so the replications give each percentile
+ * a Student t interval the same way the mean gets its `ci95`.
+ */
+import type { PolicyResults } from "../experiment/results.ts";
+import { meanWithCi95 } from "../metrics/stat.ts";
+import { isNum } from "./format.ts";
+
+/** The latency metrics of a policy summary, in report order. */
+export const LATENCY_METRICS = ["wait", "turnLatency", "runLatency"] as const;
+
+/** One of the summary's latency metrics. */
+export type LatencyMetric = (typeof LATENCY_METRICS)[number];
+
+/** How the report names each latency metric. */
+export const METRIC_LABEL: Record<LatencyMetric, string> = {
+  wait: "wait",
+  turnLatency: "turn latency",
+  runLatency: "run latency",
+};
+
+/** The percentiles a Stat carries, in order. */
+export const PERCENTILES = ["p50", "p95", "p99"] as const;
+
+/** One of the Stat percentiles. */
+export type Percentile = (typeof PERCENTILES)[number];
+
+/** A value with its 95% interval across replications ([value, value] with one replication). */
+export interface Estimate {
+  value: number;
+  ci95: [number, number];
+}
+
+/** A percentile of a policy's metric with its interval from the per-replication values. */
+export function percentileEstimate(
+  policy: PolicyResults,
+  metric: LatencyMetric,
+  percentile: Percentile,
+): Estimate {
+  const value = policy.summary[metric][percentile];
+  // The experiment layer may carry the interval itself (summary.intervals["wait.p99"]).
+  const given = (policy.summary as { intervals?: Record<string, { ci95?: [number, number] }> })
+    .intervals?.[`${metric}.${percentile}`]?.ci95;
+  if (given !== undefined && isNum(given[0]) && isNum(given[1])) return { value, ci95: given };
+  const perReplication = policy.replications
+    .map((r) => r.summary?.[metric]?.[percentile])
+    .filter(isNum);
+  if (perReplication.length < 2) return { value, ci95: [value, value] };
+  return { value, ci95: meanWithCi95(perReplication).ci95 };
+}
