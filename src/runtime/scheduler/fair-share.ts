@@ -65,7 +65,12 @@ interface TenantState {
  * and Ĉ_g does not fall, so D(t) <= B_f. Symmetrically -D(t) <= B_g once g has been
  * dispatched in [t0, t]; before f (or g) is dispatched, D(t) <= D(t0) (or -D(t) <= -D(t0)).
  *
- * Complexity: O(log n + log T) per operation for n waiting turns and T tenants.
+ * The argument needs the pick rule at every dispatch of f while g waits: it holds for picks
+ * without a filter, or with filters that accept both tenants' turns. A slot that refuses g's
+ * turns (another model, a failover endpoint) serves f regardless, outside the bound.
+ *
+ * Complexity: O(log n + log T) per operation for n waiting turns and T tenants; a filtered
+ * pick that passes over tenants costs O(n + T log T).
  */
 export function createFairShare(
   ctx: SchedulerContext,
