@@ -41,6 +41,12 @@ export interface PolicySummary {
   governance: { denials: number };
   isolation: CellResult["isolation"];
   audit: { records: number; unaudited: number; withoutAuthority: number; verified: boolean | null };
+  /**
+   * Addition: Student t 95% intervals of per-replication values, by metric ("wait.p50",
+   * "wait.p99", "runLatency.p99", "throughput.runsPerSecond", "fairness.jain", "sloAttainment",
+   * ...). Present on a policy's summary, absent on a single replication's.
+   */
+  intervals?: Record<string, Estimate>;
 }
 
 /** Per-tenant results of a policy. */
@@ -161,13 +167,22 @@ export interface CheckResult {
       minJain: number;
       workConserving: boolean;
     };
-    isolation: { pass: boolean; attempts: number; refused: number; succeeded: number };
+    isolation: {
+      pass: boolean;
+      attempts: number;
+      refused: number;
+      succeeded: number;
+      /** Addition: the verdict in a sentence. */
+      evidence?: string;
+    };
     audit: {
       pass: boolean;
       records: number;
       verified: boolean;
       unaudited: number;
       withoutAuthority: number;
+      /** Addition: the verdict in a sentence (which policy's trail broke, and where). */
+      evidence?: string;
     };
   };
 }

@@ -1,0 +1,38 @@
+import type { Command } from "commander";
+import { mergePartials } from "../../experiment/partial.ts";
+import { printResults } from "../experiment-command.ts";
+import type { Io } from "../io.ts";
+import { readJsonFile } from "../json-file.ts";
+import { defaultOutDir, writeResults } from "../output.ts";
+
+/** `agentsim merge <partial.json...>`: join the shards of an experiment. */
+export function registerMerge(program: Command, io: Io, exit: (code: number) => void): void {
+  program
+    .command("merge")
+    .argument("<partial.json...>", "the partial-i-of-n.json files of every shard")
+    .description(
+      "join shards (--shard i/n) into results.json, checking they are of one experiment and cover every cell once",
+    )
+    .option("--out <dir>", "output folder (default: the one the unsharded run would use)")
+    .option("--json", "print results.json to standard output instead of the table")
+    .option("--png", "also render the charts as PNG")
+    .option("--no-png", "do not render PNG charts")
+    .addHelpText(
+      "after",
+      `
+Example:
+  $ for i in 1 2 3; do agentsim sweep my.yaml --vary endpoints.0.slots=4,8 --shard $i/3; done
+  $ agentsim merge reports/my-fifo-priority-fair-share-7-sweep/partial-*.json`,
+    )
+    .action(async (files: string[], options: { out?: string; json?: boolean; png?: boolean }) => {
+      const { experiment, results } = mergePartials(
+        files.map((file) => ({ file, data: readJsonFile(file) })),
+      );
+      const sweep = experiment.command === "sweep";
+      const outDir =
+        options.out ?? defaultOutDir(results.scenario, experiment.policies, experiment.seed, sweep);
+      const written = await writeResults(outDir, results, { png: options.png });
+      printResults(io, results, written, options.json === true, sweep);
+      exit(0);
+    });
+}

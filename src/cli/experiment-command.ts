@@ -1,0 +1,136 @@
+/**
+ * What compare, run and sweep share: plan the experiment, run its cells (or one shard's) with
+ * a progress bar, write results.json and the report (or the shard's partial), and print the
+ * summary table or, with --json, results.json.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import type { Cell } from "../experiment/cells.ts";
+import { runExperiment } from "../experiment/experiment.ts";
+import { partialName } from "../experiment/partial.ts";
+import { type PlanConstraints, planExperiment } from "../experiment/plan.ts";
+import type { Results } from "../experiment/results.ts";
+import type { AuditTrailOptions } from "../runtime/audit/index.ts";
+import { ScenarioError } from "../sim/errors.ts";
+import { type Io, withProgress } from "./io.ts";
+import { type CommonOptions, defaultJobs } from "./options.ts";
+import {
+  auditPathFor,
+  defaultOutDir,
+  resultsText,
+  type Written,
+  writeJson,
+  writeResults,
+} from "./output.ts";
+import { compareTable, sweepTable } from "./table.ts";
+
+/** One invocation of compare, run or sweep. */
+export interface ExperimentCommand {
+  command: "compare" | "run" | "sweep";
+  file: string;
+  options: CommonOptions;
+  plan: PlanConstraints;
+}
+
+/** Runs the command; returns the exit code. */
+export async function experimentCommand(io: Io, spec: ExperimentCommand): Promise<number> {
+  const { options } = spec;
+  const plan = await planExperiment(spec.file, spec.plan);
+  const sweep = spec.command === "sweep";
+  if (sweep && plan.axes.length === 0) {
+    throw new ScenarioError(
+      "--vary",
+      'at least one axis, such as --vary "jobs.ticket-triage.arrivals.rate=0.5/s..4/s:8" (or a sweep: list in the scenario)',
+      "none",
+      { foundShown: true },
+    );
+  }
+  const outDir = options.out ?? defaultOutDir(plan.info.name, plan.policies, plan.seed, sweep);
+  const audit = auditFiles(spec.command, options.audit, plan.policies);
+  const auditFor = (cell: Cell): AuditTrailOptions | undefined => {
+    const path = audit?.[cell.policy];
+    return path !== undefined && cell.replication === 0 && cell.pointIndex === 0
+      ? { mode: "file", path }
+      : undefined;
+  };
+  const cellCount = options.shard
+    ? plan.cells.filter((c) => c.index % options.shard!.count === options.shard!.index - 1).length
+    : plan.cells.length;
+  const outcome = await withProgress(
+    io,
+    cellCount,
+    spec.command,
+    options.json === true,
+    (onProgress) =>
+      runExperiment(plan, {
+        jobs: options.jobs ?? defaultJobs(),
+        shard: options.shard,
+        command: spec.command,
+        auditFor,
+        onProgress: onProgress === undefined ? undefined : (done) => onProgress(done),
+      }),
+  );
+  if (outcome.kind === "partial") {
+    const path = writeJson(join(outDir, partialName(outcome.partial.shard)), outcome.partial);
+    const { index, count } = outcome.partial.shard;
+    if (options.json) {
+      io.out(
+        resultsText({
+          partial: path,
+          shard: { index, count },
+          cells: outcome.partial.cells.length,
+        }),
+      );
+    } else {
+      io.out(
+        `Shard ${index}/${count}: ${outcome.partial.cells.length} of ${plan.cells.length} cells written to ${path}\n` +
+          `Join the shards with: agentsim merge ${join(outDir, "partial-*.json")}\n`,
+      );
+    }
+    return 0;
+  }
+  const written = await writeResults(outDir, outcome.results, {
+    auditJsonl: audit,
+    png: options.png,
+  });
+  printResults(io, outcome.results, written, options.json === true, sweep, audit);
+  return 0;
+}
+
+/** Prints results (the table or results.json), where they went, and any warning. */
+export function printResults(
+  io: Io,
+  results: Results,
+  written: Written,
+  json: boolean,
+  sweep: boolean,
+  audit?: Record<string, string>,
+): void {
+  if (written.warning !== undefined) io.err(`warning: ${written.warning}\n`);
+  if (json) {
+    io.out(resultsText(results));
+    return;
+  }
+  io.out(sweep ? sweepTable(io, results) : compareTable(io, results));
+  const index = written.files.find((f) => f.endsWith("index.html"));
+  io.out(
+    `\nResults: ${join(written.dir, "results.json")}${index ? `\nReport:  ${index}` : ""}` +
+      `${audit ? `\nAudit:   ${Object.values(audit).join(", ")}` : ""}\n`,
+  );
+}
+
+// The audit file of each policy: run writes FILE, compare writes FILE's name + -<policy>.
+function auditFiles(
+  command: string,
+  file: string | undefined,
+  policies: readonly string[],
+): Record<string, string> | undefined {
+  if (file === undefined) return undefined;
+  const absolute = resolve(file);
+  mkdirSync(dirname(absolute), { recursive: true });
+  const files: Record<string, string> = {};
+  for (const policy of policies) {
+    files[policy] = command === "run" ? absolute : auditPathFor(absolute, policy);
+  }
+  return files;
+}

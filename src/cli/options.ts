@@ -1,0 +1,108 @@
+/**
+ * The flags several commands share, with parsers that reject bad values at once: commander
+ * then prints `error: option '--jobs <n>' argument 'x' is invalid. expected ...` and the
+ * command line exits with code 2.
+ */
+import { availableParallelism } from "node:os";
+import { type Command, InvalidArgumentError } from "commander";
+import { parseShard, type Shard } from "../experiment/cells.ts";
+
+/** The shared flags, as commander parses them. */
+export interface CommonOptions {
+  out?: string;
+  json?: boolean;
+  replications?: number;
+  policies?: string[];
+  seed?: number;
+  jobs?: number;
+  shard?: Shard;
+  audit?: string;
+  png?: boolean;
+}
+
+/** Parses a positive integer flag value. */
+export function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidArgumentError(`expected a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+/** Parses a seed: a non-negative integer. */
+export function seedValue(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n)) {
+    throw new InvalidArgumentError(`expected a non-negative integer, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+/** Parses `i/n`. */
+export function shardValue(value: string): Shard {
+  try {
+    return parseShard(value);
+  } catch {
+    throw new InvalidArgumentError(
+      `expected "i/n" with 1 <= i <= n, such as "2/8", got ${JSON.stringify(value)}`,
+    );
+  }
+}
+
+/** Parses a comma-separated list of policies. */
+export function policyList(value: string): string[] {
+  const items = value.split(",").map((item) => item.trim());
+  if (items.some((item) => item === "")) {
+    throw new InvalidArgumentError(
+      `expected policies separated by commas, such as "fifo,fair-share", got ${JSON.stringify(value)}`,
+    );
+  }
+  return items;
+}
+
+/** Collects a repeatable flag's values. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** The default `--jobs`: the number of cores. */
+export function defaultJobs(): number {
+  return availableParallelism();
+}
+
+/** Adds the experiment flags: --replications --policies --seed --jobs, and --json. */
+export function experimentOptions(command: Command): Command {
+  return command
+    .option(
+      "--replications <n>",
+      "replications per policy (default: the scenario's)",
+      positiveInteger,
+    )
+    .option(
+      "--policies <list>",
+      "policies to run, comma-separated (default: the scenario's)",
+      policyList,
+    )
+    .option("--seed <n>", "root seed (default: the scenario's)", seedValue)
+    .option(
+      "--jobs <n>",
+      `cells run at once (default: the number of cores, ${defaultJobs()})`,
+      positiveInteger,
+    )
+    .option("--json", "print results.json to standard output instead of the table");
+}
+
+/** Adds --out, --shard and --png / --no-png (commands that write a report). */
+export function outputOptions(command: Command, shard = true): Command {
+  command.option("--out <dir>", "output folder (default: reports/<scenario>-<policies>-<seed>/)");
+  if (shard) {
+    command.option(
+      "--shard <i/n>",
+      "run only cells k with k mod n = i-1 and write partial-i-of-n.json (see merge)",
+      shardValue,
+    );
+  }
+  return command
+    .option("--png", "also render the charts as PNG")
+    .option("--no-png", "do not render PNG charts");
+}

@@ -1,0 +1,171 @@
+/**
+ * From cell results to results.json. The output is a function of the cells' JSON and the
+ * experiment's parameters only: cells are grouped by (sweep point, policy) and read in
+ * replication order whatever order they arrived in, keys follow the scenario's and the
+ * policies' order, and nothing reads a clock. So any worker count or shard split gives the
+ * same bytes.
+ */
+import { readFileSync } from "node:fs";
+import { pairedComparison } from "../metrics/stat.ts";
+import type { CellResult } from "../runtime/result.ts";
+import type { Scenario, SweepAxis } from "../scenario/types.ts";
+import { expandGrid } from "../scenario/vary.ts";
+import { pointRecord } from "./cells.ts";
+import { type ScenarioInfo, scenarioInfo } from "./plan.ts";
+import type { CheckResult, Comparison, PolicyResults, Results, SweepPoint } from "./results.ts";
+import { histogramOf, num, policyResults, summaryOf, tenantsOf } from "./summary.ts";
+
+/** What `aggregate` needs besides the scenario and the cells. */
+export interface AggregateExtras {
+  /** Root seed. */
+  seed: number;
+  replications: number;
+  /** Policy labels, in the order results list them; the first is compared with the others. */
+  policies: readonly string[];
+  /** Sweep axes; default none. */
+  axes?: readonly SweepAxis[];
+  /** The `agentsim check` verdicts, when it ran. */
+  check?: CheckResult;
+}
+
+/** agentsim's version, written into results.json. */
+export const VERSION: string = JSON.parse(
+  readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
+).version;
+
+/**
+ * Aggregates cells into results.json. Every (point, policy, replication) must be present once.
+ * For a sweep, `policies` and `comparisons` describe the first point of the grid, and
+ * `sweep.points` holds every point's summaries.
+ */
+export function aggregate(
+  scenario: Scenario | ScenarioInfo,
+  cells: readonly CellResult[],
+  extras: AggregateExtras,
+): Results {
+  const info = "registry" in scenario ? scenario : scenarioInfo(scenario);
+  const axes = extras.axes ?? [];
+  const points = expandGrid(axes).map(pointRecord);
+  const groups = groupCells(cells, points, extras);
+  const first = groups[0]!;
+  const policies: Record<string, PolicyResults> = {};
+  for (const [policy, group] of first) policies[policy] = policyResults(group);
+  const results: Results = {
+    scenario: info.name,
+    seed: extras.seed,
+    replications: extras.replications,
+    version: VERSION,
+    policies,
+    comparisons: comparisonsOf(first),
+    description: info.description,
+    window: info.window,
+    registry: info.registry,
+    traces: info.traces,
+  };
+  if (extras.check !== undefined) results.check = extras.check;
+  if (axes.length > 0) {
+    results.sweep = {
+      axes: axes.map((a) => ({ path: a.path, values: [...a.values] })),
+      points: groups.map((group, i) => sweepPoint(points[i]!, group)),
+    };
+  }
+  return results;
+}
+
+function sweepPoint(
+  point: Record<string, string | number>,
+  group: Map<string, CellResult[]>,
+): SweepPoint {
+  const policies: SweepPoint["policies"] = {};
+  for (const [policy, cells] of group) {
+    policies[policy] = { summary: summaryOf(cells, true), tenants: tenantsOf(cells) };
+  }
+  return { point, policies };
+}
+
+// Cells by point (grid order), then policy (extras order), each in replication order.
+function groupCells(
+  cells: readonly CellResult[],
+  points: readonly Record<string, string | number>[],
+  extras: AggregateExtras,
+): Map<string, CellResult[]>[] {
+  const slots = new Map<string, (CellResult | undefined)[]>();
+  const keyOf = (point: Record<string, string | number>, policy: string) =>
+    `${JSON.stringify(point)}\u0000${policy}`;
+  for (const point of points) {
+    for (const policy of extras.policies) {
+      slots.set(keyOf(point, policy), new Array(extras.replications).fill(undefined));
+    }
+  }
+  for (const cell of cells) {
+    const slot = slots.get(keyOf(cell.point, cell.policy));
+    if (slot === undefined || !(cell.replication >= 0 && cell.replication < slot.length)) {
+      throw new RangeError(
+        `aggregate: cell ${cell.policy} / replication ${cell.replication} / point ${JSON.stringify(cell.point)} is not part of this experiment`,
+      );
+    }
+    if (slot[cell.replication] !== undefined) {
+      throw new RangeError(
+        `aggregate: cell ${cell.policy} / replication ${cell.replication} / point ${JSON.stringify(cell.point)} appears twice`,
+      );
+    }
+    slot[cell.replication] = cell;
+  }
+  return points.map((point) => {
+    const group = new Map<string, CellResult[]>();
+    for (const policy of extras.policies) {
+      const slot = slots.get(keyOf(point, policy))!;
+      const missing = slot.indexOf(undefined);
+      if (missing >= 0) {
+        throw new RangeError(
+          `aggregate: missing cell ${policy} / replication ${missing} / point ${JSON.stringify(point)}`,
+        );
+      }
+      group.set(policy, slot as CellResult[]);
+    }
+    return group;
+  });
+}
+
+/** A metric of one replication, by name as comparisons list it. */
+type Metric = [name: string, value: (cell: CellResult) => number];
+
+function metricsOf(cell: CellResult): Metric[] {
+  const q = (p: number) => (c: CellResult) => histogramOf(c.wait).quantile(p);
+  const metrics: Metric[] = [
+    ["wait.mean", (c) => histogramOf(c.wait).mean],
+    ["wait.p99", q(0.99)],
+    ["runLatency.mean", (c) => histogramOf(c.runLatency).mean],
+    ["runLatency.p99", (c) => histogramOf(c.runLatency).quantile(0.99)],
+    ["throughput.runsPerSecond", (c) => c.throughput.runsPerSecond],
+    ["jain", (c) => num(c.fairness.jain)],
+    ["sloAttainment", (c) => num(c.sloAttainment)],
+  ];
+  for (const tenant of Object.keys(cell.tenants)) {
+    metrics.push(
+      [`tenants.${tenant}.wait.p99`, (c) => histogramOf(c.tenants[tenant]!.wait).quantile(0.99)],
+      [
+        `tenants.${tenant}.runLatency.p99`,
+        (c) => histogramOf(c.tenants[tenant]!.runLatency).quantile(0.99),
+      ],
+    );
+  }
+  return metrics;
+}
+
+/**
+ * Paired comparisons of the first policy (a) with each other (b): per replication b − a on the
+ * same seeds, mean and Student t interval. Metrics no replication observed are left out.
+ */
+function comparisonsOf(group: Map<string, CellResult[]>): Comparison[] {
+  const [[a, aCells] = ["", []], ...others] = [...group];
+  if (aCells.length === 0) return [];
+  const comparisons: Comparison[] = [];
+  for (const [b, bCells] of others) {
+    for (const [metric, value] of metricsOf(aCells[0]!)) {
+      const { diff, ci95, n } = pairedComparison(bCells.map(value), aCells.map(value));
+      if (n > 0) comparisons.push({ metric, a, b, diff, ci95 });
+    }
+  }
+  return comparisons;
+}

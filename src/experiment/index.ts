@@ -1,0 +1,27 @@
+// What experiment/ offers the command line and the library: cells, planning, running (in
+// this thread or on worker threads), aggregation into results.json, shards and merging, checks.
+
+export type { AggregateExtras } from "./aggregate.ts";
+export { aggregate, VERSION } from "./aggregate.ts";
+export type { Cell, ExpandConstraints, Shard } from "./cells.ts";
+export { cellsOf, expandCells, parseShard, pointRecord, shardCells } from "./cells.ts";
+export type { AuditedReplication } from "./check.ts";
+export { auditedReplication, runCheck } from "./check.ts";
+export type { ExperimentOptions, ExperimentOutcome } from "./experiment.ts";
+export { runExperiment } from "./experiment.ts";
+export type { Merged, PartialExperiment, PartialFile } from "./partial.ts";
+export { mergePartials, PARTIAL_FORMAT, partialName, partialOf } from "./partial.ts";
+export type {
+  ExperimentParams,
+  ExperimentPlan,
+  ExperimentSource,
+  PlanConstraints,
+  ScenarioInfo,
+} from "./plan.ts";
+export { digestOf, planExperiment, readSource, resolvePolicies, scenarioInfo } from "./plan.ts";
+export type { RunCellsOptions } from "./pool.ts";
+export { runCells } from "./pool.ts";
+export type * from "./results.ts";
+export type { CellTask } from "./runner.ts";
+export { CellRunner, canonicalResult } from "./runner.ts";
+export { policyResults, summaryOf } from "./summary.ts";

@@ -1,0 +1,187 @@
+/**
+ * Planning an experiment: read the scenario once, check every sweep point and the requested
+ * policies before any cell runs (so bad input fails at once with every problem listed), and
+ * fix the cells. The plan holds the raw document, not a path to re-read, so every worker and
+ * every cell sees the same scenario even if the file changes while the experiment runs.
+ */
+import { createHash } from "node:crypto";
+import { dirname, relative, resolve } from "node:path";
+import { type PreparedScenario, prepareScenario } from "../runtime/prepare.ts";
+import { isSchedulerName, schedulerNames } from "../runtime/scheduler/registry.ts";
+import { parseScenario, readScenarioDocument } from "../scenario/load.ts";
+import type { Scenario, SweepAxis } from "../scenario/types.ts";
+import { applyVary, expandGrid, type SweepPoint } from "../scenario/vary.ts";
+import { ScenarioError, scenarioErrors } from "../sim/errors.ts";
+import { type Cell, expandCells } from "./cells.ts";
+import type { Results } from "./results.ts";
+
+/** Where the cells' scenario comes from: the file and the raw document read from it. */
+export interface ExperimentSource {
+  /** Absolute path of the scenario file (relative trace and module paths resolve from it). */
+  file: string;
+  /** The raw document, before any sweep substitution. */
+  document: unknown;
+  /** SHA-256 of the document's JSON: every shard of one experiment has the same. */
+  digest: string;
+}
+
+/** What results.json says about the scenario besides the cells' measurements. */
+export interface ScenarioInfo {
+  name: string;
+  description: string;
+  window: { fromS: number; toS: number };
+  registry: Results["registry"];
+  traces: Results["traces"];
+}
+
+/** The parameters that, with the document, determine every cell. */
+export interface ExperimentParams {
+  policies: string[];
+  replications: number;
+  seed: number;
+  axes: SweepAxis[];
+}
+
+/** An experiment ready to run. */
+export interface ExperimentPlan extends ExperimentParams {
+  source: ExperimentSource;
+  /** The scenario at the first sweep point (the file as written outside sweeps). */
+  scenario: Scenario;
+  /** That scenario prepared (traces loaded, module policies imported). */
+  prepared: PreparedScenario;
+  info: ScenarioInfo;
+  cells: Cell[];
+}
+
+/** Options of `planExperiment`; each defaults to the scenario's. */
+export interface PlanConstraints {
+  /** Policy labels of the scenario, or built-in policy names. */
+  policies?: readonly string[];
+  replications?: number;
+  seed?: number;
+  /** Sweep axes (none by default: the scenario as written). */
+  axes?: readonly SweepAxis[];
+  /** Keep only the first policy (what `agentsim run` does without --policy); default false. */
+  firstPolicyOnly?: boolean;
+  /** Whether the scenario's own `sweep:` axes come first (what `agentsim sweep` does); default false. */
+  declaredSweep?: boolean;
+}
+
+/** Reads a scenario file into an experiment source. Throws ScenarioError. */
+export function readSource(file: string): ExperimentSource {
+  const document = readScenarioDocument(file);
+  return { file: resolve(file), document, digest: digestOf(document) };
+}
+
+/** SHA-256 (hex) of a value's JSON. */
+export function digestOf(value: unknown): string {
+  return createHash("sha256").update(JSON.stringify(value)).digest("hex");
+}
+
+/**
+ * Plans an experiment on a scenario file: validates the scenario at every sweep point (all
+ * problems in one ScenarioError), resolves the policies, prepares the first point and expands
+ * the cells. `file` is shown in messages as given.
+ */
+export async function planExperiment(
+  file: string,
+  options: PlanConstraints = {},
+): Promise<ExperimentPlan> {
+  const source = readSource(file);
+  const base = parseScenario(source.document, file);
+  const axes = [...(options.declaredSweep ? base.sweep : []), ...(options.axes ?? [])];
+  const points = expandGrid(axes);
+  const scenarios = scenariosAt(source, points, file);
+  const scenario = scenarios[0]!;
+  const policies = resolvePolicies(base, options.policies);
+  if (options.firstPolicyOnly) policies.splice(1);
+  const replications = options.replications ?? base.replications;
+  const seed = options.seed ?? base.seed;
+  const prepared = await prepareScenario(scenario);
+  const cells = expandCells(scenario, { policies, replications, seed, axes });
+  return {
+    source,
+    scenario,
+    prepared,
+    info: scenarioInfo(scenario, prepared),
+    policies,
+    replications,
+    seed,
+    axes,
+    cells,
+  };
+}
+
+// Every point must load; the problems of all points are reported together, each once.
+function scenariosAt(source: ExperimentSource, points: SweepPoint[], shownFile: string) {
+  const scenarios: Scenario[] = [];
+  const problems = new Map<string, ScenarioError>();
+  for (const point of points) {
+    try {
+      let raw = source.document;
+      for (const setting of point) raw = applyVary(raw, setting.path, setting.value);
+      scenarios.push(parseScenario(raw, shownFile));
+    } catch (error) {
+      if (!(error instanceof ScenarioError)) throw error;
+      for (const problem of [error, ...error.others]) {
+        const bare = new ScenarioError(problem.path, problem.expected, problem.found, {
+          file: problem.file ?? shownFile,
+          foundShown: true,
+        });
+        problems.set(bare.message, bare);
+      }
+    }
+  }
+  if (problems.size > 0) throw scenarioErrors([...problems.values()]);
+  // The scenarios keep the absolute file (sourceFile) whatever name messages used.
+  return scenarios.map((s) => ({ ...s, sourceFile: source.file }));
+}
+
+/** The requested policy labels, checked against the scenario's labels and the built-in names. */
+export function resolvePolicies(scenario: Scenario, requested?: readonly string[]): string[] {
+  const labels = scenario.policies.map((p) => p.label);
+  if (requested === undefined) return labels;
+  const problems: ScenarioError[] = [];
+  const seen = new Set<string>();
+  for (const name of requested) {
+    if (seen.has(name)) problems.push(new ScenarioError("--policies", "distinct policies", name));
+    seen.add(name);
+    if (!labels.includes(name) && !isSchedulerName(name)) {
+      const known = [...new Set([...labels, ...schedulerNames])].join(", ");
+      problems.push(new ScenarioError("--policies", `one of ${known}`, name));
+    }
+  }
+  if (requested.length === 0) {
+    problems.push(new ScenarioError("--policies", "at least one policy", ""));
+  }
+  if (problems.length > 0) throw scenarioErrors(problems);
+  return [...requested];
+}
+
+/** The scenario-level facts results.json carries (plain JSON, the same on every shard). */
+export function scenarioInfo(scenario: Scenario, prepared?: PreparedScenario): ScenarioInfo {
+  const base = scenario.sourceFile === undefined ? process.cwd() : dirname(scenario.sourceFile);
+  return {
+    name: scenario.name,
+    description: scenario.description,
+    window: { fromS: scenario.warmupS, toS: scenario.horizonS },
+    registry: {
+      tenants: scenario.tenants.map((t) => ({ name: t.name, weight: t.weight })),
+      jobs: scenario.jobs.map((j) => ({
+        name: j.name,
+        tenant: j.tenant,
+        priority: j.priority,
+        governance: j.governance,
+        ...(j.slo === undefined ? {} : { slo: j.slo }),
+      })),
+      endpoints: scenario.endpoints.map((e) => ({ name: e.name, slots: e.slots })),
+    },
+    // Trace paths relative to the scenario file, so results do not depend on where it lives.
+    traces: (prepared?.traces ?? []).map((t) => ({
+      job: t.job,
+      file: relative(base, t.file).split("\\").join("/"),
+      format: t.format,
+      runs: t.runs,
+    })),
+  };
+}

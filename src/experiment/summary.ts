@@ -1,0 +1,263 @@
+/**
+ * One policy's results from its replications' cells (in replication order): Stats from the
+ * per-replication histograms with Student t intervals, means of the rates, sums of the counts,
+ * per-tenant and per-job figures, and the data the report's charts need.
+ */
+import { Histogram, type HistogramJSON } from "../metrics/histogram.ts";
+import { meanWithCi95, statOf } from "../metrics/stat.ts";
+import type { CellResult, Counts, TimeSeries } from "../runtime/result.ts";
+import type {
+  Estimate,
+  JobResults,
+  PolicyCharts,
+  PolicyResults,
+  PolicySummary,
+  ReplicationResult,
+  Stat,
+  TenantResults,
+} from "./results.ts";
+
+/** Probabilities at which the merged wait CDF is sampled: even steps, then the tail. */
+const CDF_PROBABILITIES = [
+  ...Array.from({ length: 50 }, (_, i) => i / 50),
+  0.985,
+  0.99,
+  0.995,
+  0.998,
+  0.999,
+  0.9995,
+  0.9999,
+  1,
+];
+
+const decoded = new WeakMap<HistogramJSON, Histogram>();
+
+/** The histogram of a cell's JSON (decoded once per object). */
+export function histogramOf(json: HistogramJSON): Histogram {
+  let histogram = decoded.get(json);
+  if (histogram === undefined) {
+    histogram = Histogram.fromJSON(json);
+    decoded.set(json, histogram);
+  }
+  return histogram;
+}
+
+/** A number read back from JSON, where null stood for NaN. */
+export function num(value: number | null | undefined): number {
+  return value === null || value === undefined ? Number.NaN : value;
+}
+
+/** The results of one policy from its cells, in replication order. */
+export function policyResults(cells: readonly CellResult[]): PolicyResults {
+  return {
+    summary: summaryOf(cells, true),
+    tenants: tenantsOf(cells),
+    jobs: jobsOf(cells),
+    replications: cells.map(replicationOf),
+    charts: chartsOf(cells),
+  };
+}
+
+/** The summary over cells; `intervals` adds Student t intervals of the per-replication values. */
+export function summaryOf(cells: readonly CellResult[], intervals = false): PolicySummary {
+  const avg = (pick: (c: CellResult) => number | null) => mean(cells.map((c) => num(pick(c))));
+  const saturated = cells.find((c) => c.saturation.saturated);
+  const summary: PolicySummary = {
+    wait: statOfCells(cells, (c) => c.wait),
+    turnLatency: statOfCells(cells, (c) => c.turnLatency),
+    runLatency: statOfCells(cells, (c) => c.runLatency),
+    throughput: {
+      runsPerSecond: avg((c) => c.throughput.runsPerSecond),
+      tokensPerSecond: avg((c) => c.throughput.tokensPerSecond),
+    },
+    utilization: avg((c) => c.utilization),
+    fairness: {
+      jain: avg((c) => c.fairness.jain),
+      maxServiceGap: avg((c) => c.fairness.maxServiceGap),
+    },
+    counts: sumCounts(cells.map((c) => c.counts)),
+    wastedTokens: avg((c) => c.wastedTokens),
+    sloAttainment: meanOrNull(cells.map((c) => c.sloAttainment)),
+    saturation: {
+      saturated: saturated !== undefined,
+      offeredPerS: avg((c) => c.saturation.offeredPerS),
+      capacityPerS: avg((c) => c.saturation.capacityPerS),
+      arrivalsPerS: avg((c) => c.saturation.arrivalsPerS),
+      completionsPerS: avg((c) => c.saturation.completionsPerS),
+      reason: (saturated ?? cells[0]!).saturation.reason,
+    },
+    littlesLaw: {
+      meanWaiting: avg((c) => c.littlesLaw.meanWaiting),
+      lambdaW: avg((c) => c.littlesLaw.lambdaW),
+      relativeError: avg((c) => c.littlesLaw.relativeError),
+    },
+    priority: {
+      inversions: avg((c) => c.priority.inversions),
+      blockedByLowerS: avg((c) => c.priority.blockedByLowerS),
+    },
+    calls: sumRecords(cells.map((c) => c.calls)),
+    governance: { denials: sum(cells.map((c) => c.governance.denials)) },
+    isolation: sumRecords(cells.map((c) => c.isolation)),
+    audit: {
+      records: sum(cells.map((c) => c.audit.records)),
+      unaudited: sum(cells.map((c) => c.audit.unaudited)),
+      withoutAuthority: sum(cells.map((c) => c.audit.withoutAuthority)),
+      verified: verifiedOf(cells),
+    },
+  };
+  if (intervals) summary.intervals = intervalsOf(cells);
+  return summary;
+}
+
+// Intervals of the figures the comparison table prints, from one value per replication.
+function intervalsOf(cells: readonly CellResult[]): Record<string, Estimate> {
+  const of = (pick: (c: CellResult) => number | null): Estimate => {
+    const { mean, ci95 } = meanWithCi95(cells.map((c) => num(pick(c))));
+    return { mean, ci95 };
+  };
+  const q = (json: HistogramJSON, p: number) => histogramOf(json).quantile(p);
+  return {
+    "wait.p50": of((c) => q(c.wait, 0.5)),
+    "wait.p95": of((c) => q(c.wait, 0.95)),
+    "wait.p99": of((c) => q(c.wait, 0.99)),
+    "turnLatency.p99": of((c) => q(c.turnLatency, 0.99)),
+    "runLatency.p50": of((c) => q(c.runLatency, 0.5)),
+    "runLatency.p95": of((c) => q(c.runLatency, 0.95)),
+    "runLatency.p99": of((c) => q(c.runLatency, 0.99)),
+    "throughput.runsPerSecond": of((c) => c.throughput.runsPerSecond),
+    "throughput.tokensPerSecond": of((c) => c.throughput.tokensPerSecond),
+    utilization: of((c) => c.utilization),
+    "fairness.jain": of((c) => c.fairness.jain),
+    wastedTokens: of((c) => c.wastedTokens),
+    sloAttainment: of((c) => c.sloAttainment),
+  };
+}
+
+/** Per-tenant results over cells, in the scenario's tenant order. */
+export function tenantsOf(cells: readonly CellResult[]): Record<string, TenantResults> {
+  const tenants: Record<string, TenantResults> = {};
+  for (const [name, first] of Object.entries(cells[0]!.tenants)) {
+    const of = cells.map((c) => c.tenants[name]!);
+    tenants[name] = {
+      weight: first.weight,
+      serviceShare: mean(of.map((t) => num(t.serviceShare))),
+      wait: statOf(of.map((t) => histogramOf(t.wait))),
+      runLatency: statOf(of.map((t) => histogramOf(t.runLatency))),
+      counts: sumCounts(of.map((t) => t.counts)),
+      headOfLineBlockedS: mean(of.map((t) => num(t.headOfLineBlockedS))),
+    };
+  }
+  return tenants;
+}
+
+function jobsOf(cells: readonly CellResult[]): Record<string, JobResults> {
+  const jobs: Record<string, JobResults> = {};
+  for (const [name, first] of Object.entries(cells[0]!.jobs)) {
+    const of = cells.map((c) => c.jobs[name]!);
+    jobs[name] = {
+      tenant: first.tenant,
+      priority: first.priority,
+      wait: statOf(of.map((j) => histogramOf(j.wait))),
+      runLatency: statOf(of.map((j) => histogramOf(j.runLatency))),
+      counts: sumCounts(of.map((j) => j.counts)),
+      sloAttainment: meanOrNull(of.map((j) => j.sloAttainment)),
+    };
+  }
+  return jobs;
+}
+
+function replicationOf(cell: CellResult): ReplicationResult {
+  const tenants: ReplicationResult["tenants"] = {};
+  for (const [name, t] of Object.entries(cell.tenants)) {
+    const wait = histogramOf(t.wait);
+    const runLatency = histogramOf(t.runLatency);
+    tenants[name] = {
+      serviceShare: num(t.serviceShare),
+      waitMean: wait.mean,
+      waitP99: wait.quantile(0.99),
+      runLatencyMean: runLatency.mean,
+      runLatencyP99: runLatency.quantile(0.99),
+      counts: { ...t.counts },
+    };
+  }
+  return { seed: cell.seed, summary: summaryOf([cell]), tenants };
+}
+
+function chartsOf(cells: readonly CellResult[]): PolicyCharts {
+  return {
+    waitCdf: cdfOf(cells),
+    timeseries: averageSeries(cells.map((c) => c.timeseries)),
+    timeline: cells[0]!.timeline,
+    outages: cells[0]!.outages,
+  };
+}
+
+// The wait CDF of all replications' turns together, sampled at fixed probabilities.
+function cdfOf(cells: readonly CellResult[]): PolicyCharts["waitCdf"] {
+  const merged = histogramOf(cells[0]!.wait).clone();
+  for (const cell of cells.slice(1)) merged.merge(histogramOf(cell.wait));
+  if (merged.count === 0) return [];
+  const values: number[] = [];
+  for (const p of CDF_PROBABILITIES) {
+    const value = merged.quantile(p);
+    if (values.length === 0 || value > values[values.length - 1]!) values.push(value);
+  }
+  return merged.cdf(values).map(({ valueS, fraction }) => ({ valueS, fraction }));
+}
+
+function averageSeries(series: readonly TimeSeries[]): TimeSeries {
+  const average = (arrays: readonly (readonly (number | null)[])[]): number[] =>
+    arrays[0]!.map((_, i) => mean(arrays.map((a) => num(a[i]))));
+  const first = series[0]!;
+  const serviceByTenant: Record<string, number[]> = {};
+  for (const tenant of Object.keys(first.serviceByTenant)) {
+    serviceByTenant[tenant] = average(series.map((s) => s.serviceByTenant[tenant]!));
+  }
+  return {
+    bucketS: first.bucketS,
+    queueLength: average(series.map((s) => s.queueLength)),
+    queueMax: average(series.map((s) => s.queueMax)),
+    serviceByTenant,
+    busySlots: average(series.map((s) => s.busySlots)),
+  };
+}
+
+function statOfCells(cells: readonly CellResult[], pick: (c: CellResult) => HistogramJSON): Stat {
+  return statOf(cells.map((c) => histogramOf(pick(c))));
+}
+
+// Chains of every replication that kept one verified: false if any broke, null if none was
+// kept (summary mode), else true.
+function verifiedOf(cells: readonly CellResult[]): boolean | null {
+  const kept = cells.map((c) => c.audit.verified).filter((v) => v !== null);
+  if (kept.length === 0) return null;
+  return kept.every((v) => v === true);
+}
+
+function mean(values: readonly number[]): number {
+  return values.length === 0 ? Number.NaN : sum(values) / values.length;
+}
+
+function meanOrNull(values: readonly (number | null)[]): number | null {
+  const present = values.filter((v): v is number => v !== null);
+  return present.length === 0 ? null : mean(present);
+}
+
+function sum(values: readonly number[]): number {
+  let total = 0;
+  for (const v of values) total += v;
+  return total;
+}
+
+function sumCounts(counts: readonly Counts[]): Counts {
+  return sumRecords(counts);
+}
+
+// Field-wise sums of records of numbers, keys in the first record's order.
+function sumRecords<T extends object>(records: readonly T[]): T {
+  const total: Record<string, number> = {};
+  for (const key of Object.keys(records[0]!)) {
+    total[key] = sum(records.map((r) => num((r as Record<string, number>)[key])));
+  }
+  return total as T;
+}
