@@ -9,7 +9,7 @@ interface TenantState {
   readonly index: number;
   readonly name: string;
   readonly weight: number;
-  /** Weighted service: lifts + (actual cost of finished turns + expected cost of turns in flight) / weight. */
+  /** Lifts + (actual cost of finished turns + expected cost of turns in flight) / weight. */
   counter: number;
   readonly queue: SeqQueue;
   /** Position in the heap of backlogged tenants; -1 when not backlogged. */

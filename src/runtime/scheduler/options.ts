@@ -1,6 +1,6 @@
 import { ScenarioError } from "../../sim/errors.ts";
 
-/** Option keys every policy accepts and ignores (the results label is the experiment's business). */
+/** Option keys every policy accepts and ignores (the results label is the experiment's). */
 const SHARED_KEYS = ["label"];
 
 /** Throws a ScenarioError for an option key that `policy` does not know, listing the known ones. */

@@ -11,13 +11,15 @@ const STALE_COMPACT_MIN = 32;
  *
  * Withdrawal is lazy: `delete` forgets the turn's `seq` and leaves the entry in place; `pop`
  * and `peek` drop such stale entries when they reach the front. Tracking each turn's position
- * instead would cost a map update on every heap move; a bit set of waiting `seq`s (SeqSet) costs
- * a bit flip on enqueue and on pick. Stale entries are compacted away once they outnumber live ones, so
- * memory stays proportional to the turns waiting. A `seq` must be unique per enqueue (a turn
- * enqueued again after a backoff gets a new `seq`). The runtime reuses one object for every
- * attempt of a turn and gives it a new `seq` and `readyS` each time; a withdrawn turn pushed
- * again would find its stale entry still in the structure, with a key that changed under it,
- * so that push purges the stale entries first (O(n), only after a withdrawal of that turn).
+ * instead would cost a map update on every heap move; a bit set of the waiting `seq`s (SeqSet)
+ * costs a bit flip on enqueue and on pick. Stale entries are compacted away once they outnumber
+ * live ones, so memory stays proportional to the turns waiting.
+ *
+ * A `seq` must be unique per enqueue (a turn enqueued again after a backoff gets a new `seq`).
+ * The runtime reuses one object for every attempt of a turn and gives it a new `seq` and
+ * `readyS` each time; a withdrawn turn pushed again would find its stale entry still in the
+ * structure, its key changed under it, so that push purges the stale entries first (O(n), and
+ * only after a withdrawal of that very turn).
  */
 export abstract class TurnQueue {
   /** The `seq` of every turn waiting (not popped, not deleted). */
@@ -93,7 +95,7 @@ export abstract class TurnQueue {
     return turn;
   }
 
-  /** Withdraws a waiting turn; false if it is not waiting. O(1), amortized O(log n) compaction. */
+  /** Withdraws a waiting turn; false if it is not waiting. Amortized O(1) (compaction included). */
   delete(turn: ReadyTurn): boolean {
     if (!this.live.delete(turn.seq)) return false;
     this.stale++;

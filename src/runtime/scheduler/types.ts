@@ -9,7 +9,7 @@
 
 /** What a scheduler knows of a ready turn. Fields are read-only to the scheduler. */
 export interface ReadyTurn {
-  /** Unique per enqueue, increasing in the order turns became ready (the FIFO key); an integer in 0..2^32-1. */
+  /** Unique per enqueue, increasing in the order turns became ready (the FIFO key): 0..2^32-1. */
   readonly seq: number;
   /** Unique per run. */
   readonly runId: number;
