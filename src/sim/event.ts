@@ -51,9 +51,9 @@ export class SimEvent<T = unknown> {
   declare cls: EventClass;
   /** True once a waiter or `defuse()` has taken responsibility for a failure. */
   declare defused: boolean;
-  /** @internal Queue key of this event's own trigger entry; -1 when none. */
+  /** @internal Sequence number of this event's own entry in the queue; -1 when none. */
   declare eventKey: number;
-  /** @internal Queue key of a process's pending sleep (a yielded number); -1 when none. */
+  /** @internal Sequence number of a process's pending sleep (a yielded number); -1 when none. */
   declare sleepKey: number;
   // The first waiter is kept in a field: most events have exactly one, so no array is allocated.
   // Callbacks are stored as EventCallback<any> so that SimEvent stays covariant in T (a

@@ -10,6 +10,7 @@ import { RandomStreams } from "./rng.ts";
 
 // Keys pack (class, sequence) as class x 2^44 + sequence: exact in a float64 for 17 trillion events.
 const CLASS_STRIDE = 2 ** 44;
+const INVERSE_STRIDE = 2 ** -44;
 
 /** Misuse of the kernel: a time in the past, NaN or Infinity. */
 export class SimulationError extends Error {
@@ -94,7 +95,9 @@ export class Simulation {
   }
 
   /**
-   * @internal Puts `item` in the queue `delayS` from now with class `cls` and returns its key.
+   * @internal Puts `item` in the queue `delayS` from now with class `cls` and returns the entry's
+   * sequence number, which the item keeps to recognize its entry when it comes out (events
+   * store the small integer rather than the packed key, which V8 would box as a double).
    * A negative, NaN or infinite delay is a bug in the model and throws at once.
    */
   enqueue(item: SimEvent<any>, delayS: number, cls: EventClass): number {
@@ -103,9 +106,9 @@ export class Simulation {
         `Simulation.schedule: expected a finite delay >= 0 seconds, got ${delayS} at t=${this.now}`,
       );
     }
-    const key = cls * CLASS_STRIDE + this.seq++;
-    this.queue.push(this.now + delayS, key, item);
-    return key;
+    const seq = this.seq++;
+    this.queue.push(this.now + delayS, cls * CLASS_STRIDE + seq, item);
+    return seq;
   }
 
   /** Processes the next event; false when none is left. */
@@ -146,13 +149,26 @@ export class Simulation {
     return undefined;
   }
 
+  /**
+   * Processes the events strictly before `limitS` and, unlike `run(limitS)`, leaves the clock
+   * at the last event processed (a cell's drain ends when its work does, not at the limit).
+   */
+  drain(limitS: number): void {
+    const queue = this.queue;
+    for (let item = queue.popBefore(limitS); item !== undefined; item = queue.popBefore(limitS)) {
+      this.dispatch(item, queue.lastTime, queue.lastKey);
+    }
+  }
+
   private dispatch(item: SimEvent<any>, time: number, key: number): void {
-    if (key === item.eventKey) {
+    // The sequence number from the key: exact, as scaling by a power of two is.
+    const seq = key - Math.floor(key * INVERSE_STRIDE) * CLASS_STRIDE;
+    if (seq === item.eventKey) {
       this.now = time;
       this.eventsProcessed++;
       item.eventKey = -1;
       item.fire();
-    } else if (key === item.sleepKey) {
+    } else if (seq === item.sleepKey) {
       this.now = time;
       this.eventsProcessed++;
       (item as Process<unknown>).wake();
