@@ -47,6 +47,13 @@ export class Endpoint {
   private readonly ttft?: Sampler;
   private readonly perToken?: Sampler;
   private readonly jitter?: Sampler;
+  // Means of the latency model, computed once, for the expected-duration estimate.
+  private readonly means: {
+    fixedS: number;
+    perPromptS: number;
+    perOutputS: number;
+    jitter: number;
+  };
 
   constructor(spec: EndpointSpec, index: number) {
     this.spec = spec;
@@ -78,19 +85,22 @@ export class Endpoint {
       this.perToken = sampler(latency.perOutputTokenS);
     }
     if (latency.jitter !== undefined) this.jitter = sampler(latency.jitter);
+    this.means =
+      latency.kind === "whole"
+        ? { fixedS: distMean(latency.turn), perPromptS: 0, perOutputS: 0, jitter: 1 }
+        : {
+            fixedS: distMean(latency.ttft),
+            perPromptS: latency.perPromptTokenS,
+            perOutputS: distMean(latency.perOutputTokenS),
+            jitter: 1,
+          };
+    if (latency.jitter !== undefined) this.means.jitter = distMean(latency.jitter);
   }
 
   /** The mean turn time for a prompt and an expected output (for sjf's estimate). */
   expectedDurationS(promptTokens: number, outputTokens: number): number {
-    const latency = this.spec.latency;
-    const jitter = latency.jitter === undefined ? 1 : distMean(latency.jitter);
-    if (latency.kind === "whole") return distMean(latency.turn) * jitter;
-    return (
-      (distMean(latency.ttft) +
-        latency.perPromptTokenS * promptTokens +
-        distMean(latency.perOutputTokenS) * outputTokens) *
-      jitter
-    );
+    const m = this.means;
+    return (m.fixedS + m.perPromptS * promptTokens + m.perOutputS * outputTokens) * m.jitter;
   }
 
   /** The error rate of a call (5xx). */

@@ -1,0 +1,148 @@
+// Speed and memory of the whole runtime (src/runtime) on a contended, stable multi-tenant
+// workload: multi-turn runs, tool calls after half the turns, a token latency model with load
+// slowdown, a 1% error rate with retries, fair-share scheduling, metrics on.
+// Run: npm run bench -- runtime   (or: node --import tsx --expose-gc bench/runtime.bench.ts)
+//
+// Targets (issue 3): at least 250,000 simulated turns/s on one core; a 1,000,000-turn scenario
+// in under 5 s of wall time; cost per turn flat (within 2x) from 10,000 to 10,000,000 turns;
+// peak memory under 1 GB at 10,000,000 turns. Issue 4: the audit trail costs at most 30% of
+// the turns/s (audit on in summary and memory modes vs off, side by side).
+
+import { simulate } from "../src/runtime/cell.ts";
+import type { Scenario } from "../src/scenario/types.ts";
+import { job, scenario } from "../test/support/scenarios.ts";
+
+const TURNS_PER_RUN = 4; // uniform 2..6
+const RUN_RATE_PER_S = 20; // across the three jobs
+
+/** The bench workload with a horizon that yields about `turns` model calls. */
+function workload(turns: number): Scenario {
+  const horizonS = turns / (RUN_RATE_PER_S * TURNS_PER_RUN);
+  const jobs = [
+    { name: "chat", tenant: "support", rate: 10, priority: 5, prompt: 800, output: 120 },
+    { name: "triage", tenant: "support", rate: 4, priority: 3, prompt: 1500, output: 200 },
+    { name: "batch", tenant: "analytics", rate: 6, priority: 1, prompt: 3000, output: 400 },
+  ].map((j) =>
+    job({
+      name: j.name,
+      tenant: j.tenant,
+      priority: j.priority,
+      arrivals: { process: "poisson", ratePerS: j.rate },
+      turns: {
+        count: { dist: "uniform", min: 2, max: 6 },
+        promptTokens: { dist: "lognormal", mu: Math.log(j.prompt), sigma: 0.5 },
+        outputTokens: { dist: "lognormal", mu: Math.log(j.output), sigma: 0.6 },
+        toolCalls: [{ tool: "search", probability: 0.5 }],
+      },
+      governance: {
+        owner: "ops",
+        authorizedBy: "cto",
+        purpose: "bench",
+        riskClass: "limited",
+        tools: ["search"],
+        dataScopes: [],
+      },
+      slo: { runLatencyS: 60 },
+    }),
+  );
+  const base = scenario({ jobs });
+  return {
+    ...base,
+    name: "runtime-bench",
+    horizonS,
+    warmupS: Math.min(60, horizonS / 10),
+    tenants: [
+      { name: "support", weight: 2 },
+      { name: "analytics", weight: 1 },
+    ],
+    tools: [
+      {
+        name: "search",
+        latency: { dist: "exponential", mean: 0.25 },
+        concurrency: 16,
+        errorRate: 0.02,
+      },
+    ],
+    runtime: { ...base.runtime, contextWindow: 32_000, timelineTurns: 2000 },
+    endpoints: [
+      {
+        ...base.endpoints[0]!,
+        slots: 128,
+        latency: {
+          kind: "tokens",
+          ttft: { dist: "lognormal", mu: Math.log(0.3), sigma: 0.4 },
+          perOutputTokenS: { dist: "constant", value: 0.002 },
+          loadSlowdown: 0.2,
+          perPromptTokenS: 0.00002,
+        },
+        failures: { errorRate: 0.01, timeoutS: 60, outages: [] },
+      },
+    ],
+  };
+}
+
+interface Row {
+  [key: string]: string | number;
+}
+
+function measure(turns: number, audit: "off" | "summary" | "memory", policy = "fair-share"): Row {
+  const s = workload(turns);
+  const started = process.hrtime.bigint();
+  const cell = simulate(s, { policy, seed: 1, audit: audit === "off" ? "off" : { mode: audit } });
+  const wallS = Number(process.hrtime.bigint() - started) / 1e9;
+  const simulated = cell.calls.attempts;
+  return {
+    turns: simulated,
+    audit,
+    policy,
+    "wall s": Number(wallS.toFixed(3)),
+    "turns/s": Math.round(simulated / wallS),
+    "ns/turn": Math.round((wallS * 1e9) / simulated),
+    "events/turn": Number((cell.events / simulated).toFixed(2)),
+    utilization: Number(cell.utilization.toFixed(3)),
+    saturated: String(cell.saturation.saturated),
+    "audit records": cell.audit.records,
+    "heap MB": Math.round(process.memoryUsage().heapUsed / 2 ** 20),
+    "max RSS MB": Math.round(process.resourceUsage().maxRSS / 1024),
+  };
+}
+
+if (process.env.AGENTSIM_BENCH_ONE) {
+  console.table([measure(Number(process.env.AGENTSIM_BENCH_ONE), "summary")]);
+  process.exit(0);
+}
+
+// Warm the JIT on a small run so the first measured size is not penalized.
+measure(20_000, "summary");
+
+const sizes = process.env.AGENTSIM_BENCH_QUICK
+  ? [10_000, 100_000, 1_000_000]
+  : [10_000, 100_000, 1_000_000, 10_000_000];
+const scaling = sizes.map((turns) => measure(turns, "summary"));
+console.log("Cost per turn from 10k to 10M turns (fair-share, audit in summary mode):");
+console.table(scaling);
+const perTurn = scaling.map((r) => r["ns/turn"] as number);
+console.log(
+  `ns/turn max/min: ${(Math.max(...perTurn) / Math.min(...perTurn)).toFixed(2)} (target within 2x)`,
+);
+
+console.log("Audit on vs off, 1,000,000 turns, side by side:");
+const side = [
+  measure(1_000_000, "off"),
+  measure(1_000_000, "summary"),
+  measure(1_000_000, "memory"),
+];
+console.table(side);
+const off = side[0]!["turns/s"] as number;
+for (const row of side.slice(1)) {
+  console.log(
+    `audit ${row.audit}: ${(100 * (1 - (row["turns/s"] as number) / off)).toFixed(1)}% fewer turns/s than audit off (target at most 30%)`,
+  );
+}
+
+console.log("Policies, 1,000,000 turns, audit in summary mode:");
+console.table(
+  ["fifo", "priority", "fair-share", "round-robin", "sjf", "las", "edf"].map((p) =>
+    measure(1_000_000, "summary", p),
+  ),
+);
