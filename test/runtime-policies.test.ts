@@ -109,3 +109,57 @@ describe("strict priority and FIFO through the runtime", () => {
     expect(outOfOrder).toBe(0);
   });
 });
+
+describe("fair-share's service gap through the runtime", () => {
+  // Two tenants with weights 2:1, both flooding one 4-slot endpoint; costs are exact (constant
+  // tokens), so the scheduler's bound is A_f/w_f + A_g/w_g (see fair-share.ts). The recorder
+  // credits service when a turn completes rather than when it is dispatched, which can shift
+  // up to c turns in flight: the tested bound adds c x max(A/w).
+  const flood = (policy: string) => {
+    const tenants = [
+      { name: "heavy", weight: 2, prompt: 2000, output: 500, rate: 3 },
+      { name: "light", weight: 1, prompt: 300, output: 60, rate: 8 },
+    ];
+    const s = scenario({
+      horizonS: 400,
+      warmupS: 50,
+      jobs: tenants.map((t) =>
+        job({
+          name: `${t.name}-job`,
+          tenant: t.name,
+          arrivals: { process: "poisson", ratePerS: t.rate },
+          turns: {
+            count: { dist: "constant", value: 1 },
+            promptTokens: { dist: "constant", value: t.prompt },
+            outputTokens: { dist: "constant", value: t.output },
+            toolCalls: [],
+          },
+        }),
+      ),
+    });
+    s.tenants = tenants.map((t) => ({ name: t.name, weight: t.weight }));
+    s.endpoints[0]!.slots = 4;
+    s.endpoints[0]!.latency = {
+      kind: "tokens",
+      ttft: { dist: "constant", value: 0.2 },
+      perOutputTokenS: { dist: "constant", value: 0.01 },
+      loadSlowdown: 0,
+      perPromptTokenS: 0,
+    };
+    const costs = tenants.map((t) => (t.prompt + 2 * t.output) / t.weight);
+    const bound = costs[0]! + costs[1]! + 4 * Math.max(...costs);
+    return { cell: simulate(s, { policy, seed: 3 }), bound };
+  };
+
+  it("keeps the weighted gap between continuously backlogged tenants within the bound; FIFO does not", () => {
+    const fair = flood("fair-share");
+    const fifo = flood("fifo");
+    console.log(
+      `max weighted service gap: fair-share ${fair.cell.fairness.maxServiceGap.toFixed(0)}, fifo ${fifo.cell.fairness.maxServiceGap.toFixed(0)}, bound ${fair.bound}`,
+    );
+    expect(fair.cell.tenants.heavy!.backloggedFraction).toBeGreaterThan(0.9);
+    expect(fair.cell.tenants.light!.backloggedFraction).toBeGreaterThan(0.9);
+    expect(fair.cell.fairness.maxServiceGap).toBeLessThanOrEqual(fair.bound);
+    expect(fifo.cell.fairness.maxServiceGap).toBeGreaterThan(fair.bound);
+  });
+});
