@@ -4,7 +4,9 @@
  * another's draws), which is what common random numbers rest on.
  */
 import fc from "fast-check";
+import seedrandom from "seedrandom";
 import { describe, expect, it } from "vitest";
+import { Alea } from "../src/sim/alea.ts";
 import {
   EventClass,
   type Interrupt,
@@ -136,6 +138,20 @@ describe("named streams", () => {
         const ys = Array.from({ length: 8 }, () => b.next());
         expect(xs).not.toEqual(ys);
         for (const x of [...xs, ...ys]) expect(x >= 0 && x < 1).toBe(true);
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  it("draws exactly what seedrandom's alea draws for the derived seed (the kernel's Alea)", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.integer(), fc.string()), fc.string({ maxLength: 40 }), (seed, n) => {
+        const reference = seedrandom.alea(`${String(seed)}\u0000${n}`);
+        const stream = new RandomStreams(seed).stream(n);
+        for (let i = 0; i < 50; i++) expect(stream.next()).toBe(reference());
+        const direct = new Alea(n);
+        const again = seedrandom.alea(n);
+        for (let i = 0; i < 50; i++) expect(direct.next()).toBe(again());
       }),
       { numRuns: NUM_RUNS },
     );
