@@ -19,7 +19,8 @@ export function latencyPercentilesChart(results: Results): ChartSpec | undefined
           percentile,
           policy,
           valueS: e.value,
-          lowS: e.ci95[0],
+          // A wide t-interval can reach below zero; a latency cannot.
+          lowS: Math.max(0, e.ci95[0]),
           highS: e.ci95[1],
         };
       }),
@@ -39,7 +40,7 @@ export function latencyPercentilesChart(results: Results): ChartSpec | undefined
     config: CONFIG,
     title: {
       text: "Latency percentiles per policy",
-      subtitle: `Points: mean over ${results.replications} replications; bars: 95% interval (Student t)`,
+      subtitle: `Points: mean over ${results.replications} replications; bars: 95% interval (Student t, cut at 0)`,
     },
     data: { values },
     facet: {

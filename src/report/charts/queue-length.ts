@@ -86,7 +86,7 @@ export function queueLengthChart(results: Results): ChartSpec | undefined {
       strokeDash: { field: "policy", type: "nominal", title: "policy", scale: scales.strokeDash },
     },
   });
-  const spec = {
+  const spec: TopLevelSpec = {
     $schema: SCHEMA,
     config: CONFIG,
     title: {
@@ -96,7 +96,7 @@ export function queueLengthChart(results: Results): ChartSpec | undefined {
     width: WIDTH,
     height: HEIGHT,
     layer,
-  } as TopLevelSpec;
+  };
   return {
     name: "queue-length",
     title: "Queue length with outage windows",

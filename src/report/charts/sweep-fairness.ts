@@ -17,7 +17,7 @@ export function sweepFairnessChart(results: Results): ChartSpec | undefined {
     }))
     .filter((v) => isNum(v.jain));
   if (values.length === 0) return undefined;
-  const spec = {
+  const spec: TopLevelSpec = {
     $schema: SCHEMA,
     config: CONFIG,
     title: {
@@ -38,7 +38,7 @@ export function sweepFairnessChart(results: Results): ChartSpec | undefined {
       },
       sweepPolicies(results),
     ),
-  } as TopLevelSpec;
+  };
   return {
     name: "sweep-fairness",
     title: "Jain's index vs offered load",

@@ -22,7 +22,7 @@ export function sweepLatencyChart(results: Results): ChartSpec | undefined {
     )
     .filter((v) => isNum(v.latencyS));
   const policies = sweepPolicies(results);
-  const spec = {
+  const spec: TopLevelSpec = {
     $schema: SCHEMA,
     config: CONFIG,
     title: {
@@ -47,7 +47,7 @@ export function sweepLatencyChart(results: Results): ChartSpec | undefined {
         ),
       ],
     },
-  } as TopLevelSpec;
+  };
   return {
     name: "sweep-latency",
     title: "Latency vs offered load",
