@@ -4,7 +4,7 @@
  * - Arbitration: Jain's index among backlogged tenants (mean over replications) of the
  *   fair-share policy (else the first policy) is at least `checks.minJain`, and that policy is
  *   work-conserving: after every dispatch round of its audited replication, no slot of an
- *   endpoint idles while a turn waits.
+ *   available endpoint (its circuit breaker closed) idles while a turn waits.
  * - Isolation: over every cell, no workspace escape succeeded (`isolation.succeeded` = 0).
  * - Audit: one replication per policy keeps its whole trail in memory; the chain verifies (the
  *   seal included), every action has its record and every record names who authorized it.
@@ -67,7 +67,10 @@ export function auditedReplication(plan: ExperimentPlan, policy: string): Audite
   const instrument = (runtime: Runtime) => {
     runtime.onDispatchRound = (rt) => {
       rounds++;
-      if (rt.scheduler.size > 0 && rt.endpoints.some((e) => e.hasFreeSlot)) idleWhileWaiting++;
+      // An endpoint whose circuit breaker is open (after a 503) is not available to idle.
+      const now = rt.sim.now;
+      const idle = rt.endpoints.some((e) => e.hasFreeSlot && e.openUntilS <= now);
+      if (rt.scheduler.size > 0 && idle) idleWhileWaiting++;
     };
   };
   const cell = plan.cells.find((c) => c.policy === policy && c.replication === 0)!;

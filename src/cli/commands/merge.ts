@@ -20,9 +20,10 @@ export function registerMerge(program: Command, io: Io, exit: (code: number) => 
     .addHelpText(
       "after",
       `
-Example:
-  $ for i in 1 2 3; do agentsim sweep my.yaml --vary endpoints.0.slots=4,8 --shard $i/3; done
-  $ agentsim merge reports/my-fifo-priority-fair-share-7-sweep/partial-*.json`,
+Examples:
+  $ agentsim merge reports/my-fifo-priority-fair-share-7-sweep/partial-*.json
+  $ agentsim merge shard-*/partial-*-of-8.json --out reports/my-sweep
+  (the shards: agentsim sweep my.yaml --vary endpoints.0.slots=4,8 --shard i/3, for i = 1, 2, 3)`,
     )
     .action(async (files: string[], options: { out?: string; json?: boolean; png?: boolean }) => {
       const { experiment, results } = mergePartials(
