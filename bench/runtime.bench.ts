@@ -88,8 +88,13 @@ interface Row {
 function measure(turns: number, audit: "off" | "summary" | "memory", policy = "fair-share"): Row {
   const s = workload(turns);
   const started = process.hrtime.bigint();
+  const cpuStarted = process.cpuUsage();
   const cell = simulate(s, { policy, seed: 1, audit: audit === "off" ? "off" : { mode: audit } });
   const wallS = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuStarted);
+  // CPU time of the process (the main thread and V8's GC helpers): robust to other load on the
+  // machine, where wall time is not.
+  const cpuS = (cpu.user + cpu.system) / 1e6;
   const simulated = cell.calls.attempts;
   return {
     turns: simulated,
@@ -97,6 +102,8 @@ function measure(turns: number, audit: "off" | "summary" | "memory", policy = "f
     policy,
     "wall s": Number(wallS.toFixed(3)),
     "turns/s": Math.round(simulated / wallS),
+    "cpu s": Number(cpuS.toFixed(3)),
+    "turns/cpu-s": Math.round(simulated / cpuS),
     "ns/turn": Math.round((wallS * 1e9) / simulated),
     "events/turn": Number((cell.events / simulated).toFixed(2)),
     utilization: Number(cell.utilization.toFixed(3)),

@@ -7,7 +7,7 @@ import type { Process } from "../sim/process.ts";
 import type { RandomStreams, Rng } from "../sim/rng.ts";
 import type { Program } from "../workload/program.ts";
 import type { RunAccess } from "./governance.ts";
-import { BufferedRng, type TurnOwner } from "./turn.ts";
+import { BufferedRng, type Turn, type TurnOwner } from "./turn.ts";
 
 /** How a run ended. */
 export type RunStatus = "completed" | "failed" | "rejected";
@@ -40,6 +40,8 @@ export class RunState implements TurnOwner {
   turnsDone = 0;
   status: RunStatus | null = null;
   process: Process<void> | null = null;
+  /** The run's turn object, reused for each of its model calls (one at a time). */
+  turn: Turn | null = null;
   /** Succeeds when the run ends (closed-loop users wait for it). */
   endListeners: (() => void)[] | null = null;
   private retryStream: Rng | null = null;

@@ -279,24 +279,33 @@ export class Runtime {
   ): ProcessGenerator<boolean> {
     const endpoint = this.endpoints[job.preferredEndpoint]!;
     const spec = job.spec;
-    const turn = new Turn({
-      run,
-      job: spec.name,
-      jobIndex: job.index,
-      tenant: this.scenario.tenants[run.tenantIndex]!.name,
-      tenantIndex: run.tenantIndex,
-      priority: spec.priority,
-      level: job.level,
-      runArrivalS: run.arrivalS,
-      deadlineS: job.sloS === undefined ? Number.POSITIVE_INFINITY : run.arrivalS + job.sloS,
+    const call = {
       expectedCost: promptTokens * this.costPrompt + job.expectedOutputTokens * this.costOutput,
       expectedDurationS: endpoint.expectedDurationS(promptTokens, job.expectedOutputTokens),
       promptTokens,
       outputTokens,
       kind,
       endpointMask: job.endpointMask,
-      preferredEndpoint: job.preferredEndpoint,
-    });
+    };
+    let turn = run.turn;
+    if (turn === null) {
+      turn = new Turn({
+        run,
+        job: spec.name,
+        jobIndex: job.index,
+        tenant: this.scenario.tenants[run.tenantIndex]!.name,
+        tenantIndex: run.tenantIndex,
+        priority: spec.priority,
+        level: job.level,
+        runArrivalS: run.arrivalS,
+        deadlineS: job.sloS === undefined ? Number.POSITIVE_INFINITY : run.arrivalS + job.sloS,
+        preferredEndpoint: job.preferredEndpoint,
+        ...call,
+      });
+      run.turn = turn;
+    } else {
+      turn.reset(call);
+    }
     // The first attempt's draws always come from the run's own stream, in the run's order.
     run.draws.fill(run.rng);
     const attempts = this.runtime.retry.attempts;

@@ -42,7 +42,11 @@ export interface TurnOwner {
   slotSeconds: number;
 }
 
-/** One model call of a run, across its attempts. */
+/**
+ * One model call of a run, across its attempts. A run makes one model call at a time, so the
+ * runtime keeps one Turn a run and `reset`s it for each call (a turn object less to allocate
+ * and collect per model call).
+ */
 export class Turn implements ReadyTurn {
   seq = 0;
   readonly runId: number;
@@ -54,18 +58,18 @@ export class Turn implements ReadyTurn {
   readyS = 0;
   readonly runArrivalS: number;
   readonly deadlineS: number;
-  readonly expectedCost: number;
-  readonly expectedDurationS: number;
+  expectedCost: number;
+  expectedDurationS: number;
   attainedService: number;
-  readonly promptTokens: number;
+  promptTokens: number;
 
   /** Output tokens the model will generate if the attempt succeeds. */
-  readonly outputTokens: number;
+  outputTokens: number;
   /** Priority level index (0 = lowest) for the recorder. */
   readonly level: number;
   readonly measured: boolean;
   readonly run: TurnOwner;
-  readonly kind: "turn" | "compaction";
+  kind: "turn" | "compaction";
   /** Endpoints this attempt may go to (bit mask). */
   endpointMask: number;
   /** The endpoint whose latency model the buffered draws are meant for. */
@@ -121,5 +125,24 @@ export class Turn implements ReadyTurn {
     this.kind = fields.kind;
     this.endpointMask = fields.endpointMask;
     this.preferredEndpoint = fields.preferredEndpoint;
+  }
+
+  /** Prepares the turn for a new model call of its run. */
+  reset(call: {
+    expectedCost: number;
+    expectedDurationS: number;
+    promptTokens: number;
+    outputTokens: number;
+    kind: "turn" | "compaction";
+    endpointMask: number;
+  }): void {
+    this.expectedCost = call.expectedCost;
+    this.expectedDurationS = call.expectedDurationS;
+    this.promptTokens = call.promptTokens;
+    this.outputTokens = call.outputTokens;
+    this.kind = call.kind;
+    this.endpointMask = call.endpointMask;
+    this.attempt = 0;
+    this.firstReadyS = -1;
   }
 }

@@ -43,12 +43,17 @@ export interface Program {
   readonly misbehaving: boolean;
 }
 
+// Most turns call no tool: they share this empty list rather than allocate one each.
+const NO_TOOL_CALLS: ToolCallPlan[] = [];
+
 /** Compiled samplers of a job's program distributions, made once per cell. */
 export interface ProgramModel {
   count: Sampler;
   promptTokens: Sampler;
   outputTokens: Sampler;
   toolCalls: { tool: string; probability: number }[];
+  /** One shared, read-only plan per declared tool call. */
+  toolCallPlans: readonly ToolCallPlan[];
   behaviour?: BehaviourSpec;
 }
 
@@ -59,6 +64,7 @@ export function programModel(job: JobSpec): ProgramModel {
     promptTokens: sampler(job.turns.promptTokens),
     outputTokens: sampler(job.turns.outputTokens),
     toolCalls: job.turns.toolCalls,
+    toolCallPlans: job.turns.toolCalls.map((call) => Object.freeze({ tool: call.tool })),
     behaviour: job.behaviour,
   };
 }
@@ -97,9 +103,13 @@ export class DrawnProgram implements Program {
     const rng = this.rng;
     const promptTokens = tokens(this.model.promptTokens(rng));
     const outputTokens = Math.max(1, tokens(this.model.outputTokens(rng) * this.outputMultiplier));
-    const toolCalls: ToolCallPlan[] = [];
-    for (const call of this.model.toolCalls) {
-      if (rng.next() < call.probability) toolCalls.push({ tool: call.tool });
+    let toolCalls = NO_TOOL_CALLS;
+    const plans = this.model.toolCallPlans;
+    for (let i = 0; i < plans.length; i++) {
+      if (rng.next() < this.model.toolCalls[i]!.probability) {
+        if (toolCalls === NO_TOOL_CALLS) toolCalls = [];
+        toolCalls.push(plans[i]!);
+      }
     }
     return {
       promptTokens,
