@@ -322,7 +322,7 @@ describe("trace.json", () => {
     ]);
     const x = (name: string) => fifo.filter((e) => e.ph === "X" && e.name === name);
     expect(x("tool crm-search").map((e) => e.dur)).toEqual([250_000, 250_000]);
-    expect(x("model llm").map((e) => e.args!.result)).toEqual(["ok", "error", "ok", "no result"]);
+    expect(x("model llm").map((e) => e.args!.result)).toEqual(["ok", "error", "aborted", "ok"]);
     expect(x("ticket-triage#0")[0]!.args).toMatchObject({
       outcome: "ok",
       authorizedBy: "head-of-support",

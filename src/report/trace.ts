@@ -251,9 +251,13 @@ export class RunTracks {
       case "retry":
         events.push(instant(0, t.tid, r, "retry", "retry", "yellow"));
         return;
-      case "abort":
+      case "abort": {
+        // An aborted turn gets no model.result: the abort ends its model call.
+        const call = t.open.get(`model ${r.target}`)?.shift();
+        if (call !== undefined) events.push(callSlice(0, t.tid, call, ts, "aborted", r.detail));
         events.push(instant(0, t.tid, r, "abort", "abort", "bad"));
         return;
+      }
       default:
         return;
     }
