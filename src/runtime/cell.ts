@@ -302,8 +302,10 @@ function buildResult(
     },
     utilization: recorder.busyArea / (totalSlots * windowS),
     fairness: {
-      jain: jain.jain,
+      jain: recorder.jainOfBacklogged(weights),
       maxServiceGap: recorder.gap.maxGap,
+      maxMinJain: recorder.jainOfFairShares(weights),
+      contendedJain: jain.jain,
       contendedBuckets: jain.contended,
     },
     wastedTokens: recorder.wastedTokens,

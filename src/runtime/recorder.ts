@@ -62,6 +62,8 @@ export class Recorder {
   readonly holS: Float64Array;
   readonly backlogS: Float64Array;
   readonly serviceInWindow: Float64Array;
+  /** Cost of the turns that became ready (first attempts) in the window, per tenant. */
+  readonly demandInWindow: Float64Array;
 
   // Per bucket.
   readonly queueBucketArea: Float64Array;
@@ -69,6 +71,10 @@ export class Recorder {
   readonly busyBucketArea: Float64Array;
   readonly backlogBucket: Float64Array;
   readonly serviceBucket: Float64Array;
+  /** 1 where a tenant had no turn waiting at some dispatch of the bucket. */
+  readonly absentAtDispatch: Uint8Array;
+  /** Dispatches per bucket. */
+  readonly dispatchBucket: Float64Array;
 
   // Counters.
   inversions = 0;
@@ -110,11 +116,14 @@ export class Recorder {
     this.holS = new Float64Array(tenants);
     this.backlogS = new Float64Array(tenants);
     this.serviceInWindow = new Float64Array(tenants);
+    this.demandInWindow = new Float64Array(tenants);
     this.queueBucketArea = new Float64Array(BUCKETS);
     this.queueBucketMax = new Float64Array(BUCKETS);
     this.busyBucketArea = new Float64Array(BUCKETS);
     this.backlogBucket = new Float64Array(BUCKETS * tenants);
     this.serviceBucket = new Float64Array(BUCKETS * tenants);
+    this.absentAtDispatch = new Uint8Array(BUCKETS * tenants);
+    this.dispatchBucket = new Float64Array(BUCKETS);
   }
 
   /** True when time `t` is inside the measurement window. */
@@ -179,8 +188,9 @@ export class Recorder {
   }
 
   /** A turn became ready. */
-  enqueued(turn: RecordedTurn, nowS: number): void {
+  enqueued(turn: RecordedTurn, nowS: number, demandCost = 0): void {
     this.advance(nowS);
+    if (demandCost > 0 && this.inWindow(nowS)) this.demandInWindow[turn.tenantIndex]! += demandCost;
     this.waiting++;
     if (this.waitingByTenant[turn.tenantIndex]!++ === 0)
       this.gap.backlogStart(turn.tenantIndex, nowS);
@@ -195,6 +205,15 @@ export class Recorder {
   /** A ready turn left the queue: dispatched (`dispatched`) or withdrawn. */
   dequeued(turn: RecordedTurn, nowS: number, dispatched: boolean): void {
     this.advance(nowS);
+    if (dispatched && nowS < this.toS) {
+      // Who contended for this dispatch: the tenants with a turn waiting when it was decided.
+      const bucket = Math.min(BUCKETS - 1, Math.floor(nowS / this.bucketS));
+      const tenants = this.waitingByTenant.length;
+      this.dispatchBucket[bucket]!++;
+      for (let t = 0; t < tenants; t++) {
+        if (this.waitingByTenant[t] === 0) this.absentAtDispatch[bucket * tenants + t] = 1;
+      }
+    }
     this.waiting--;
     if (--this.waitingByTenant[turn.tenantIndex]! === 0)
       this.gap.backlogStop(turn.tenantIndex, nowS);
@@ -305,24 +324,108 @@ export class Recorder {
       this.timeline.push(entry);
   }
 
-  /** Jain's index per bucket among tenants backlogged for at least half the bucket, averaged. */
+  /**
+   * Jain's index of each tenant's service in the window relative to its weighted max-min fair
+   * share given its demand (water-filling: the window's service is divided by weight, and a
+   * tenant that asked for less than its share is allotted what it asked for, the rest going to
+   * the others). For tenants that were backlogged throughout (demand above their share) this is
+   * DESIGN.md's index of service divided by weight; a tenant that received less only because
+   * it asked for less is not counted as treated unfairly. Tenants with no demand are left out;
+   * 1 with fewer than two tenants.
+   */
+  jainOfFairShares(weights: readonly number[]): number {
+    return this.jainOf(weights, "max-min");
+  }
+
+  /**
+   * DESIGN.md's index: Jain's index of service divided by weight among the tenants that were
+   * backlogged (a turn waiting) for at least 90% of the window; 1 with fewer than two.
+   */
+  jainOfBacklogged(weights: readonly number[]): number {
+    return this.jainOf(weights, "backlogged");
+  }
+
+  private jainOf(weights: readonly number[], kind: "max-min" | "backlogged"): number {
+    if (kind === "backlogged") {
+      const windowS = this.toS - this.fromS;
+      const values: number[] = [];
+      for (let t = 0; t < weights.length; t++) {
+        if (this.backlogS[t]! >= 0.9 * windowS) values.push(this.serviceInWindow[t]! / weights[t]!);
+      }
+      return values.length < 2 ? 1 : jainIndex(values);
+    }
+    const tenants = weights.length;
+    const capacity = this.serviceInWindow.reduce((a, b) => a + b, 0);
+    const active = new Set<number>();
+    for (let t = 0; t < tenants; t++) if (this.demandInWindow[t]! > 0) active.add(t);
+    if (active.size < 2 || capacity <= 0) return 1;
+    const fair = new Float64Array(tenants);
+    let remaining = capacity;
+    const open = new Set(active);
+    for (;;) {
+      const weightSum = [...open].reduce((sum, t) => sum + weights[t]!, 0);
+      const perWeight = remaining / weightSum;
+      const capped = [...open].filter((t) => this.demandInWindow[t]! <= perWeight * weights[t]!);
+      if (capped.length === 0) {
+        for (const t of open) fair[t] = perWeight * weights[t]!;
+        break;
+      }
+      for (const t of capped) {
+        fair[t] = this.demandInWindow[t]!;
+        remaining -= fair[t]!;
+        open.delete(t);
+      }
+      if (open.size === 0) break;
+    }
+    return jainIndex(
+      [...active].map((t) => (fair[t]! > 0 ? this.serviceInWindow[t]! / fair[t]! : 1)),
+    );
+  }
+
+  /**
+   * Jain's index of weight-normalized service over the intervals in which two or more tenants
+   * were backlogged at every dispatch (a turn of theirs waiting whenever a slot was handed out):
+   * each maximal run of such time buckets with the same set of tenants is one interval, its
+   * index is taken over the service those tenants received in it, and the indexes are averaged
+   * weighted by interval length. A tenant whose demand is met misses some dispatch and is left
+   * out (receiving less because it asks for less is not unfairness); whole intervals rather than
+   * single buckets, because one non-preemptive turn can outlast a bucket. 1 without contention.
+   */
   jainOverBuckets(weights: readonly number[]): { jain: number; contended: number } {
     const tenants = weights.length;
-    let sum = 0;
+    let weighted = 0;
     let contended = 0;
+    let runKey = "";
+    let runLength = 0;
+    const runService = new Float64Array(tenants);
+    const members: number[] = [];
+    const close = () => {
+      if (runLength > 0 && members.length >= 2) {
+        weighted += jainIndex(members.map((t) => runService[t]! / weights[t]!)) * runLength;
+        contended += runLength;
+      }
+      runService.fill(0);
+      runLength = 0;
+    };
     const firstBucket = Math.ceil(this.fromS / this.bucketS - 1e-9);
     for (let b = firstBucket; b < BUCKETS; b++) {
-      const values: number[] = [];
+      const present: number[] = [];
       for (let t = 0; t < tenants; t++) {
-        if (this.backlogBucket[b * tenants + t]! >= this.bucketS / 2) {
-          values.push(this.serviceBucket[b * tenants + t]! / weights[t]!);
-        }
+        if (this.dispatchBucket[b]! > 0 && this.absentAtDispatch[b * tenants + t] === 0)
+          present.push(t);
       }
-      if (values.length >= 2) {
-        sum += jainIndex(values);
-        contended++;
+      const key = present.length >= 2 ? present.join(",") : "";
+      if (key !== runKey) {
+        close();
+        runKey = key;
+        members.length = 0;
+        members.push(...present);
       }
+      if (key === "") continue;
+      runLength++;
+      for (const t of present) runService[t]! += this.serviceBucket[b * tenants + t]!;
     }
-    return { jain: contended === 0 ? 1 : sum / contended, contended };
+    close();
+    return { jain: contended === 0 ? 1 : weighted / contended, contended };
   }
 }

@@ -87,8 +87,12 @@ export interface CellResult {
   throughput: { runsPerSecond: number; tokensPerSecond: number };
   utilization: number;
   fairness: {
-    /** Jain's index of weight-normalized service among tenants backlogged in the same interval, averaged over contended intervals; 1 when there was no contention. */
+    /** DESIGN.md's Jain's index: service divided by weight among the tenants backlogged (a turn waiting) for at least 90% of the window; 1 with fewer than two such tenants. */
     jain: number;
+    /** Jain's index of each tenant's service relative to its weighted max-min fair share given its demand in the window; 1 with fewer than two tenants with demand. */
+    maxMinJain: number;
+    /** Jain's index of weighted service over the intervals in which two or more tenants were backlogged at every dispatch (length-weighted); 1 without such intervals. */
+    contendedJain: number;
     /** Largest weighted service gap between two continuously backlogged tenants. */
     maxServiceGap: number;
     /** Time buckets in which two or more tenants were backlogged. */

@@ -344,7 +344,13 @@ export class Runtime {
     turn.attainedService = turn.run.attained;
     turn.done = this.sim.event<TurnOutcome>(EventClass.Completion);
     this.scheduler.enqueue(turn, now);
-    this.recorder.enqueued(turn, now);
+    this.recorder.enqueued(
+      turn,
+      now,
+      turn.attempt === 1
+        ? turn.promptTokens * this.costPrompt + turn.outputTokens * this.costOutput
+        : 0,
+    );
     this.requestDispatch();
   }
 
