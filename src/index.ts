@@ -1,0 +1,56 @@
+/**
+ * agentsim's public API: what a user may import. Each folder's own index.ts says what it offers
+ * the others; this file is the table of contents for users.
+ */
+
+// Experiments: replications, comparisons, sweeps, checks, results.json.
+export type { CheckResult, Comparison, Results } from "./experiment/index.ts";
+export { aggregate, runCheck, runExperiment } from "./experiment/index.ts";
+// Reports.
+export { writeReport } from "./report/index.ts";
+// The audit trail.
+export type { AuditAction, AuditQuery, AuditRecord } from "./runtime/audit/index.ts";
+export { AuditTrail, importJsonl, verifyJsonl } from "./runtime/audit/index.ts";
+// One cell: a scenario under one policy and seed.
+export type { CellResult, CellSpec, PreparedScenario, SimulateOptions } from "./runtime/index.ts";
+export {
+  InvariantError,
+  prepareScenario,
+  runCell,
+  simulate,
+  simulateCell,
+} from "./runtime/index.ts";
+// Policies: the interface, the built-ins, and loading a user's module.
+export type {
+  ReadyTurn,
+  Scheduler,
+  SchedulerContext,
+  SchedulerFactory,
+  Usage,
+} from "./runtime/scheduler/index.ts";
+export {
+  createScheduler,
+  keyedScheduler,
+  loadPolicyModule,
+  schedulerNames,
+} from "./runtime/scheduler/index.ts";
+// Scenarios: load, validate, describe, sweep.
+export type {
+  JobSpec,
+  PolicyRef,
+  Scenario,
+  SweepAxis,
+  TenantSpec,
+} from "./scenario/index.ts";
+export {
+  applyVary,
+  describeScenario,
+  expandGrid,
+  loadScenarioFile,
+  parseScenario,
+  parseVary,
+  scenarioJsonSchema,
+} from "./scenario/index.ts";
+export type { DistSpec, Rng } from "./sim/index.ts";
+// The kernel, for models of your own.
+export { EventClass, Resource, ScenarioError, Simulation } from "./sim/index.ts";
