@@ -282,12 +282,14 @@ function checkSection(results: Results): string[] {
         [
           "workspace isolation",
           mark(c.tests.isolation.pass),
-          `${count(c.tests.isolation.attempts)} attempts, ${count(c.tests.isolation.refused)} refused, ${count(c.tests.isolation.succeeded)} succeeded`,
+          c.tests.isolation.evidence ??
+            `${count(c.tests.isolation.attempts)} attempts, ${count(c.tests.isolation.refused)} refused, ${count(c.tests.isolation.succeeded)} succeeded`,
         ],
         [
           "governance and audit",
           mark(c.tests.audit.pass),
-          `${count(c.tests.audit.records)} records, chain ${c.tests.audit.verified ? "verified" : "BROKEN"}, ${count(c.tests.audit.unaudited)} unaudited, ${count(c.tests.audit.withoutAuthority)} without authority`,
+          c.tests.audit.evidence ??
+            `${count(c.tests.audit.records)} records, chain ${c.tests.audit.verified ? "verified" : "BROKEN"}, ${count(c.tests.audit.unaudited)} unaudited, ${count(c.tests.audit.withoutAuthority)} without authority`,
         ],
       ],
       "lll",

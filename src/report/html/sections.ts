@@ -112,15 +112,17 @@ function checkTable(results: Results): string {
           "2. Workspace isolation",
           passFail(t.isolation.pass),
           esc(
-            `${count(t.isolation.attempts)} escape attempts, ${count(t.isolation.refused)} refused, ${count(t.isolation.succeeded)} succeeded`,
+            t.isolation.evidence ??
+              `${count(t.isolation.attempts)} escape attempts, ${count(t.isolation.refused)} refused, ${count(t.isolation.succeeded)} succeeded`,
           ),
         ],
         [
           "3. Governance and audit",
           passFail(t.audit.pass),
           esc(
-            `${count(t.audit.records)} records, chain ${t.audit.verified ? "verified" : "BROKEN"}, ` +
-              `${count(t.audit.unaudited)} unaudited actions, ${count(t.audit.withoutAuthority)} without authority`,
+            t.audit.evidence ??
+              `${count(t.audit.records)} records, chain ${t.audit.verified ? "verified" : "BROKEN"}, ` +
+                `${count(t.audit.unaudited)} unaudited actions, ${count(t.audit.withoutAuthority)} without authority`,
           ),
         ],
       ],
