@@ -142,6 +142,13 @@ export class Endpoint {
     free[i] = slot;
   }
 
+  /** Seconds until a request of `tokens` tokens fits the rate limits (the 429's Retry-After). */
+  retryAfterS(tokens: number, nowS: number): number {
+    const requests = this.requests?.waitFor(1, nowS) ?? 0;
+    const bucket = this.tokens?.waitFor(tokens, nowS) ?? 0;
+    return requests > bucket ? requests : bucket;
+  }
+
   /** Consumes the rate limits for a request of `tokens` tokens; false means 429. */
   admit(tokens: number, nowS: number): boolean {
     const requests = this.requests;
@@ -157,7 +164,7 @@ export class Endpoint {
    * Plans an attempt: its duration and outcome. Draws come from `rng` in a fixed order
    * (latency, jitter, error, error point) so the same stream gives the same plan.
    */
-  plan(promptTokens: number, outputTokens: number, rng: Rng): AttemptPlan {
+  plan(promptTokens: number, outputTokens: number, rng: Rng, cachedTokens = 0): AttemptPlan {
     const latency = this.spec.latency;
     let fixedS: number;
     let perTokenS: number;
@@ -168,7 +175,9 @@ export class Endpoint {
       perTokenS = outputTokens > 0 ? totalS / outputTokens : 0;
     } else {
       const slowdown = 1 + (latency.loadSlowdown * (this.busy - 1)) / Math.max(1, this.slots - 1);
-      fixedS = Math.max(0, this.ttft!(rng)) + latency.perPromptTokenS * promptTokens;
+      // Prefill covers the prompt tokens not served from a cache.
+      const prefillTokens = promptTokens > cachedTokens ? promptTokens - cachedTokens : 0;
+      fixedS = Math.max(0, this.ttft!(rng)) + latency.perPromptTokenS * prefillTokens;
       perTokenS = Math.max(0, this.perToken!(rng)) * slowdown;
       totalS = fixedS + outputTokens * perTokenS;
     }

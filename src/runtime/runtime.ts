@@ -83,6 +83,10 @@ export class Runtime {
   /** Workspaces and the store, when some job uses them. */
   readonly activity: RunActivity | null;
   private readonly activeJobs: boolean[];
+  /** Endpoints serving each model label (bit masks), for trace turns that name their model. */
+  private readonly modelMasks = new Map<string, number>();
+  /** Endpoints not taking dispatches this round (breaker open or rate-limited). */
+  private pausedMask = 0;
   /** Test hook: called after every dispatch round (work-conservation checks). */
   onDispatchRound: ((runtime: Runtime) => void) | null = null;
   private dispatchPending = false;
@@ -114,7 +118,12 @@ export class Runtime {
     this.costPrompt = scenario.runtime.serviceCost.promptWeight;
     this.costOutput = scenario.runtime.serviceCost.outputWeight;
     this.multiEndpoint = endpoints.length > 1;
-    this.accepts = endpoints.map((e) => (turn: Turn) => (turn.endpointMask & e.bit) !== 0);
+    this.accepts = endpoints.map((e) => (turn: Turn) => (this.effectiveMask(turn) & e.bit) !== 0);
+    for (const endpoint of scenario.endpoints) {
+      const bit = endpoints.find((e) => e.name === endpoint.name)!.bit;
+      for (const model of endpoint.models)
+        this.modelMasks.set(model, (this.modelMasks.get(model) ?? 0) | bit);
+    }
     for (const endpoint of endpoints) {
       for (const window of endpoint.outages) {
         sim.call(window.atS, () => this.outageStart(endpoint), EventClass.Completion);
@@ -220,7 +229,15 @@ export class Runtime {
         const keep = Math.ceil(run.context * runtime.compactKeep);
         this.calls.compactions++;
         this.record(run, "context.compact", "context", "ok", `${run.context} -> ${keep} tokens`);
-        const compacted = yield* this.modelCall(run, job, run.context, keep, "compaction");
+        const compacted = yield* this.modelCall(
+          run,
+          job,
+          run.context,
+          keep,
+          "compaction",
+          0,
+          undefined,
+        );
         if (!compacted) {
           this.end(run, "failed", "compaction failed");
           return;
@@ -243,7 +260,15 @@ export class Runtime {
         this.end(run, "failed", "token budget exceeded");
         return;
       }
-      const ok = yield* this.modelCall(run, job, promptTokens, plan.outputTokens, "turn");
+      const ok = yield* this.modelCall(
+        run,
+        job,
+        promptTokens,
+        plan.outputTokens,
+        "turn",
+        plan.cachedTokens,
+        plan.model,
+      );
       if (!ok) {
         this.end(run, "failed", "model call failed after retries");
         return;
@@ -276,16 +301,22 @@ export class Runtime {
     promptTokens: number,
     outputTokens: number,
     kind: "turn" | "compaction",
+    cachedTokens: number,
+    model: string | undefined,
   ): ProcessGenerator<boolean> {
+    // A recorded model label routes the call to the endpoints serving that model.
+    const byModel = model === undefined ? 0 : (this.modelMasks.get(model) ?? 0);
+    const endpointMask = byModel !== 0 ? byModel : job.endpointMask;
     const endpoint = this.endpoints[job.preferredEndpoint]!;
     const spec = job.spec;
     const call = {
+      cachedTokens,
       expectedCost: promptTokens * this.costPrompt + job.expectedOutputTokens * this.costOutput,
       expectedDurationS: endpoint.expectedDurationS(promptTokens, job.expectedOutputTokens),
       promptTokens,
       outputTokens,
       kind,
-      endpointMask: job.endpointMask,
+      endpointMask,
     };
     let turn = run.turn;
     if (turn === null) {
@@ -361,14 +392,31 @@ export class Runtime {
     this.sim.call(0, this.dispatchRound, EventClass.Dispatch);
   }
 
+  /** The endpoints a turn may go to now: its own, plus the failovers of those that are paused. */
+  private effectiveMask(turn: Turn): number {
+    const mask = turn.endpointMask;
+    const paused = mask & this.pausedMask;
+    if (paused === 0) return mask;
+    let redirected = mask;
+    for (const endpoint of this.endpoints) {
+      if ((paused & endpoint.bit) !== 0) redirected |= endpoint.failoverMask;
+    }
+    return redirected;
+  }
+
   private dispatch(): void {
     this.dispatchPending = false;
     const scheduler = this.scheduler;
     const now = this.sim.now;
+    if (this.multiEndpoint) {
+      let paused = 0;
+      for (const endpoint of this.endpoints) if (endpoint.openUntilS > now) paused |= endpoint.bit;
+      this.pausedMask = paused;
+    }
     for (let e = 0; e < this.endpoints.length; e++) {
       const endpoint = this.endpoints[e]!;
       const accept = this.multiEndpoint ? this.accepts[e] : undefined;
-      // A refusal (503) trips the breaker, which ends this endpoint's round at once.
+      // A refusal (503, 429) pauses the endpoint, which ends its round at once.
       while (endpoint.hasFreeSlot && scheduler.size > 0 && endpoint.openUntilS <= now) {
         const turn = (
           accept === undefined ? scheduler.pick(now) : scheduler.pick(now, accept as never)
@@ -401,6 +449,7 @@ export class Runtime {
       turn.promptTokens,
       turn.outputTokens,
       firstTry ? run.draws : run.retries(),
+      turn.cachedTokens,
     );
     turn.endpoint = endpoint;
     turn.slot = endpoint.takeSlot(turn);
@@ -421,6 +470,7 @@ export class Runtime {
       this.trip(endpoint);
     } else {
       this.calls.rateLimited++;
+      this.pauseForRateLimit(endpoint, turn);
     }
     this.scheduler.complete(
       turn,
@@ -444,6 +494,28 @@ export class Runtime {
     if (cooldownS <= 0 || endpoint.openUntilS > this.sim.now) return;
     endpoint.openUntilS = this.sim.now + cooldownS;
     this.sim.call(cooldownS, this.dispatchRound, EventClass.Dispatch);
+    this.paused(endpoint);
+  }
+
+  /**
+   * After a 429 the runtime honours the endpoint's Retry-After: no dispatch there until the
+   * limits have room for the refused request again, so one refusal does not empty the queue.
+   */
+  private pauseForRateLimit(endpoint: Endpoint, turn: Turn): void {
+    const waitS = endpoint.retryAfterS(turn.promptTokens + turn.outputTokens, this.sim.now);
+    if (waitS <= 0) return;
+    const untilS = this.sim.now + waitS;
+    if (untilS <= endpoint.openUntilS) return;
+    endpoint.openUntilS = untilS;
+    this.sim.call(waitS, this.dispatchRound, EventClass.Dispatch);
+    this.paused(endpoint);
+  }
+
+  /** An endpoint stopped taking dispatches: its turns may fail over now, in a new round. */
+  private paused(endpoint: Endpoint): void {
+    if (!this.multiEndpoint || endpoint.failoverMask === 0) return;
+    this.pausedMask |= endpoint.bit;
+    this.requestDispatch();
   }
 
   private failover(turn: Turn, endpoint: Endpoint): void {

@@ -65,6 +65,8 @@ export class Turn implements ReadyTurn {
 
   /** Output tokens the model will generate if the attempt succeeds. */
   outputTokens: number;
+  /** Prompt tokens served from a cache (trace replay): no prefill time. */
+  cachedTokens = 0;
   /** Priority level index (0 = lowest) for the recorder. */
   readonly level: number;
   readonly measured: boolean;
@@ -135,7 +137,9 @@ export class Turn implements ReadyTurn {
     outputTokens: number;
     kind: "turn" | "compaction";
     endpointMask: number;
+    cachedTokens: number;
   }): void {
+    this.cachedTokens = call.cachedTokens;
     this.expectedCost = call.expectedCost;
     this.expectedDurationS = call.expectedDurationS;
     this.promptTokens = call.promptTokens;

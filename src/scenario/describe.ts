@@ -138,6 +138,7 @@ function runtimeLines(runtime: RuntimeSpec): string[] {
         : "unlimited"
     }`,
     `  service cost: prompt x ${round(serviceCost.promptWeight)} + output x ${round(serviceCost.outputWeight)}`,
+    `  circuit breaker: ${runtime.circuitBreaker.cooldownS > 0 ? `after a 503, no dispatch to that endpoint for ${runtime.circuitBreaker.cooldownS}s` : "off"}`,
     `  admission: ${Number.isFinite(runtime.admission.maxWaitingTurns) ? `reject runs while ${runtime.admission.maxWaitingTurns} turns wait` : "unlimited"}; timeline keeps ${runtime.timelineTurns} turns`,
   ];
 }

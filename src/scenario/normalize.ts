@@ -184,6 +184,7 @@ function runtimeSpec(runtime: ParsedDocument["runtime"], errors: ScenarioError[]
       promptWeight: runtime?.serviceCost?.promptWeight ?? 1,
       outputWeight: runtime?.serviceCost?.outputWeight ?? 2,
     },
+    circuitBreaker: { cooldownS: runtime?.circuitBreaker?.cooldown ?? 5 },
     admission: {
       maxWaitingTurns: runtime?.admission?.maxWaitingTurns ?? Number.POSITIVE_INFINITY,
     },

@@ -529,6 +529,15 @@ const runtime = obj(
       },
       "a turn's service cost = prompt x promptWeight + output x outputWeight",
     ).optional(),
+    circuitBreaker: obj(
+      {
+        cooldown: duration(
+          "after a 503, no dispatch to that endpoint for this long (0 disables); default 5s",
+          { default: "5s" },
+        ).optional(),
+      },
+      "circuit breaker: hold turns (or fail them over) while an endpoint answers 503",
+    ).optional(),
     admission: obj(
       {
         maxWaitingTurns: count(

@@ -125,7 +125,7 @@ export interface RuntimeSpec {
    * `cooldownS` (default 5 s; 0 disables), holding turns in the queue (or sending them to a
    * failover endpoint) instead of burning their retries against an outage.
    */
-  circuitBreaker?: { cooldownS: number };
+  circuitBreaker: { cooldownS: number };
   /** Admission control: a run arriving while this many turns wait is rejected; default Infinity. */
   admission: { maxWaitingTurns: number };
   /** Turn records kept for the slot timeline (Gantt) of a cell; default 2000 (0 disables). */

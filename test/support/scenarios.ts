@@ -59,6 +59,7 @@ export function scenario(overrides: Partial<Scenario> & { jobs: JobSpec[] }): Sc
       onContextOverflow: "compact",
       compactKeep: 0.2,
       serviceCost: { promptWeight: 1, outputWeight: 2 },
+      circuitBreaker: { cooldownS: 5 },
       admission: { maxWaitingTurns: Number.POSITIVE_INFINITY },
       timelineTurns: 200,
     },
