@@ -107,6 +107,7 @@ describe("DESIGN.md's noisy-neighbor example", () => {
       onContextOverflow: "compact",
       compactKeep: 0.2,
       serviceCost: { promptWeight: 1, outputWeight: 2 },
+      circuitBreaker: { cooldownS: 5 },
       admission: { maxWaitingTurns: Number.POSITIVE_INFINITY },
       timelineTurns: 2000,
     });
