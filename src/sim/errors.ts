@@ -21,7 +21,9 @@ export class ScenarioError extends Error {
     found: unknown,
     options: { file?: string; others?: ScenarioError[]; foundShown?: boolean } = {},
   ) {
-    const shown = options.foundShown ? String(found) : show(found);
+    // One problem is one line: a newline inside a key or a found value is shown escaped.
+    const shown = oneLine(options.foundShown ? String(found) : show(found));
+    path = oneLine(path);
     super(formatIssue(options.file, path, expected, shown));
     this.name = "ScenarioError";
     this.file = options.file;
@@ -55,6 +57,10 @@ export function scenarioErrors(errors: ScenarioError[]): ScenarioError {
     foundShown: true,
     others: [...first!.others, ...rest],
   });
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\r/g, "\\r").replace(/\n/g, "\\n");
 }
 
 function formatIssue(file: string | undefined, path: string, expected: string, found: string) {
