@@ -35,8 +35,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const text = (results: Results) => `${JSON.stringify(results, null, 2)}\n`;
 
-async function results(jobs: number): Promise<string> {
-  const outcome = await runExperiment(plan, { jobs });
+async function results(jobs: number, mainThreadRuns = true): Promise<string> {
+  const outcome = await runExperiment(plan, { jobs, mainThreadRuns });
   if (outcome.kind !== "results") throw new Error("expected results");
   return text(outcome.results);
 }
@@ -51,10 +51,11 @@ async function partial(index: number, count: number, jobs = 1): Promise<PartialF
 describe("determinism of an experiment", () => {
   let unsharded: string;
 
-  it("gives byte-identical results.json with --jobs 1, 2 and 3 (cells on worker threads)", async () => {
+  it("gives byte-identical results.json with --jobs 1, 2 and 3, and with every cell on a worker thread", async () => {
     unsharded = await results(1);
     expect(await results(2)).toBe(unsharded);
     expect(await results(3)).toBe(unsharded);
+    expect(await results(2, false)).toBe(unsharded);
   });
 
   it("merges shards 1/3, 2/3 and 3/3, in any order, into results byte-identical to the unsharded run", async () => {

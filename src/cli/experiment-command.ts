@@ -13,7 +13,7 @@ import type { Results } from "../experiment/results.ts";
 import type { AuditTrailOptions } from "../runtime/audit/index.ts";
 import { ScenarioError } from "../sim/errors.ts";
 import { type Io, withProgress } from "./io.ts";
-import { type CommonOptions, defaultJobs } from "./options.ts";
+import { type CommonOptions, defaultJobs, wallClock } from "./options.ts";
 import {
   auditPathFor,
   defaultOutDir,
@@ -67,6 +67,7 @@ export async function experimentCommand(io: Io, spec: ExperimentCommand): Promis
         shard: options.shard,
         command: spec.command,
         auditFor,
+        clock: wallClock,
         onProgress: onProgress === undefined ? undefined : (done) => onProgress(done),
       }),
   );

@@ -70,6 +70,11 @@ export function defaultJobs(): number {
   return availableParallelism();
 }
 
+/** Wall-clock seconds, for deciding when worker threads are worth starting. */
+export function wallClock(): number {
+  return performance.now() / 1000;
+}
+
 /** Adds the experiment flags: --replications --policies --seed --jobs, and --json. */
 export function experimentOptions(command: Command): Command {
   return command

@@ -30,6 +30,19 @@ export interface RunCellsOptions {
   onProgress?: (done: number, total: number) => void;
   /** The audit trail wanted for a cell (e.g. a JSONL file for replication 0); default none. */
   auditFor?: (cell: Cell) => AuditTrailOptions | undefined;
+  /**
+   * A clock in seconds (wall time). With one, worker threads start only once the first cells
+   * show that the rest would take longer than `PARALLEL_AFTER_S` in this thread alone, so a
+   * small experiment does not pay for starting them; without one they start at once. Timing
+   * decides only where cells run, never what they compute.
+   */
+  clock?: () => number;
+  /**
+   * Whether this thread runs cells beside the workers (default true). With false, `jobs`
+   * workers run every cell and this thread only hands them out (tests use it to be sure the
+   * workers' results are the ones aggregated).
+   */
+  mainThreadRuns?: boolean;
   /** A sweep point the caller has prepared already, reused in this thread. */
   prepared?: { point: SweepPoint; scenario: PreparedScenario };
 }
@@ -38,6 +51,13 @@ const WORKER_ENTRY = new URL("./worker-entry.mjs", import.meta.url).href;
 
 /** Tasks a worker holds at once: one running, one waiting. */
 const PREFETCH = 2;
+
+/**
+ * Work (seconds in this thread) below which worker threads are not worth starting: a worker
+ * spends about a second of CPU loading tsx and our modules, and its first cells run on a cold
+ * JIT.
+ */
+const PARALLEL_AFTER_S = 3;
 
 /** Runs the cells and returns their results in the cells' order. */
 export async function runCells(
@@ -67,73 +87,113 @@ async function runHere(
 }
 
 // The main thread runs cells too, beside jobs − 1 workers: a worker needs a moment to start
-// (it loads tsx and compiles our modules), and the main thread would otherwise idle through
-// it. Each worker holds up to PREFETCH tasks, so it never waits for the main thread, busy with
-// a cell of its own, to hand it the next one.
+// (it loads tsx, compiles our modules, and its JIT starts cold), and the main thread would
+// otherwise idle through it. Each worker holds up to PREFETCH tasks, so it never waits for
+// the main thread, busy with a cell of its own, to hand it the next one. When nothing is left
+// to hand out, the main thread runs again a cell still waiting on a worker (the most recently
+// sent, the least likely to have started) and takes whichever result comes first: cells are
+// pure, so both give the same bytes, and a slow worker cannot hold up the end. Cells that
+// write an audit file are never run twice.
 async function runOnPool(
   source: ExperimentSource,
   cells: readonly Cell[],
   jobs: number,
   options: RunCellsOptions,
 ): Promise<CellResult[]> {
-  const workers = jobs - 1;
-  const pool = new Tinypool({
-    filename: WORKER_ENTRY,
-    minThreads: workers,
-    maxThreads: workers,
-    concurrentTasksPerWorker: PREFETCH,
-    execArgv: [],
-  });
+  const here = options.mainThreadRuns ?? true;
+  const workers = here ? jobs - 1 : jobs;
+  let pool: Tinypool | undefined;
+  const startPool = () => {
+    pool = new Tinypool({
+      filename: WORKER_ENTRY,
+      minThreads: workers,
+      maxThreads: workers,
+      concurrentTasksPerWorker: PREFETCH,
+      execArgv: [],
+    });
+    feed();
+  };
+  const clock = options.clock;
+  let ranHere = 0;
+  // Start the workers at once without a clock; with one, when the rest of the work, at the
+  // pace of the last cell here, exceeds PARALLEL_AFTER_S.
+  const worthStarting = (lastCellS: number) =>
+    ranHere >= 2 && (cells.length - done) * lastCellS > PARALLEL_AFTER_S;
   const runner = new CellRunner();
   if (options.prepared !== undefined) {
     runner.remember(source, options.prepared.point, options.prepared.scenario);
   }
-  const results = new Array<CellResult>(cells.length);
-  let next = 0;
+  const tasks = cells.map((cell) => ({ source, cell, audit: options.auditFor?.(cell) }));
+  const results = new Array<CellResult | undefined>(cells.length);
   let done = 0;
   let failure: unknown;
+  let next = 0;
+  // Cells sent to a worker and not finished, in the order sent.
+  const onWorkers = new Set<number>();
+  const runHere = new Set<number>();
+  let wake: (() => void) | undefined;
   const finished = (i: number, result: CellResult) => {
+    if (results[i] !== undefined) return;
     results[i] = result;
-    options.onProgress?.(++done, cells.length);
+    done++;
+    options.onProgress?.(done, cells.length);
   };
-  const inFlight = new Set<Promise<void>>();
   const feed = () => {
-    while (failure === undefined && inFlight.size < workers * PREFETCH && next < cells.length) {
+    while (
+      pool !== undefined &&
+      failure === undefined &&
+      onWorkers.size < workers * PREFETCH &&
+      next < cells.length
+    ) {
       const i = next++;
-      const cell = cells[i]!;
-      const task = pool
-        .run({ source, cell, audit: options.auditFor?.(cell) })
-        .then((reply: WorkerReply) => {
+      onWorkers.add(i);
+      pool.run(tasks[i]).then(
+        (reply: WorkerReply) => {
+          onWorkers.delete(i);
           if (reply.ok) finished(i, reply.result);
           else failure ??= errorFromData(reply.error);
-        })
-        .catch((error: unknown) => {
-          failure ??= error;
-        })
-        .finally(() => {
-          inFlight.delete(task);
           feed();
-        });
-      inFlight.add(task);
+          wake?.();
+        },
+        (error: unknown) => {
+          onWorkers.delete(i);
+          if (results[i] === undefined) failure ??= error;
+          wake?.();
+        },
+      );
     }
   };
+  const nextHere = (): number | undefined => {
+    if (!here) return undefined;
+    if (next < cells.length) return next++;
+    const waiting = [...onWorkers].reverse();
+    return waiting.find((i) => !runHere.has(i) && tasks[i]!.audit === undefined);
+  };
   try {
-    feed();
-    while (failure === undefined && next < cells.length) {
-      const i = next++;
-      const cell = cells[i]!;
-      finished(i, await runner.run({ source, cell, audit: options.auditFor?.(cell) }));
+    if (clock === undefined || !here) startPool();
+    while (failure === undefined && done < cells.length) {
+      const i = nextHere();
+      if (i === undefined) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        continue;
+      }
+      runHere.add(i);
+      const startS = clock?.() ?? 0;
+      finished(i, await runner.run(tasks[i]!));
+      ranHere++;
+      if (pool === undefined && clock !== undefined && worthStarting(clock() - startS)) {
+        startPool();
+      }
       // Let the workers' replies in (and refill them) before the next cell here.
       await new Promise((resolve) => setImmediate(resolve));
       feed();
     }
-    while (inFlight.size > 0) await Promise.race(inFlight);
     if (failure !== undefined) throw failure;
-    return results;
-  } catch (error) {
-    pool.cancelPendingTasks();
-    throw error;
+    return results as CellResult[];
   } finally {
-    await pool.destroy();
+    // Workers still busy with a cell finished here are stopped.
+    await pool?.destroy();
   }
 }

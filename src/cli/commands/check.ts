@@ -3,7 +3,7 @@ import { runCheck } from "../../experiment/check.ts";
 import { planExperiment } from "../../experiment/plan.ts";
 import type { CheckResult } from "../../experiment/results.ts";
 import { type Io, paint, withProgress } from "../io.ts";
-import { type CommonOptions, defaultJobs, experimentOptions } from "../options.ts";
+import { type CommonOptions, defaultJobs, experimentOptions, wallClock } from "../options.ts";
 import { resultsText, writeResults } from "../output.ts";
 
 /** `agentsim check <scenario>`: arbitration, isolation and audit; exit 1 if one fails. */
@@ -36,7 +36,8 @@ Examples:
         plan.cells.length,
         "check",
         options.json === true,
-        (onProgress) => runCheck(plan, { jobs: options.jobs ?? defaultJobs(), onProgress }),
+        (onProgress) =>
+          runCheck(plan, { jobs: options.jobs ?? defaultJobs(), onProgress, clock: wallClock }),
       );
       const written =
         options.out === undefined ? undefined : await writeResults(options.out, results);
