@@ -96,7 +96,7 @@ function bareMm1(customers: number): { events: number; endS: number } {
         let best = first;
         let bt = times[first]!;
         let bk = keys[first]!;
-        const last = first + 4 < n ? first + 4 : n;
+        const last = Math.min(first + 4, n);
         for (let c = first + 1; c < last; c++) {
           const ct = times[c]!;
           if (ct < bt || (ct === bt && keys[c]! < bk)) {
