@@ -90,10 +90,9 @@ async function runHere(
 // (it loads tsx, compiles our modules, and its JIT starts cold), and the main thread would
 // otherwise idle through it. Each worker holds up to PREFETCH tasks, so it never waits for
 // the main thread, busy with a cell of its own, to hand it the next one. When nothing is left
-// to hand out, the main thread runs again a cell still waiting on a worker (the most recently
-// sent, the least likely to have started) and takes whichever result comes first: cells are
-// pure, so both give the same bytes, and a slow worker cannot hold up the end. Cells that
-// write an audit file are never run twice.
+// to hand out, the main thread runs a cell still queued behind a worker's current one, and
+// the first result of a cell wins: cells are pure, so both give the same bytes, and a cold
+// worker cannot hold up the end. Cells that write an audit file are never run twice.
 async function runOnPool(
   source: ExperimentSource,
   cells: readonly Cell[],
@@ -163,11 +162,15 @@ async function runOnPool(
       );
     }
   };
+  // A cell to run here: the next one not handed out, else one waiting in a worker's queue.
+  // Each worker runs one cell at a time, so with more cells in flight than workers the most
+  // recently sent are still queued; a cell a worker has started is not run twice, as this
+  // thread, once it starts a cell, cannot drop it when the worker's result arrives.
   const nextHere = (): number | undefined => {
     if (!here) return undefined;
     if (next < cells.length) return next++;
-    const waiting = [...onWorkers].reverse();
-    return waiting.find((i) => !runHere.has(i) && tasks[i]!.audit === undefined);
+    const queued = [...onWorkers].reverse().slice(0, Math.max(0, onWorkers.size - workers));
+    return queued.find((i) => !runHere.has(i) && tasks[i]!.audit === undefined);
   };
   try {
     if (clock === undefined || !here) startPool();
