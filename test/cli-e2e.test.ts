@@ -17,9 +17,14 @@ interface Ran {
 }
 
 /** Runs a command as a user would, from `cwd`, with NO_COLOR unset and no terminal. */
-function spawn(file: string, args: string[], cwd: string): Promise<Ran> {
+function spawn(
+  file: string,
+  args: string[],
+  cwd: string,
+  extra: NodeJS.ProcessEnv = {},
+): Promise<Ran> {
   return new Promise((done) => {
-    const env = { ...process.env };
+    const env = { ...process.env, ...extra };
     delete env.NO_COLOR;
     delete env.FORCE_COLOR;
     execFile(file, args, { cwd, env, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
@@ -29,7 +34,11 @@ function spawn(file: string, args: string[], cwd: string): Promise<Ran> {
   });
 }
 
-const agentsim = (args: string[], cwd = dir) => spawn("node", [BIN, ...args], cwd);
+const agentsim = (args: string[], cwd = dir, env: NodeJS.ProcessEnv = {}) =>
+  spawn("node", [BIN, ...args], cwd, env);
+
+// Every cell on worker threads, started at once (by default small runs stay in one thread).
+const WORKERS_ONLY = { AGENTSIM_WORKERS: "only" };
 
 let dir: string;
 let small: string;
@@ -109,18 +118,8 @@ describe("agentsim through bin/agentsim.js", () => {
 
   it("compare --json prints results.json that follows the contract and equals the file written", async () => {
     const out = join(dir, "compare");
-    const ran = await agentsim([
-      "compare",
-      small,
-      "--replications",
-      "2",
-      "--jobs",
-      "2",
-      "--json",
-      "--out",
-      out,
-      "--no-png",
-    ]);
+    const args = ["compare", small, "--replications", "2", "--jobs", "1", "--json", "--out", out];
+    const ran = await agentsim([...args, "--no-png"]);
     expect(ran.stderr).not.toMatch(/error/i);
     expect(ran.code).toBe(0);
     const results = JSON.parse(ran.stdout);
@@ -130,26 +129,21 @@ describe("agentsim through bin/agentsim.js", () => {
     compared = ran.stdout;
   });
 
-  it("gives the same results when launched with npx tsx src/cli/main.ts, in-process (--jobs 1)", async () => {
-    const ran = await spawn(
+  it("gives the same bytes with every cell on worker threads, under bin/agentsim.js and under npx tsx src/cli/main.ts", async () => {
+    const args = ["compare", small, "--replications", "2", "--jobs", "2", "--json", "--no-png"];
+    const bin = await agentsim([...args, "--out", join(dir, "bin-workers")], dir, WORKERS_ONLY);
+    expect(bin.stderr).toBe("");
+    expect(bin.code).toBe(0);
+    expect(bin.stdout).toBe(compared);
+    const tsx = await spawn(
       TSX,
-      [
-        "src/cli/main.ts",
-        "compare",
-        small,
-        "--replications",
-        "2",
-        "--jobs",
-        "1",
-        "--json",
-        "--out",
-        join(dir, "tsx"),
-        "--no-png",
-      ],
+      ["src/cli/main.ts", ...args, "--out", join(dir, "tsx-workers")],
       ROOT,
+      WORKERS_ONLY,
     );
-    expect(ran.code).toBe(0);
-    expect(ran.stdout).toBe(compared);
+    expect(tsx.stderr).toBe("");
+    expect(tsx.code).toBe(0);
+    expect(tsx.stdout).toBe(compared);
   });
 
   it("compare without --json ends with the table (no colour off a terminal) and where results went", async () => {

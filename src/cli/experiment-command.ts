@@ -12,7 +12,7 @@ import { type PlanConstraints, planExperiment } from "../experiment/plan.ts";
 import type { Results } from "../experiment/results.ts";
 import type { AuditTrailOptions } from "../runtime/audit/index.ts";
 import { ScenarioError } from "../sim/errors.ts";
-import { type Io, withProgress } from "./io.ts";
+import { type Io, type RunSettings, withProgress } from "./io.ts";
 import { type CommonOptions, defaultJobs, wallClock } from "./options.ts";
 import {
   auditPathFor,
@@ -29,6 +29,7 @@ export interface ExperimentCommand {
   command: "compare" | "run" | "sweep";
   file: string;
   options: CommonOptions;
+  settings?: RunSettings;
   plan: PlanConstraints;
 }
 
@@ -67,7 +68,7 @@ export async function experimentCommand(io: Io, spec: ExperimentCommand): Promis
         shard: options.shard,
         command: spec.command,
         auditFor,
-        clock: wallClock,
+        ...(spec.settings?.workersOnly ? { mainThreadRuns: false } : { clock: wallClock }),
         onProgress: onProgress === undefined ? undefined : (done) => onProgress(done),
       }),
   );

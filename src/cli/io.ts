@@ -45,3 +45,13 @@ export async function withProgress<T>(
     bar?.stop();
   }
 }
+
+/** How the experiment commands use threads (from the environment, read by main.ts). */
+export interface RunSettings {
+  /**
+   * Run every cell on worker threads, starting them at once (AGENTSIM_WORKERS=only): a way
+   * to exercise the pool; by default the main thread runs cells too and workers start only
+   * when the work is long enough to repay them.
+   */
+  workersOnly?: boolean;
+}

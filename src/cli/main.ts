@@ -41,4 +41,5 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 
 process.exitCode = await runCli(process.argv.slice(2), io, {
   debug: (process.env.AGENTSIM_DEBUG ?? "") !== "",
+  settings: { workersOnly: process.env.AGENTSIM_WORKERS === "only" },
 });

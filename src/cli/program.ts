@@ -16,7 +16,7 @@ import { registerRun } from "./commands/run.ts";
 import { registerSchema } from "./commands/schema.ts";
 import { registerSweep } from "./commands/sweep.ts";
 import { registerValidate } from "./commands/validate.ts";
-import type { Io } from "./io.ts";
+import type { Io, RunSettings } from "./io.ts";
 
 /** Exit codes. */
 export const EXIT = { ok: 0, checkFailed: 1, badInput: 2, internal: 3 } as const;
@@ -25,6 +25,8 @@ export const EXIT = { ok: 0, checkFailed: 1, badInput: 2, internal: 3 } as const
 export interface CliConstraints {
   /** Print the stack of internal errors (AGENTSIM_DEBUG); default false. */
   debug?: boolean;
+  /** Thread settings of the experiment commands; default none. */
+  settings?: RunSettings;
 }
 
 /** Runs the command line on `args` (without node and the script) and returns the exit code. */
@@ -62,7 +64,7 @@ export async function runCli(
     registerReport,
     registerMerge,
   ]) {
-    register(program, io, exit);
+    register(program, io, exit, options.settings ?? {});
   }
   program.addHelpText(
     "after",

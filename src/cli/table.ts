@@ -4,6 +4,7 @@
  * saturation warnings, the main paired differences, and a sweep's curve as rows.
  */
 import type { Estimate, PolicySummary, Results } from "../experiment/results.ts";
+import { meanWithCi95 } from "../metrics/stat.ts";
 import { type Io, paint } from "./io.ts";
 
 /** A number in a few significant digits, "-" when there is none. */
@@ -69,19 +70,52 @@ export function saturationLines(io: Pick<Io, "color">, results: Results): string
     });
 }
 
-const COMPARED = ["wait.p99", "runLatency.p99", "jain", "sloAttainment"];
-
-function comparisonLines(results: Results): string[] {
-  const byPair = new Map<string, string[]>();
-  for (const c of results.comparisons) {
-    if (!COMPARED.includes(c.metric)) continue;
-    const key = `${c.b} vs ${c.a}`;
-    const unit = c.metric === "jain" || c.metric === "sloAttainment" ? "" : " s";
-    const sign = c.diff > 0 ? "+" : "";
-    const text = `${c.metric} ${sign}${num(c.diff)}${unit} [${num(c.ci95[0])}, ${num(c.ci95[1])}]`;
-    byPair.set(key, [...(byPair.get(key) ?? []), text]);
+// Per tenant: p99s with their intervals from the replications, and the share of service.
+function tenantRows(results: Results): string[][] {
+  const rows = [["policy", "tenant", "wait p99", "run p99", "share", "completed"]];
+  for (const [label, p] of Object.entries(results.policies)) {
+    for (const [tenant, t] of Object.entries(p.tenants)) {
+      const of = (pick: (r: (typeof p.replications)[number]["tenants"][string]) => number) => {
+        const { mean, ci95 } = meanWithCi95(p.replications.map((r) => pick(r.tenants[tenant]!)));
+        return withInterval({ mean, ci95 }, mean);
+      };
+      rows.push([
+        label,
+        tenant,
+        of((r) => r.waitP99),
+        of((r) => r.runLatencyP99),
+        num(t.serviceShare),
+        `${t.counts.completed}/${t.counts.submitted}`,
+      ]);
+    }
   }
-  return [...byPair].map(([pair, parts]) => `  ${pair}: ${parts.join("; ")}`);
+  return rows;
+}
+
+// The differences the table shows: overall and per-tenant tails, fairness, SLO.
+function compared(metric: string): boolean {
+  return (
+    ["wait.p99", "runLatency.p99", "jain", "sloAttainment"].includes(metric) ||
+    /^tenants\.[^.]+\.(wait|runLatency)\.p99$/.test(metric)
+  );
+}
+
+// One row per metric, one column per policy compared with the first.
+function comparisonRows(results: Results): string[][] {
+  const others = [...new Set(results.comparisons.map((c) => c.b))];
+  const metrics = [...new Set(results.comparisons.map((c) => c.metric))].filter(compared);
+  const rows = [["metric", ...others.map((b) => `${b} - ${results.comparisons[0]!.a}`)]];
+  for (const metric of metrics) {
+    rows.push([
+      metric,
+      ...others.map((b) => {
+        const c = results.comparisons.find((x) => x.metric === metric && x.b === b);
+        if (c === undefined) return "-";
+        return `${c.diff > 0 ? "+" : ""}${num(c.diff)} [${num(c.ci95[0])}, ${num(c.ci95[1])}]`;
+      }),
+    ]);
+  }
+  return rows;
 }
 
 /** The compare (and run) summary: header, table, warnings, paired differences. */
@@ -100,11 +134,15 @@ export function compareTable(io: Pick<Io, "color">, results: Results): string {
       ...Object.entries(results.policies).map(([label, p]) => policyRow(label, p.summary)),
     ]),
   ];
+  lines.push("", "By tenant:", ...layout(tenantRows(results), 2).map((line) => `  ${line}`));
   const warnings = saturationLines(io, results);
   if (warnings.length > 0) lines.push("", ...warnings);
-  const comparisons = comparisonLines(results);
-  if (comparisons.length > 0) {
-    lines.push("", "Paired differences (b - a, same seeds), 95% intervals:", ...comparisons);
+  if (results.comparisons.length > 0) {
+    lines.push(
+      "",
+      "Paired differences on the same seeds (seconds for latencies; 95% intervals):",
+      ...layout(comparisonRows(results)).map((line) => `  ${line}`),
+    );
   }
   return `${lines.join("\n")}\n`;
 }

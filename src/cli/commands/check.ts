@@ -2,12 +2,17 @@ import type { Command } from "commander";
 import { runCheck } from "../../experiment/check.ts";
 import { planExperiment } from "../../experiment/plan.ts";
 import type { CheckResult } from "../../experiment/results.ts";
-import { type Io, paint, withProgress } from "../io.ts";
+import { type Io, paint, type RunSettings, withProgress } from "../io.ts";
 import { type CommonOptions, defaultJobs, experimentOptions, wallClock } from "../options.ts";
 import { resultsText, writeResults } from "../output.ts";
 
 /** `agentsim check <scenario>`: arbitration, isolation and audit; exit 1 if one fails. */
-export function registerCheck(program: Command, io: Io, exit: (code: number) => void): void {
+export function registerCheck(
+  program: Command,
+  io: Io,
+  exit: (code: number) => void,
+  settings: RunSettings = {},
+): void {
   const command = program
     .command("check")
     .argument("<scenario>", "scenario file")
@@ -37,7 +42,11 @@ Examples:
         "check",
         options.json === true,
         (onProgress) =>
-          runCheck(plan, { jobs: options.jobs ?? defaultJobs(), onProgress, clock: wallClock }),
+          runCheck(plan, {
+            jobs: options.jobs ?? defaultJobs(),
+            onProgress,
+            ...(settings.workersOnly ? { mainThreadRuns: false } : { clock: wallClock }),
+          }),
       );
       const written =
         options.out === undefined ? undefined : await writeResults(options.out, results);

@@ -1,24 +1,21 @@
-import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { experimentCommand } from "../experiment-command.ts";
-import type { Io } from "../io.ts";
+import type { Io, RunSettings } from "../io.ts";
 import { type CommonOptions, experimentOptions, outputOptions } from "../options.ts";
 
-// The bundled default scenario; until scenarios/ ships it, the DESIGN.md example in the tests.
-const DEFAULT_SCENARIOS = [
-  "../../../scenarios/noisy-neighbor.yaml",
-  "../../../test/fixtures/noisy-neighbor.yaml",
-];
-
-/** The scenario `compare` runs when given none. */
+/** The scenario `compare` runs when given none: the bundled noisy-neighbor.yaml. */
 export function defaultScenario(): string {
-  const paths = DEFAULT_SCENARIOS.map((p) => fileURLToPath(new URL(p, import.meta.url)));
-  return paths.find((p) => existsSync(p)) ?? paths[0]!;
+  return fileURLToPath(new URL("../../../scenarios/noisy-neighbor.yaml", import.meta.url));
 }
 
 /** `agentsim compare [scenario]`: policies side by side. */
-export function registerCompare(program: Command, io: Io, exit: (code: number) => void): void {
+export function registerCompare(
+  program: Command,
+  io: Io,
+  exit: (code: number) => void,
+  settings: RunSettings = {},
+): void {
   const command = program
     .command("compare")
     .argument("[scenario]", "scenario file (default: the bundled noisy-neighbor.yaml)")
@@ -47,6 +44,7 @@ Examples:
           command: "compare",
           file: scenario ?? defaultScenario(),
           options,
+          settings,
           plan: {
             policies: options.policies,
             replications: options.replications,

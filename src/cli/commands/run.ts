@@ -1,10 +1,15 @@
 import type { Command } from "commander";
 import { experimentCommand } from "../experiment-command.ts";
-import type { Io } from "../io.ts";
+import type { Io, RunSettings } from "../io.ts";
 import { type CommonOptions, experimentOptions, outputOptions } from "../options.ts";
 
 /** `agentsim run <scenario> --policy <name>`: one policy, one seed (one replication by default). */
-export function registerRun(program: Command, io: Io, exit: (code: number) => void): void {
+export function registerRun(
+  program: Command,
+  io: Io,
+  exit: (code: number) => void,
+  settings: RunSettings = {},
+): void {
   const command = program
     .command("run")
     .argument("<scenario>", "scenario file")
@@ -29,6 +34,7 @@ Examples:
           command: "run",
           file: scenario,
           options,
+          settings,
           plan: {
             policies,
             firstPolicyOnly: true,

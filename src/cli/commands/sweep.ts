@@ -1,11 +1,16 @@
 import type { Command } from "commander";
 import { parseVary } from "../../scenario/vary.ts";
 import { experimentCommand } from "../experiment-command.ts";
-import type { Io } from "../io.ts";
+import type { Io, RunSettings } from "../io.ts";
 import { type CommonOptions, collect, experimentOptions, outputOptions } from "../options.ts";
 
 /** `agentsim sweep <scenario> --vary path=values ...`: a grid of scenarios. */
-export function registerSweep(program: Command, io: Io, exit: (code: number) => void): void {
+export function registerSweep(
+  program: Command,
+  io: Io,
+  exit: (code: number) => void,
+  settings: RunSettings = {},
+): void {
   const command = program
     .command("sweep")
     .argument("<scenario>", "scenario file")
@@ -33,6 +38,7 @@ Examples:
           command: "sweep",
           file: scenario,
           options,
+          settings,
           plan: {
             policies: options.policies,
             replications: options.replications,
