@@ -9,10 +9,11 @@
  * - Audit: one replication per policy keeps its whole trail in memory; the chain verifies (the
  *   seal included), every action has its record and every record names who authorized it.
  */
-import { simulateCell } from "../runtime/cell.ts";
+import { runCell } from "../runtime/prepare.ts";
 import type { CellResult } from "../runtime/result.ts";
 import type { Runtime } from "../runtime/runtime.ts";
 import { aggregate } from "./aggregate.ts";
+import { pointRecord } from "./cells.ts";
 import type { ExperimentPlan } from "./plan.ts";
 import { type RunCellsOptions, runCells } from "./pool.ts";
 import type { CheckResult, Results } from "./results.ts";
@@ -53,13 +54,7 @@ export async function runCheck(
 
 /** Replication 0 of a policy with its trail in memory, instrumented for work conservation. */
 export function auditedReplication(plan: ExperimentPlan, policy: string): AuditedReplication {
-  const { prepared } = plan;
-  const scenario = prepared.scenario;
-  const ref = scenario.policies.find((p) => p.label === policy) ?? {
-    label: policy,
-    name: policy,
-    options: {},
-  };
+  const scenario = plan.prepared.scenario;
   const allEndpoints = scenario.endpoints.length;
   const judged = scenario.jobs.every((j) => j.endpoints.length === allEndpoints);
   let rounds = 0;
@@ -74,15 +69,11 @@ export function auditedReplication(plan: ExperimentPlan, policy: string): Audite
     };
   };
   const cell = plan.cells.find((c) => c.policy === policy && c.replication === 0)!;
-  const { result, audit } = simulateCell(scenario, {
-    policy: ref,
-    factory: prepared.factories.get(ref.label),
-    seed: cell.seed,
-    replication: 0,
-    audit: { mode: "memory" },
-    replay: prepared.replay,
-    instrument,
-  });
+  const { result, audit } = runCell(
+    plan.prepared,
+    { policy, seed: cell.seed, replication: 0, point: pointRecord(cell.point) },
+    { audit: { mode: "memory" }, instrument },
+  );
   const verify = audit.verify({ requireSeal: true });
   return {
     policy,
@@ -115,7 +106,7 @@ function verdicts(
   const ci = summary.intervals?.["fairness.jain"]?.ci95;
   const own = audited.find((a) => a.policy === policy)!;
   const workConserving = own.idleWhileWaiting === 0;
-  const jainText = `Jain's index ${fmt(jain)} (mean of ${plan.replications} replication${plan.replications === 1 ? "" : "s"}${ci ? `, 95% CI [${fmt(ci[0])}, ${fmt(ci[1])}]` : ""}) ${jain >= minJain ? ">=" : "<"} ${minJain}`;
+  const jainText = `Jain's index ${fmt(jain)} (mean of ${plan.replications} replication${plan.replications === 1 ? "" : "s"}${ci && plan.replications > 1 ? `, 95% CI [${fmt(ci[0])}, ${fmt(ci[1])}]` : ""}) ${jain >= minJain ? ">=" : "<"} ${minJain}`;
   const conservationText = !own.judged
     ? `work conservation: ${own.idleWhileWaiting} of ${own.rounds} dispatch rounds left a slot idle while a turn waited (some jobs are restricted to endpoints, so idle slots may be ones they cannot use)`
     : workConserving

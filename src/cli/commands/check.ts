@@ -69,6 +69,11 @@ export function checkText(io: Io, check: CheckResult): string {
     "",
     `${verdict(io, arbitration.pass)}  arbitration: ${arbitration.evidence}`,
     `${verdict(io, isolation.pass)}  isolation: ${isolation.evidence ?? `${isolation.attempts} attempts, ${isolation.refused} refused, ${isolation.succeeded} succeeded`}`,
-    `${verdict(io, audit.pass)}  audit: ${audit.records} records in the audited replications, chain ${audit.verified ? "verified" : "BROKEN"}, ${audit.unaudited} unaudited actions, ${audit.withoutAuthority} without authority${audit.evidence ? ` (${audit.evidence})` : ""}`,
+    `${verdict(io, audit.pass)}  audit: ${
+      audit.pass
+        ? `every policy's audited replication verifies (${audit.records} records), no action unaudited, none without authority`
+        : (audit.evidence ??
+          `chain ${audit.verified ? "verified" : "broken"}, ${audit.unaudited} unaudited, ${audit.withoutAuthority} without authority`)
+    }`,
   ].join("\n")}\n`;
 }
