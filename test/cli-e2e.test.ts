@@ -146,6 +146,30 @@ describe("agentsim through bin/agentsim.js", () => {
     expect(tsx.stdout).toBe(compared);
   });
 
+  it("writes partial-i-of-n.json per shard, and merge of shards 1/3, 2/3, 3/3 prints the unsharded results", async () => {
+    const out = join(dir, "shards");
+    const args = ["compare", small, "--replications", "2", "--jobs", "1", "--out", out];
+    for (const shard of ["2/3", "3/3", "1/3"]) {
+      const ran = await agentsim([...args, "--shard", shard]);
+      expect(ran.code).toBe(0);
+      expect(ran.stdout).toContain(`partial-${shard.replace("/", "-of-")}.json`);
+    }
+    const parts = ["1", "2", "3"].map((i) => join(out, `partial-${i}-of-3.json`));
+    const merged = await agentsim([
+      "merge",
+      ...parts,
+      "--json",
+      "--out",
+      join(dir, "merged"),
+      "--no-png",
+    ]);
+    expect(merged.code).toBe(0);
+    expect(merged.stdout).toBe(compared);
+    const missing = await agentsim(["merge", parts[0]!, parts[2]!, "--out", join(dir, "merged2")]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/missing, from shard 2\/3/);
+  });
+
   it("compare without --json ends with the table (no colour off a terminal) and where results went", async () => {
     const out = join(dir, "table");
     const ran = await agentsim([
