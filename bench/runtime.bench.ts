@@ -125,13 +125,34 @@ function measure(turns: number, audit: "off" | "summary" | "memory", policy = "f
   };
 }
 
+// AGENTSIM_BENCH_ONE=N [AGENTSIM_BENCH_REPEAT=k]: k cells of about N turns (for profiling).
 if (process.env.AGENTSIM_BENCH_ONE) {
-  console.table([measure(Number(process.env.AGENTSIM_BENCH_ONE), "summary")]);
+  const repeat = Number(process.env.AGENTSIM_BENCH_REPEAT ?? 1);
+  const rows: Row[] = [];
+  for (let i = 0; i < repeat; i++)
+    rows.push(measure(Number(process.env.AGENTSIM_BENCH_ONE), "summary"));
+  console.table(rows.slice(-3));
   process.exit(0);
 }
 
-// Warm the JIT on a small run so the first measured size is not penalized.
-measure(20_000, "summary");
+// AGENTSIM_BENCH_AUDIT=1: only the audit side by side (for profiling the trail's cost).
+if (process.env.AGENTSIM_BENCH_AUDIT) {
+  for (let i = 0; i < 30; i++) measure(10_000, "memory");
+  if (process.env.AGENTSIM_BENCH_AUDIT === "memory") {
+    console.table([measure(1_000_000, "memory")]);
+    process.exit(0);
+  }
+  console.table([
+    measure(1_000_000, "off"),
+    measure(1_000_000, "summary"),
+    measure(1_000_000, "memory"),
+  ]);
+  process.exit(0);
+}
+
+// Warm the JIT so the first measured size is not penalized: a cell's code paths (arrivals,
+// retries, compaction, tools, the recorder's buckets) are all hot after a few cells.
+for (let i = 0; i < 30; i++) measure(10_000, "summary");
 
 const sizes = process.env.AGENTSIM_BENCH_QUICK
   ? [10_000, 100_000, 1_000_000]

@@ -15,8 +15,8 @@ export class ActorTable {
   readonly job: string[] = [];
   readonly tenant: string[] = [];
   readonly authorizedBy: string[] = [];
-  private readonly parts: string[] = [];
-  private readonly authParts: string[] = [];
+  private readonly parts: (string | undefined)[] = [];
+  private readonly authParts: (string | undefined)[] = [];
 
   constructor(readonly keepNames: boolean) {}
 
@@ -34,8 +34,9 @@ export class ActorTable {
       this.job.push(identity.job);
       this.tenant.push(identity.tenant);
       this.authorizedBy.push(identity.authorizedBy);
-      this.parts.push(actorJson(identity));
-      this.authParts.push(JSON.stringify(identity.authorizedBy));
+      // The JSON fragments are made when first serialized (verify, export), not per run here.
+      this.parts.push(undefined);
+      this.authParts.push(undefined);
     }
     this.count = id + 1;
     return id;
@@ -53,11 +54,21 @@ export class ActorTable {
 
   /** The `,"run":…,"job":…,"tenant":…` fragment of an actor (requires `keepNames`). */
   part(id: ActorId): string {
-    return this.parts[id]!;
+    let part = this.parts[id];
+    if (part === undefined) {
+      part = actorJson(this.get(id));
+      this.parts[id] = part;
+    }
+    return part;
   }
 
   /** The quoted `authorizedBy` of an actor (requires `keepNames`). */
   authPart(id: ActorId): string {
-    return this.authParts[id]!;
+    let part = this.authParts[id];
+    if (part === undefined) {
+      part = JSON.stringify(this.authorizedBy[id]!);
+      this.authParts[id] = part;
+    }
+    return part;
   }
 }

@@ -60,11 +60,11 @@ export class MemoryRecords {
     const to = this.timeSorted ? c.lowerBound(q.toS) : c.length;
     const found: number[] = [];
     for (let i = from; i < to && found.length < q.limit; i++) {
-      const t = c.time[i]!;
+      const t = c.timeAt(i);
       if (
-        q.actorMask[c.actor[i]!] === 1 &&
-        (q.actionMask & (1 << c.action[i]!)) !== 0 &&
-        (q.decisionMask & (1 << c.decision[i]!)) !== 0 &&
+        q.actorMask[c.actorAt(i)] === 1 &&
+        (q.actionMask & (1 << c.actionAt(i))) !== 0 &&
+        (q.decisionMask & (1 << c.decisionAt(i))) !== 0 &&
         t >= q.fromS &&
         t < q.toS
       ) {
@@ -108,16 +108,16 @@ export class MemoryRecords {
     const c = this.columns;
     this.hashTo(c.length);
     for (let i = 1; i < c.length; i++) {
-      if (c.time[i]! < c.time[i - 1]!) {
+      if (c.timeAt(i) < c.timeAt(i - 1)) {
         return {
           ok: false,
           seq: i + 1,
-          reason: `time ${c.time[i]} is before the previous record's`,
+          reason: `time ${c.timeAt(i)} is before the previous record's`,
         };
       }
     }
     for (let i = 0; i < c.length - 1; i++) {
-      if (c.action[i] === SEAL_CODE)
+      if (c.actionAt(i) === SEAL_CODE)
         return { ok: false, seq: i + 2, reason: "a record follows the seal" };
     }
     return { ok: true, records: c.length, verified: c.length };
@@ -138,14 +138,14 @@ export class MemoryRecords {
   /** The canonical body (without closing brace) of record index `i`. */
   private openAt(i: number, seq: number, prevHash: string): string {
     const c = this.columns;
-    const actor = c.actor[i]!;
+    const actor = c.actorAt(i);
     return openBody(
       seq,
-      c.time[i]!,
+      c.timeAt(i),
       this.actors.part(actor),
-      ACTION_JSON[c.action[i]!]!,
+      ACTION_JSON[c.actionAt(i)]!,
       c.targetAt(i),
-      DECISION_JSON[c.decision[i]!]!,
+      DECISION_JSON[c.decisionAt(i)]!,
       this.actors.authPart(actor),
       c.detailAt(i),
       prevHash,
@@ -197,17 +197,17 @@ export class MemoryRecords {
   /** Record index `i` as an object, keys in the canonical order. */
   private recordAt(i: number, seq: number, prevHash: string, hash: string): AuditRecord {
     const c = this.columns;
-    const id = c.actor[i]!;
+    const id = c.actorAt(i);
     const actors = this.actors;
     return {
       seq,
-      time: c.time[i]!,
+      time: c.timeAt(i),
       run: actors.run[id]!,
       job: actors.job[id]!,
       tenant: actors.tenant[id]!,
-      action: AUDIT_ACTIONS[c.action[i]!]!,
+      action: AUDIT_ACTIONS[c.actionAt(i)]!,
       target: c.targetAt(i),
-      decision: AUDIT_DECISIONS[c.decision[i]!]!,
+      decision: AUDIT_DECISIONS[c.decisionAt(i)]!,
       authorizedBy: actors.authorizedBy[id]!,
       detail: c.detailAt(i),
       prevHash,
