@@ -109,7 +109,7 @@ describe("DESIGN.md's noisy-neighbor example", () => {
       serviceCost: { promptWeight: 1, outputWeight: 2 },
       circuitBreaker: { cooldownS: 5 },
       admission: { maxWaitingTurns: Number.POSITIVE_INFINITY },
-      timelineTurns: 2000,
+      timelineTurns: 1000,
     });
     expect(s.tenants).toEqual([
       { name: "support", weight: 1 },

@@ -188,7 +188,7 @@ function runtimeSpec(runtime: ParsedDocument["runtime"], errors: ScenarioError[]
     admission: {
       maxWaitingTurns: runtime?.admission?.maxWaitingTurns ?? Number.POSITIVE_INFINITY,
     },
-    timelineTurns: runtime?.timelineTurns ?? 2000,
+    timelineTurns: runtime?.timelineTurns ?? 1000,
   };
 }
 

@@ -549,8 +549,8 @@ const runtime = obj(
       },
       "admission control",
     ).optional(),
-    timelineTurns: count("turn records kept for the slot timeline; 0 disables; default 2000", {
-      default: 2000,
+    timelineTurns: count("turn records kept for the slot timeline; 0 disables; default 1000", {
+      default: 1000,
     }).optional(),
   },
   "runtime-wide settings",

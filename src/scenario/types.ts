@@ -128,7 +128,7 @@ export interface RuntimeSpec {
   circuitBreaker: { cooldownS: number };
   /** Admission control: a run arriving while this many turns wait is rejected; default Infinity. */
   admission: { maxWaitingTurns: number };
-  /** Turn records kept for the slot timeline (Gantt) of a cell; default 2000 (0 disables). */
+  /** Turn records kept for the slot timeline (Gantt) of a cell; default 1000 (0 disables). */
   timelineTurns: number;
 }
 
