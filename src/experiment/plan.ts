@@ -89,7 +89,12 @@ export async function planExperiment(
 ): Promise<ExperimentPlan> {
   const source = readSource(file);
   const base = parseScenario(source.document, file);
-  const axes = [...(options.declaredSweep ? base.sweep : []), ...(options.axes ?? [])];
+  // A --vary on a path the file's own `sweep:` also varies replaces the declared axis.
+  const given = options.axes ?? [];
+  const declared = options.declaredSweep
+    ? base.sweep.filter((axis) => !given.some((g) => g.path === axis.path))
+    : [];
+  const axes = [...declared, ...given];
   const points = expandGrid(axes);
   const scenarios = scenariosAt(source, points, file);
   const scenario = scenarios[0]!;
