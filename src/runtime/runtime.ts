@@ -275,13 +275,13 @@ export class Runtime {
       }
       run.context = plan.promptIncludesContext ? 0 : promptTokens + plan.outputTokens;
       run.turnsDone++;
-      for (const call of plan.toolCalls) yield* this.toolCall(run, job, call);
+      for (const call of plan.toolCalls) yield* this.toolCall(run, call);
       const misbehaving = run.program.misbehaving;
       const outside = misbehaving ? job.spec.behaviour?.toolsOutsideGrant : undefined;
       if (outside !== undefined && outside.tools.length > 0) {
         for (let i = 0; i < outside.perTurn; i++) {
           const tool = outside.tools[Math.floor(run.rng.next() * outside.tools.length)]!;
-          yield* this.toolCall(run, job, { tool });
+          yield* this.toolCall(run, { tool });
         }
       }
       if (this.activeJobs[job.index]) {
@@ -609,7 +609,7 @@ export class Runtime {
     this.requestDispatch();
   }
 
-  private *toolCall(run: RunState, job: JobRuntime, call: ToolCallPlan): ProcessGenerator<void> {
+  private *toolCall(run: RunState, call: ToolCallPlan): ProcessGenerator<void> {
     this.calls.toolCalls++;
     const grant = run.access!.checkTool(call.tool);
     if (!grant.allow) {
