@@ -125,6 +125,44 @@ function measure(turns: number, audit: "off" | "summary" | "memory", policy = "f
   };
 }
 
+// AGENTSIM_BENCH_ALLOC=N: where a cell of about N turns allocates (V8's sampling heap
+// profiler, objects collected since included), top allocation sites by bytes.
+if (process.env.AGENTSIM_BENCH_ALLOC) {
+  const { Session } = await import("node:inspector/promises");
+  const session = new Session();
+  session.connect();
+  measure(20_000, "summary");
+  await session.post("HeapProfiler.startSampling", {
+    samplingInterval: 4096,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  } as never);
+  const row = measure(Number(process.env.AGENTSIM_BENCH_ALLOC), "summary");
+  const { profile } = (await session.post("HeapProfiler.stopSampling")) as {
+    profile: { head: AllocationNode };
+  };
+  const bySite = new Map<string, number>();
+  const walk = (node: AllocationNode) => {
+    const site = `${node.callFrame.functionName || "(anonymous)"} ${node.callFrame.url.split("/").slice(-2).join("/")}:${node.callFrame.lineNumber + 1}`;
+    bySite.set(site, (bySite.get(site) ?? 0) + node.selfSize);
+    for (const child of node.children) walk(child);
+  };
+  walk(profile.head);
+  const turns = row.turns as number;
+  console.table(
+    [...bySite.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 20)
+      .map(([site, bytes]) => ({ site, "bytes/turn": Math.round(bytes / turns) })),
+  );
+  process.exit(0);
+}
+interface AllocationNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: AllocationNode[];
+}
+
 // AGENTSIM_BENCH_ONE=N [AGENTSIM_BENCH_REPEAT=k]: k cells of about N turns (for profiling).
 if (process.env.AGENTSIM_BENCH_ONE) {
   const repeat = Number(process.env.AGENTSIM_BENCH_REPEAT ?? 1);

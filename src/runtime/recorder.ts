@@ -319,6 +319,11 @@ export class Recorder {
   }
 
   /** Adds a slot-timeline entry while the limit allows. */
+  /** True when a turn that started at `startS` would be kept in the timeline (check before building it). */
+  wantsTimeline(startS: number): boolean {
+    return this.timeline.length < this.timelineLimit && startS >= this.fromS;
+  }
+
   timelineEntry(entry: TimelineEntry): void {
     if (this.timeline.length < this.timelineLimit && entry.startS >= this.fromS)
       this.timeline.push(entry);

@@ -546,17 +546,19 @@ export class Runtime {
     run.slotSeconds += durationS;
     run.tokensUsed += turn.promptTokens + outputTokens;
     run.access!.useTokens(turn.promptTokens + outputTokens);
-    this.recorder.timelineEntry({
-      endpoint: endpoint.name,
-      slot: turn.slot,
-      startS: turn.startS,
-      endS: now,
-      tenant: turn.tenant,
-      job: turn.job,
-      run: run.id,
-      outcome,
-      kind: turn.kind,
-    });
+    if (this.recorder.wantsTimeline(turn.startS)) {
+      this.recorder.timelineEntry({
+        endpoint: endpoint.name,
+        slot: turn.slot,
+        startS: turn.startS,
+        endS: now,
+        tenant: turn.tenant,
+        job: turn.job,
+        run: run.id,
+        outcome,
+        kind: turn.kind,
+      });
+    }
     if (outcome === "ok") {
       this.calls.ok++;
       if (this.recorder.inWindow(now)) this.recorder.outputTokensInWindow += outputTokens;

@@ -11,7 +11,8 @@ import type { ReadyTurn } from "./scheduler/types.ts";
 /** Where a run's draws come from: a fixed buffer for the first attempt, then a fallback stream. */
 export class BufferedRng implements Rng {
   readonly name: string;
-  private readonly buffer: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
+  // Starts as doubles, so filling it never converts (and reallocates) the array.
+  private readonly buffer: number[] = [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5];
   private index = 8;
   private readonly fallback: () => Rng;
 
