@@ -7,7 +7,7 @@
 
 import type { JobSpec, RuntimeSpec, Scenario, ToolSpec } from "../scenario/types.ts";
 import { EventClass, type SimEvent } from "../sim/event.ts";
-import type { ProcessGenerator } from "../sim/process.ts";
+import { type Process, type ProcessGenerator, SUSPEND } from "../sim/process.ts";
 import { Resource } from "../sim/resource.ts";
 import type { Sampler } from "../sim/sample.ts";
 import type { Simulation } from "../sim/simulation.ts";
@@ -97,6 +97,8 @@ export class Runtime {
   private readonly costPrompt: number;
   private readonly costOutput: number;
   private readonly dispatchRound = () => this.dispatch();
+  // One long-lived process makes the dispatch rounds: a round costs a wake-up, not an event.
+  private readonly dispatcher: Process<void>;
   // The end event carries its turn as its value, so one callback serves every turn.
   private readonly onTurnEnd = (event: SimEvent<Turn>) => this.finish(event.value, event);
 
@@ -110,6 +112,7 @@ export class Runtime {
     readonly recorder: Recorder,
     readonly audit: AuditSink,
   ) {
+    this.dispatcher = sim.process(this.dispatchLoop(), EventClass.Dispatch);
     this.access = new AccessManager(audit);
     for (const job of jobs) this.access.declare(job.spec.name, job.spec.governance);
     this.activeJobs = jobs.map((job) => RunActivity.active(job.spec));
@@ -309,15 +312,6 @@ export class Runtime {
     const endpointMask = byModel !== 0 ? byModel : job.endpointMask;
     const endpoint = this.endpoints[job.preferredEndpoint]!;
     const spec = job.spec;
-    const call = {
-      cachedTokens,
-      expectedCost: promptTokens * this.costPrompt + job.expectedOutputTokens * this.costOutput,
-      expectedDurationS: endpoint.expectedDurationS(promptTokens, job.expectedOutputTokens),
-      promptTokens,
-      outputTokens,
-      kind,
-      endpointMask,
-    };
     let turn = run.turn;
     if (turn === null) {
       turn = new Turn({
@@ -331,19 +325,26 @@ export class Runtime {
         runArrivalS: run.arrivalS,
         deadlineS: job.sloS === undefined ? Number.POSITIVE_INFINITY : run.arrivalS + job.sloS,
         preferredEndpoint: job.preferredEndpoint,
-        ...call,
       });
       run.turn = turn;
-    } else {
-      turn.reset(call);
     }
+    turn.reset(
+      promptTokens * this.costPrompt + job.expectedOutputTokens * this.costOutput,
+      endpoint.expectedDurationS(promptTokens, job.expectedOutputTokens),
+      promptTokens,
+      outputTokens,
+      kind,
+      endpointMask,
+      cachedTokens,
+    );
     // The first attempt's draws always come from the run's own stream, in the run's order.
     run.draws.fill(run.rng);
     const attempts = this.runtime.retry.attempts;
     for (let attempt = 1; ; attempt++) {
       turn.attempt = attempt;
       this.enqueue(turn);
-      const outcome: TurnOutcome = yield turn.done!;
+      // The run waits, with no event made, until its attempt's outcome wakes it (see `settle`).
+      const outcome: TurnOutcome = yield SUSPEND;
       if (outcome === "ok") {
         this.recorder.turnLatency.record(this.sim.now - turn.firstReadyS);
         return true;
@@ -373,7 +374,6 @@ export class Runtime {
     turn.seq = this.nextSeq++;
     if (turn.firstReadyS < 0) turn.firstReadyS = now;
     turn.attainedService = turn.run.attained;
-    turn.done = this.sim.event<TurnOutcome>(EventClass.Completion);
     this.scheduler.enqueue(turn, now);
     this.recorder.enqueued(
       turn,
@@ -389,7 +389,7 @@ export class Runtime {
   requestDispatch(): void {
     if (this.dispatchPending) return;
     this.dispatchPending = true;
-    this.sim.call(0, this.dispatchRound, EventClass.Dispatch);
+    if (this.dispatcher.isSuspended) this.dispatcher.wakeWith(undefined, EventClass.Dispatch);
   }
 
   /** The endpoints a turn may go to now: its own, plus the failovers of those that are paused. */
@@ -402,6 +402,13 @@ export class Runtime {
       if ((paused & endpoint.bit) !== 0) redirected |= endpoint.failoverMask;
     }
     return redirected;
+  }
+
+  private *dispatchLoop(): ProcessGenerator<void> {
+    for (;;) {
+      if (!this.dispatchPending) yield SUSPEND;
+      this.dispatch();
+    }
   }
 
   private dispatch(): void {
@@ -485,7 +492,7 @@ export class Runtime {
       outcome === "unavailable" ? "503 unavailable" : "429 rate limited",
     );
     this.failover(turn, endpoint);
-    turn.done!.succeed(outcome);
+    (turn.run as RunState).process!.wakeWith(outcome);
   }
 
   /** Opens the circuit breaker of an endpoint that answered 503, and plans a dispatch when it closes. */
@@ -589,7 +596,7 @@ export class Runtime {
     }
     turn.endpoint = null;
     turn.slot = -1;
-    turn.done!.succeed(outcome);
+    (turn.run as RunState).process!.wakeWith(outcome);
     this.requestDispatch();
   }
 

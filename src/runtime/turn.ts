@@ -59,29 +59,28 @@ export class Turn implements ReadyTurn {
   readyS = 0;
   readonly runArrivalS: number;
   readonly deadlineS: number;
-  expectedCost: number;
-  expectedDurationS: number;
+  // Set by `reset` for each model call; initialized here so every Turn has one shape.
+  expectedCost = 0.5;
+  expectedDurationS = 0.5;
   attainedService: number;
-  promptTokens: number;
+  promptTokens = 0;
 
   /** Output tokens the model will generate if the attempt succeeds. */
-  outputTokens: number;
+  outputTokens = 0;
   /** Prompt tokens served from a cache (trace replay): no prefill time. */
   cachedTokens = 0;
   /** Priority level index (0 = lowest) for the recorder. */
   readonly level: number;
   readonly measured: boolean;
   readonly run: TurnOwner;
-  kind: "turn" | "compaction";
+  kind: "turn" | "compaction" = "turn";
   /** Endpoints this attempt may go to (bit mask). */
-  endpointMask: number;
+  endpointMask = 0;
   /** The endpoint whose latency model the buffered draws are meant for. */
   readonly preferredEndpoint: number;
   attempt = 0;
   /** When the turn first became ready (for turn latency). */
   firstReadyS = -1;
-  /** Succeeds with the attempt's outcome. */
-  done: SimEvent<TurnOutcome> | null = null;
   /** While running: its endpoint, slot, start, planned output and end event. */
   endpoint: Endpoint | null = null;
   slot = -1;
@@ -101,12 +100,6 @@ export class Turn implements ReadyTurn {
     level: number;
     runArrivalS: number;
     deadlineS: number;
-    expectedCost: number;
-    expectedDurationS: number;
-    promptTokens: number;
-    outputTokens: number;
-    kind: "turn" | "compaction";
-    endpointMask: number;
     preferredEndpoint: number;
   }) {
     this.run = fields.run;
@@ -121,32 +114,26 @@ export class Turn implements ReadyTurn {
     this.level = fields.level;
     this.runArrivalS = fields.runArrivalS;
     this.deadlineS = fields.deadlineS;
-    this.expectedCost = fields.expectedCost;
-    this.expectedDurationS = fields.expectedDurationS;
-    this.promptTokens = fields.promptTokens;
-    this.outputTokens = fields.outputTokens;
-    this.kind = fields.kind;
-    this.endpointMask = fields.endpointMask;
     this.preferredEndpoint = fields.preferredEndpoint;
   }
 
-  /** Prepares the turn for a new model call of its run. */
-  reset(call: {
-    expectedCost: number;
-    expectedDurationS: number;
-    promptTokens: number;
-    outputTokens: number;
-    kind: "turn" | "compaction";
-    endpointMask: number;
-    cachedTokens: number;
-  }): void {
-    this.cachedTokens = call.cachedTokens;
-    this.expectedCost = call.expectedCost;
-    this.expectedDurationS = call.expectedDurationS;
-    this.promptTokens = call.promptTokens;
-    this.outputTokens = call.outputTokens;
-    this.kind = call.kind;
-    this.endpointMask = call.endpointMask;
+  /** Prepares the turn for a new model call of its run (arguments, not an object: no allocation). */
+  reset(
+    expectedCost: number,
+    expectedDurationS: number,
+    promptTokens: number,
+    outputTokens: number,
+    kind: "turn" | "compaction",
+    endpointMask: number,
+    cachedTokens: number,
+  ): void {
+    this.cachedTokens = cachedTokens;
+    this.expectedCost = expectedCost;
+    this.expectedDurationS = expectedDurationS;
+    this.promptTokens = promptTokens;
+    this.outputTokens = outputTokens;
+    this.kind = kind;
+    this.endpointMask = endpointMask;
     this.attempt = 0;
     this.firstReadyS = -1;
   }

@@ -24,11 +24,21 @@ export class Interrupt extends Error {
   }
 }
 
+/**
+ * Yielded by a process to wait until some code calls its `wakeWith(value)`: the cheap way for a
+ * model to resume one known process with a value (the runtime's runs and dispatcher), since no
+ * event object is made. An event that never fires, used only as a marker.
+ */
+export const SUSPEND: SimEvent<any> = new SimEvent<any>(undefined as never);
+
 /** A running generator, and the event of its completion. */
 export class Process<R = unknown> extends SimEvent<R> {
   private readonly gen: ProcessGenerator<R>;
   // The event the process waits for; a firing of any other event it once waited for is stale.
   private target: SimEvent<any> | null = null;
+  // True while it waits after yielding SUSPEND; the value `wakeWith` gives it.
+  private suspended = false;
+  private wakeValue: unknown = undefined;
 
   /** Starts `gen` at the current time, after the events of class `cls` already queued for now. */
   constructor(sim: Simulation, gen: ProcessGenerator<R>, cls: EventClass = EventClass.Completion) {
@@ -49,10 +59,29 @@ export class Process<R = unknown> extends SimEvent<R> {
     this.step(event.ok, event.value);
   }
 
-  /** @internal A sleep (a yielded number) ended. */
+  /** @internal A sleep (a yielded number) or a wake-up (`wakeWith`) is due. */
   wake(): void {
     this.sleepKey = -1;
-    this.step(true, undefined);
+    const value = this.wakeValue;
+    this.wakeValue = undefined;
+    this.step(true, value);
+  }
+
+  /** True while the process waits after yielding `SUSPEND`. */
+  get isSuspended(): boolean {
+    return this.suspended;
+  }
+
+  /**
+   * Resumes a process that yielded `SUSPEND`, now (after the events of class `cls` already
+   * queued for now), with `value` as the result of its yield. Waking a process that is not
+   * suspended is a misuse and throws.
+   */
+  wakeWith(value: unknown, cls: EventClass = EventClass.Completion): void {
+    if (!this.suspended) throw new Error("Process.wakeWith: the process is not suspended");
+    this.suspended = false;
+    this.wakeValue = value;
+    this.sleepKey = this.sim.enqueue(this, 0, cls);
   }
 
   /**
@@ -67,6 +96,8 @@ export class Process<R = unknown> extends SimEvent<R> {
       if (this.state !== PENDING) return;
       this.target = null;
       this.sleepKey = -1;
+      this.suspended = false;
+      this.wakeValue = undefined;
       this.step(false, new Interrupt(cause));
     });
     delivery.succeed();
@@ -89,6 +120,10 @@ export class Process<R = unknown> extends SimEvent<R> {
       const yielded = result.value;
       if (typeof yielded === "number") {
         this.sleepKey = this.sim.enqueue(this, yielded, EventClass.Completion);
+        return;
+      }
+      if (yielded === SUSPEND) {
+        this.suspended = true;
         return;
       }
       if (yielded.state === PROCESSED) {
