@@ -27,16 +27,9 @@ export interface PolicySummary {
   /** null when no job declares an SLO. */
   sloAttainment: number | null;
   /** Additions: saturation verdict (any replication saturated), Little's law self-check, priority and head-of-line figures, call outcomes. */
-  saturation: {
-    saturated: boolean;
-    offeredPerS: number;
-    capacityPerS: number;
-    arrivalsPerS: number;
-    completionsPerS: number;
-    reason: string;
-  };
-  littlesLaw: { meanWaiting: number; lambdaW: number; relativeError: number };
-  priority: { inversions: number; blockedByLowerS: number };
+  saturation: CellResult["saturation"];
+  littlesLaw: CellResult["littlesLaw"];
+  priority: CellResult["priority"];
   calls: CellResult["calls"];
   governance: { denials: number };
   isolation: CellResult["isolation"];

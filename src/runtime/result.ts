@@ -5,6 +5,21 @@
  */
 import type { HistogramJSON } from "../metrics/histogram.ts";
 
+/** Counters of model calls (attempts by outcome, retries, aborts, compactions) and tool calls. */
+export interface CallCounters {
+  attempts: number;
+  ok: number;
+  errors: number;
+  timeouts: number;
+  rateLimited: number;
+  unavailable: number;
+  retries: number;
+  aborts: number;
+  compactions: number;
+  toolCalls: number;
+  toolErrors: number;
+}
+
 /** Runs by how they ended. */
 export interface Counts {
   submitted: number;
@@ -104,19 +119,7 @@ export interface CellResult {
   tenants: Record<string, TenantCell>;
   jobs: Record<string, JobCell>;
   /** Model call attempts by outcome, and retries, aborts, compactions. */
-  calls: {
-    attempts: number;
-    ok: number;
-    errors: number;
-    timeouts: number;
-    rateLimited: number;
-    unavailable: number;
-    retries: number;
-    aborts: number;
-    compactions: number;
-    toolCalls: number;
-    toolErrors: number;
-  };
+  calls: CallCounters;
   priority: {
     /** Dispatches made while a turn of higher priority waited. */
     inversions: number;

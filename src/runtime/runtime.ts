@@ -18,6 +18,7 @@ import type { AuditSink } from "./audit/sink.ts";
 import type { Endpoint, TurnOutcome } from "./endpoint.ts";
 import { AccessManager } from "./governance.ts";
 import type { Recorder } from "./recorder.ts";
+import type { CallCounters } from "./result.ts";
 import type { RunState, RunStatus } from "./run-state.ts";
 import type { Scheduler } from "./scheduler/types.ts";
 import { Turn } from "./turn.ts";
@@ -40,21 +41,6 @@ export interface ToolRuntime {
   readonly spec: ToolSpec;
   readonly latency: Sampler;
   readonly quota: Resource | null;
-}
-
-/** Counters of model calls and tools (reported in the cell result). */
-export interface CallCounters {
-  attempts: number;
-  ok: number;
-  errors: number;
-  timeouts: number;
-  rateLimited: number;
-  unavailable: number;
-  retries: number;
-  aborts: number;
-  compactions: number;
-  toolCalls: number;
-  toolErrors: number;
 }
 
 /** The runtime of one cell. */
