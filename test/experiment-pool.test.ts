@@ -31,7 +31,6 @@ describe("the worker pool", () => {
     const here = await runCells(plan.source, plan.cells, { jobs: 1 });
     const there = await runCells(plan.source, plan.cells, {
       jobs: 2,
-      mainThreadRuns: false,
       onProgress: (done, total) => {
         expect(total).toBe(plan.cells.length);
         progress.push(done);
@@ -50,7 +49,7 @@ describe("the worker pool", () => {
       digest: "broken",
       document: { ...(plan.source.document as object), horizon: "-1m", tenants: "none" },
     };
-    const failure = await runCells(broken, plan.cells, { jobs: 2, mainThreadRuns: false }).catch(
+    const failure = await runCells(broken, plan.cells, { jobs: 2 }).catch(
       (error: unknown) => error,
     );
     expect(failure).toBeInstanceOf(ScenarioError);

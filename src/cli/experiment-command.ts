@@ -68,7 +68,7 @@ export async function experimentCommand(io: Io, spec: ExperimentCommand): Promis
         shard: options.shard,
         command: spec.command,
         auditFor,
-        ...(spec.settings?.workersOnly ? { mainThreadRuns: false } : { clock: wallClock }),
+        ...(spec.settings?.workersOnly ? {} : { clock: wallClock }),
         onProgress: onProgress === undefined ? undefined : (done) => onProgress(done),
       }),
   );

@@ -36,7 +36,7 @@ export interface AuditedReplication {
 /** Runs the experiment and the checks; results.json carries the verdicts in `check`. */
 export async function runCheck(
   plan: ExperimentPlan,
-  options: Pick<RunCellsOptions, "jobs" | "onProgress" | "clock" | "mainThreadRuns"> = {},
+  options: Pick<RunCellsOptions, "jobs" | "onProgress" | "clock"> = {},
 ): Promise<{ check: CheckResult; results: Results }> {
   const cells = await runCells(plan.source, plan.cells, {
     ...options,

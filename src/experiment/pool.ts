@@ -11,6 +11,16 @@
  *
  * Results come back in the cells' order whatever the order of completion, in the JSON form
  * that `canonicalResult` defines, so the number of workers cannot change a byte of the output.
+ *
+ * Where cells run. With `jobs` N > 1, N workers run the cells and this thread only hands them
+ * out and collects the results. It must stay free for that: a worker is handed its next cell
+ * only when this thread's event loop turns, so a cell run here (synchronous, seconds long)
+ * would leave finished workers idle until it ends. Cells go out largest first by their
+ * estimated work (`estimatedTurns`), so the last cells to start are small ones and the threads
+ * finish together. A small experiment does not pay for starting workers (about a second of CPU
+ * each: tsx, our modules, a cold JIT): given a clock, this thread first runs the smallest cells
+ * itself, and starts the workers only once the remaining work, at the measured pace, would
+ * take longer than `PARALLEL_AFTER_S` here.
  */
 import Tinypool from "tinypool";
 import type { AuditTrailOptions } from "../runtime/audit/index.ts";
@@ -18,39 +28,31 @@ import type { PreparedScenario } from "../runtime/prepare.ts";
 import type { CellResult } from "../runtime/result.ts";
 import type { SweepPoint } from "../scenario/vary.ts";
 import type { Cell } from "./cells.ts";
+import { estimatedTurns } from "./cost.ts";
 import type { ExperimentSource } from "./plan.ts";
-import { CellRunner, errorFromData } from "./runner.ts";
+import { CellRunner, type CellTask, errorFromData, scenarioAt } from "./runner.ts";
 import type { WorkerReply } from "./worker.ts";
 
 /** Options of `runCells`. */
 export interface RunCellsOptions {
-  /** Cells run at once: 1 runs them in this thread, more on worker threads (default 1). */
+  /** Cells run at once: 1 runs them in this thread, more on as many worker threads (default 1). */
   jobs?: number;
   /** Called after each cell with the number done and the total. */
   onProgress?: (done: number, total: number) => void;
   /** The audit trail wanted for a cell (e.g. a JSONL file for replication 0); default none. */
   auditFor?: (cell: Cell) => AuditTrailOptions | undefined;
   /**
-   * A clock in seconds (wall time). With one, worker threads start only once the first cells
-   * show that the rest would take longer than `PARALLEL_AFTER_S` in this thread alone, so a
-   * small experiment does not pay for starting them; without one they start at once. Timing
-   * decides only where cells run, never what they compute.
+   * A clock in seconds (wall time). With one and `jobs` > 1, this thread runs the smallest
+   * cells until the rest would take longer than `PARALLEL_AFTER_S` here, and only then starts
+   * the workers; without one the workers start at once and run every cell. Timing decides only
+   * where cells run, never what they compute.
    */
   clock?: () => number;
-  /**
-   * Whether this thread runs cells beside the workers (default true). With false, `jobs`
-   * workers run every cell and this thread only hands them out (tests use it to be sure the
-   * workers' results are the ones aggregated).
-   */
-  mainThreadRuns?: boolean;
   /** A sweep point the caller has prepared already, reused in this thread. */
   prepared?: { point: SweepPoint; scenario: PreparedScenario };
 }
 
 const WORKER_ENTRY = new URL("./worker-entry.mjs", import.meta.url).href;
-
-/** Tasks a worker holds at once: one running, one waiting. */
-const PREFETCH = 2;
 
 /**
  * Work (seconds in this thread) below which worker threads are not worth starting: a worker
@@ -66,137 +68,100 @@ export async function runCells(
   options: RunCellsOptions = {},
 ): Promise<CellResult[]> {
   const jobs = Math.max(1, Math.min(options.jobs ?? 1, cells.length));
-  return jobs === 1 ? runHere(source, cells, options) : runOnPool(source, cells, jobs, options);
-}
-
-async function runHere(
-  source: ExperimentSource,
-  cells: readonly Cell[],
-  options: RunCellsOptions,
-): Promise<CellResult[]> {
   const runner = new CellRunner();
   if (options.prepared !== undefined) {
     runner.remember(source, options.prepared.point, options.prepared.scenario);
   }
-  const results: CellResult[] = [];
-  for (const cell of cells) {
-    results.push(await runner.run({ source, cell, audit: options.auditFor?.(cell) }));
-    options.onProgress?.(results.length, cells.length);
-  }
-  return results;
-}
-
-// The main thread runs cells too, beside jobs − 1 workers: a worker needs a moment to start
-// (it loads tsx, compiles our modules, and its JIT starts cold), and the main thread would
-// otherwise idle through it. Each worker holds up to PREFETCH tasks, so it never waits for
-// the main thread, busy with a cell of its own, to hand it the next one. When nothing is left
-// to hand out, the main thread runs a cell still queued behind a worker's current one, and
-// the first result of a cell wins: cells are pure, so both give the same bytes, and a cold
-// worker cannot hold up the end. Cells that write an audit file are never run twice.
-async function runOnPool(
-  source: ExperimentSource,
-  cells: readonly Cell[],
-  jobs: number,
-  options: RunCellsOptions,
-): Promise<CellResult[]> {
-  const here = options.mainThreadRuns ?? true;
-  const workers = here ? jobs - 1 : jobs;
-  let pool: Tinypool | undefined;
-  const startPool = () => {
-    pool = new Tinypool({
-      filename: WORKER_ENTRY,
-      minThreads: workers,
-      maxThreads: workers,
-      concurrentTasksPerWorker: PREFETCH,
-      execArgv: [],
-    });
-    feed();
-  };
-  const clock = options.clock;
-  let ranHere = 0;
-  // Start the workers at once without a clock; with one, when the rest of the work, at the
-  // pace of the last cell here, exceeds PARALLEL_AFTER_S.
-  const worthStarting = (lastCellS: number) =>
-    ranHere >= 2 && (cells.length - done) * lastCellS > PARALLEL_AFTER_S;
-  const runner = new CellRunner();
-  if (options.prepared !== undefined) {
-    runner.remember(source, options.prepared.point, options.prepared.scenario);
-  }
-  const tasks = cells.map((cell) => ({ source, cell, audit: options.auditFor?.(cell) }));
   const results = new Array<CellResult | undefined>(cells.length);
   let done = 0;
-  let failure: unknown;
-  let next = 0;
-  // Cells sent to a worker and not finished, in the order sent.
-  const onWorkers = new Set<number>();
-  const runHere = new Set<number>();
-  let wake: (() => void) | undefined;
   const finished = (i: number, result: CellResult) => {
-    if (results[i] !== undefined) return;
     results[i] = result;
     done++;
     options.onProgress?.(done, cells.length);
   };
-  const feed = () => {
-    while (
-      pool !== undefined &&
-      failure === undefined &&
-      onWorkers.size < workers * PREFETCH &&
-      next < cells.length
-    ) {
-      const i = next++;
-      onWorkers.add(i);
-      pool.run(tasks[i]).then(
-        (reply: WorkerReply) => {
-          onWorkers.delete(i);
-          if (reply.ok) finished(i, reply.result);
-          else failure ??= errorFromData(reply.error);
-          feed();
-          wake?.();
-        },
-        (error: unknown) => {
-          onWorkers.delete(i);
-          if (results[i] === undefined) failure ??= error;
-          wake?.();
-        },
-      );
-    }
+  const runHere = async (i: number) => {
+    const cell = cells[i]!;
+    finished(i, await runner.run({ source, cell, audit: options.auditFor?.(cell) }));
   };
-  // A cell to run here: the next one not handed out, else one waiting in a worker's queue.
-  // Each worker runs one cell at a time, so with more cells in flight than workers the most
-  // recently sent are still queued; a cell a worker has started is not run twice, as this
-  // thread, once it starts a cell, cannot drop it when the worker's result arrives.
-  const nextHere = (): number | undefined => {
-    if (!here) return undefined;
-    if (next < cells.length) return next++;
-    const queued = [...onWorkers].reverse().slice(0, Math.max(0, onWorkers.size - workers));
-    return queued.find((i) => !runHere.has(i) && tasks[i]!.audit === undefined);
-  };
-  try {
-    if (clock === undefined || !here) startPool();
-    while (failure === undefined && done < cells.length) {
-      const i = nextHere();
-      if (i === undefined) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-        continue;
-      }
-      runHere.add(i);
-      const startS = clock?.() ?? 0;
-      finished(i, await runner.run(tasks[i]!));
-      ranHere++;
-      if (pool === undefined && clock !== undefined && worthStarting(clock() - startS)) {
-        startPool();
-      }
-      // Let the workers' replies in (and refill them) before the next cell here.
-      await new Promise((resolve) => setImmediate(resolve));
-      feed();
-    }
-    if (failure !== undefined) throw failure;
+  if (jobs === 1) {
+    for (let i = 0; i < cells.length; i++) await runHere(i);
     return results as CellResult[];
+  }
+  // Largest first for the workers; this thread takes the smallest from the other end.
+  const order = largestFirst(source, cells);
+  const clock = options.clock;
+  if (clock !== undefined) {
+    const cost = (k: number) => order[k]!.cost;
+    let left = order.reduce((sum, c) => sum + c.cost, 0);
+    let ranCost = 0;
+    let ranS = 0;
+    while (order.length > 0) {
+      // Seconds per unit of estimated work, as measured here so far.
+      const pace = ranCost > 0 ? ranS / ranCost : 0;
+      if (ranCost > 0 && left * pace > PARALLEL_AFTER_S && order.length > 1) break;
+      const last = order.length - 1;
+      const startS = clock();
+      await runHere(order[last]!.index);
+      ranS += clock() - startS;
+      ranCost += cost(last);
+      left -= cost(last);
+      order.pop();
+    }
+  }
+  if (order.length > 0) {
+    await runOnWorkers(
+      order.map((c) => c.index),
+      Math.min(jobs, order.length),
+      (i) => ({ source, cell: cells[i]!, audit: options.auditFor?.(cells[i]!) }),
+      finished,
+    );
+  }
+  return results as CellResult[];
+}
+
+/** The cells' indexes with their estimated work, largest first (ties in the cells' order). */
+function largestFirst(
+  source: ExperimentSource,
+  cells: readonly Cell[],
+): { index: number; cost: number }[] {
+  const byPoint = new Map<number, number>();
+  const costOf = (cell: Cell) => {
+    let cost = byPoint.get(cell.pointIndex);
+    if (cost === undefined) {
+      cost = estimatedTurns(scenarioAt(source, cell.point));
+      byPoint.set(cell.pointIndex, cost);
+    }
+    return cost;
+  };
+  return cells
+    .map((cell, index) => ({ index, cost: costOf(cell) }))
+    .sort((a, b) => b.cost - a.cost || a.index - b.index);
+}
+
+/** Runs the cells `indexes`, in that order, on `workers` worker threads. */
+async function runOnWorkers(
+  indexes: readonly number[],
+  workers: number,
+  task: (i: number) => CellTask,
+  finished: (i: number, result: CellResult) => void,
+): Promise<void> {
+  const pool = new Tinypool({
+    filename: WORKER_ENTRY,
+    minThreads: workers,
+    maxThreads: workers,
+    concurrentTasksPerWorker: 1,
+    execArgv: [],
+  });
+  try {
+    // tinypool queues what no worker is free for and hands it out in the order submitted.
+    await Promise.all(
+      indexes.map(async (i) => {
+        const reply: WorkerReply = await pool.run(task(i));
+        if (!reply.ok) throw errorFromData(reply.error);
+        finished(i, reply.result);
+      }),
+    );
   } finally {
-    // Workers still busy with a cell finished here are stopped.
-    await pool?.destroy();
+    await pool.destroy();
   }
 }

@@ -6,6 +6,7 @@ import type { AuditTrailOptions } from "../runtime/audit/index.ts";
 import { type PreparedScenario, prepareScenario, runCell } from "../runtime/prepare.ts";
 import type { CellResult } from "../runtime/result.ts";
 import { parseScenario } from "../scenario/load.ts";
+import type { Scenario } from "../scenario/types.ts";
 import { applyVary, type SweepPoint } from "../scenario/vary.ts";
 import { ScenarioError } from "../sim/errors.ts";
 import { type Cell, pointRecord } from "./cells.ts";
@@ -52,14 +53,19 @@ export class CellRunner {
     const key = keyOf(source, point);
     let prepared = this.cache.get(key);
     if (prepared === undefined) {
-      let raw = source.document;
-      for (const setting of point) raw = applyVary(raw, setting.path, setting.value);
-      prepared = prepareScenario(parseScenario(raw, source.file));
+      prepared = prepareScenario(scenarioAt(source, point));
       if (this.cache.size >= CACHE_POINTS) this.cache.delete(this.cache.keys().next().value!);
       this.cache.set(key, prepared);
     }
     return prepared;
   }
+}
+
+/** The experiment's scenario at a sweep point (parsed and validated, not prepared). */
+export function scenarioAt(source: ExperimentSource, point: SweepPoint): Scenario {
+  let raw = source.document;
+  for (const setting of point) raw = applyVary(raw, setting.path, setting.value);
+  return parseScenario(raw, source.file);
 }
 
 function keyOf(source: ExperimentSource, point: SweepPoint): string {

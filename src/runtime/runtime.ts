@@ -11,7 +11,6 @@ import { type Process, type ProcessGenerator, SUSPEND } from "../sim/process.ts"
 import { Resource } from "../sim/resource.ts";
 import type { Sampler } from "../sim/sample.ts";
 import type { Simulation } from "../sim/simulation.ts";
-import type { ToolCallPlan } from "../workload/program.ts";
 import { RunActivity } from "./activity.ts";
 import type { AuditAction, AuditDecision } from "./audit/actions.ts";
 import type { AuditSink } from "./audit/sink.ts";
@@ -22,6 +21,12 @@ import type { CallCounters } from "./result.ts";
 import type { RunState, RunStatus } from "./run-state.ts";
 import type { Scheduler } from "./scheduler/types.ts";
 import { Turn } from "./turn.ts";
+
+/** `attemptEnded`'s answers besides a backoff: the call succeeded, or failed for good. */
+const OK = -1;
+const FAILED = -2;
+/** `toolCallStart`'s answer for a call outside the run's grant. */
+const DENIED = Symbol("denied");
 
 /** A job as the runtime uses it: its spec plus values computed once per cell. */
 export interface JobRuntime {
@@ -195,9 +200,13 @@ export class Runtime {
     }
   }
 
+  // One generator a run, with its model calls and tool calls written inline rather than as
+  // `yield*` sub-generators: a generator costs an object, a register file and a context, and a
+  // run pending in a saturated queue keeps them alive (see docs/scaling.md, "Memory").
   private *runProcess(run: RunState, job: JobRuntime): ProcessGenerator<void> {
     const runtime = this.runtime;
     const window = runtime.contextWindow;
+    const attempts = runtime.retry.attempts;
     let turnIndex = 0;
     for (;;) {
       const plan = run.program.next();
@@ -206,6 +215,9 @@ export class Runtime {
       let promptTokens = plan.promptIncludesContext
         ? plan.promptTokens
         : run.context + plan.promptTokens;
+      // A turn over the window first compacts the context with a model call of its own.
+      let compacting = false;
+      let keep = 0;
       if (promptTokens > window) {
         if (runtime.onContextOverflow === "fail" || plan.promptIncludesContext) {
           this.end(
@@ -215,19 +227,51 @@ export class Runtime {
           );
           return;
         }
-        const keep = Math.ceil(run.context * runtime.compactKeep);
-        this.calls.compactions++;
-        this.record(run, "context.compact", "context", "ok", `${run.context} -> ${keep} tokens`);
-        const compacted = yield* this.modelCall(
-          run,
-          job,
-          run.context,
-          keep,
-          "compaction",
-          0,
-          undefined,
-        );
-        if (!compacted) {
+        compacting = true;
+      }
+      for (;;) {
+        let turn: Turn;
+        if (compacting) {
+          keep = Math.ceil(run.context * runtime.compactKeep);
+          this.calls.compactions++;
+          this.record(run, "context.compact", "context", "ok", `${run.context} -> ${keep} tokens`);
+          turn = this.modelCall(run, job, run.context, keep, "compaction", 0, undefined);
+        } else {
+          const budgetCheck = run.access!.checkModelCall(promptTokens + plan.outputTokens);
+          if (!budgetCheck.allow) {
+            this.record(run, "model.call", job.spec.name, "deny", budgetCheck.reason);
+            this.deny("token budget");
+            this.end(run, "failed", "token budget exceeded");
+            return;
+          }
+          turn = this.modelCall(
+            run,
+            job,
+            promptTokens,
+            plan.outputTokens,
+            "turn",
+            plan.cachedTokens,
+            plan.model,
+          );
+        }
+        // The attempts: the run waits, with no event made, until its attempt's outcome wakes
+        // it (see `settle`), then either is done or backs off and tries again.
+        let backoffS: number;
+        for (let attempt = 1; ; attempt++) {
+          turn.attempt = attempt;
+          this.enqueue(turn);
+          backoffS = this.attemptEnded(run, turn, yield SUSPEND, attempt, attempts);
+          if (backoffS < 0) break;
+          yield backoffS;
+        }
+        if (!compacting) {
+          if (backoffS === FAILED) {
+            this.end(run, "failed", "model call failed after retries");
+            return;
+          }
+          break;
+        }
+        if (backoffS === FAILED) {
           this.end(run, "failed", "compaction failed");
           return;
         }
@@ -241,50 +285,44 @@ export class Runtime {
           );
           return;
         }
-      }
-      const budgetCheck = run.access!.checkModelCall(promptTokens + plan.outputTokens);
-      if (!budgetCheck.allow) {
-        this.record(run, "model.call", job.spec.name, "deny", budgetCheck.reason);
-        this.deny("token budget");
-        this.end(run, "failed", "token budget exceeded");
-        return;
-      }
-      const ok = yield* this.modelCall(
-        run,
-        job,
-        promptTokens,
-        plan.outputTokens,
-        "turn",
-        plan.cachedTokens,
-        plan.model,
-      );
-      if (!ok) {
-        this.end(run, "failed", "model call failed after retries");
-        return;
+        compacting = false;
       }
       run.context = plan.promptIncludesContext ? 0 : promptTokens + plan.outputTokens;
       run.turnsDone++;
-      for (const call of plan.toolCalls) yield* this.toolCall(run, call);
-      const misbehaving = run.program.misbehaving;
-      const outside = misbehaving ? job.spec.behaviour?.toolsOutsideGrant : undefined;
-      if (outside !== undefined && outside.tools.length > 0) {
-        for (let i = 0; i < outside.perTurn; i++) {
-          const tool = outside.tools[Math.floor(run.rng.next() * outside.tools.length)]!;
-          yield* this.toolCall(run, { tool });
-        }
+      // The planned tool calls, then (a misbehaving run) calls outside its grant.
+      const planned = plan.toolCalls.length;
+      const outside = run.program.misbehaving ? job.spec.behaviour?.toolsOutsideGrant : undefined;
+      const extra = outside !== undefined && outside.tools.length > 0 ? outside.perTurn : 0;
+      for (let k = 0; k < planned + extra; k++) {
+        const call =
+          k < planned
+            ? plan.toolCalls[k]!
+            : { tool: outside!.tools[Math.floor(run.rng.next() * outside!.tools.length)]! };
+        const tool = this.toolCallStart(run, call.tool);
+        if (tool === DENIED) continue;
+        const quota = tool?.quota ?? null;
+        const request = quota?.request();
+        if (request !== undefined && !request.processed) yield request;
+        const durationS = call.durationS ?? (tool === undefined ? 0 : tool.latency(run.rng));
+        const failed =
+          call.failed ?? (tool !== undefined && run.rng.next() < tool.spec.errorRate);
+        if (durationS > 0) yield durationS;
+        if (request !== undefined) quota!.release(request);
+        this.toolCallEnd(run, call.tool, failed);
       }
       if (this.activeJobs[job.index]) {
         const draw = () => run.rng.next();
         const activity = this.activity!;
         activity.honest(this.sim.now, run.access!, job.spec, turnIndex, draw);
-        if (misbehaving) activity.adversarial(this.sim.now, run.access!, job.spec, draw);
+        if (run.program.misbehaving) activity.adversarial(this.sim.now, run.access!, job.spec, draw);
       }
       turnIndex++;
     }
     this.end(run, "completed");
   }
 
-  private *modelCall(
+  /** Sets up the run's turn for a model call (its first attempt's draws made) and returns it. */
+  private modelCall(
     run: RunState,
     job: JobRuntime,
     promptTokens: number,
@@ -292,7 +330,7 @@ export class Runtime {
     kind: "turn" | "compaction",
     cachedTokens: number,
     model: string | undefined,
-  ): ProcessGenerator<boolean> {
+  ): Turn {
     // A recorded model label routes the call to the endpoints serving that model.
     const byModel = model === undefined ? 0 : (this.modelMasks.get(model) ?? 0);
     const endpointMask = byModel !== 0 ? byModel : job.endpointMask;
@@ -325,33 +363,40 @@ export class Runtime {
     );
     // The first attempt's draws always come from the run's own stream, in the run's order.
     run.draws.fill(run.rng);
-    const attempts = this.runtime.retry.attempts;
-    for (let attempt = 1; ; attempt++) {
-      turn.attempt = attempt;
-      this.enqueue(turn);
-      // The run waits, with no event made, until its attempt's outcome wakes it (see `settle`).
-      const outcome: TurnOutcome = yield SUSPEND;
-      if (outcome === "ok") {
-        this.recorder.turnLatency.record(this.sim.now - turn.firstReadyS);
-        return true;
-      }
-      if (attempt >= attempts) {
-        if (turn.measured) this.recorder.turnLatency.record(this.sim.now - turn.firstReadyS);
-        return false;
-      }
-      const backoffS =
-        Math.min(this.runtime.retry.maxS, this.runtime.retry.baseS * 2 ** (attempt - 1)) *
-        (0.5 + run.retries().next());
-      this.calls.retries++;
-      this.record(
-        run,
-        "retry",
-        spec.name,
-        "ok",
-        `attempt ${attempt + 1} after ${outcome}, backoff ${backoffS.toFixed(3)}s`,
-      );
-      yield backoffS;
+    return turn;
+  }
+
+  /**
+   * An attempt of `turn` ended with `outcome`: returns OK, FAILED (no attempts left), or the
+   * backoff in seconds before the next attempt (which is counted and audited here).
+   */
+  private attemptEnded(
+    run: RunState,
+    turn: Turn,
+    outcome: TurnOutcome,
+    attempt: number,
+    attempts: number,
+  ): number {
+    if (outcome === "ok") {
+      this.recorder.turnLatency.record(this.sim.now - turn.firstReadyS);
+      return OK;
     }
+    if (attempt >= attempts) {
+      if (turn.measured) this.recorder.turnLatency.record(this.sim.now - turn.firstReadyS);
+      return FAILED;
+    }
+    const retry = this.runtime.retry;
+    const backoffS =
+      Math.min(retry.maxS, retry.baseS * 2 ** (attempt - 1)) * (0.5 + run.retries().next());
+    this.calls.retries++;
+    this.record(
+      run,
+      "retry",
+      turn.job,
+      "ok",
+      `attempt ${attempt + 1} after ${outcome}, backoff ${backoffS.toFixed(3)}s`,
+    );
+    return backoffS;
   }
 
   private enqueue(turn: Turn): void {
@@ -604,28 +649,29 @@ export class Runtime {
     this.requestDispatch();
   }
 
-  private *toolCall(run: RunState, call: ToolCallPlan): ProcessGenerator<void> {
+  /**
+   * A tool call begins: checks the grant and audits the decision. Returns DENIED, or the tool
+   * (undefined for a tool the scenario does not declare: it takes no time and never fails).
+   */
+  private toolCallStart(run: RunState, name: string): ToolRuntime | undefined | typeof DENIED {
     this.calls.toolCalls++;
-    const grant = run.access!.checkTool(call.tool);
+    const grant = run.access!.checkTool(name);
     if (!grant.allow) {
-      this.record(run, "tool.call", call.tool, "deny", grant.reason);
+      this.record(run, "tool.call", name, "deny", grant.reason);
       this.deny("tool outside grant");
-      return;
+      return DENIED;
     }
-    const tool = this.tools.get(call.tool);
-    this.record(run, "tool.call", call.tool, "allow");
-    const quota = tool?.quota ?? null;
-    const request = quota?.request();
-    if (request !== undefined && !request.processed) yield request;
-    const durationS = call.durationS ?? (tool === undefined ? 0 : tool.latency(run.rng));
-    const failed = call.failed ?? (tool !== undefined && run.rng.next() < tool.spec.errorRate);
-    if (durationS > 0) yield durationS;
-    if (request !== undefined) quota!.release(request);
+    this.record(run, "tool.call", name, "allow");
+    return this.tools.get(name);
+  }
+
+  /** A tool call ends: counts and audits its result. */
+  private toolCallEnd(run: RunState, name: string, failed: boolean): void {
     if (failed) {
       this.calls.toolErrors++;
-      this.record(run, "tool.result", call.tool, "error", "tool call failed");
+      this.record(run, "tool.result", name, "error", "tool call failed");
     } else {
-      this.record(run, "tool.result", call.tool, "ok");
+      this.record(run, "tool.result", name, "ok");
     }
   }
 

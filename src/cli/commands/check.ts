@@ -45,7 +45,7 @@ Examples:
           runCheck(plan, {
             jobs: options.jobs ?? defaultJobs(),
             onProgress,
-            ...(settings.workersOnly ? { mainThreadRuns: false } : { clock: wallClock }),
+            ...(settings.workersOnly ? {} : { clock: wallClock }),
           }),
       );
       const written =
