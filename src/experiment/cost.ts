@@ -9,7 +9,8 @@ import { distMean } from "../sim/sample.ts";
 /** Expected model calls of one cell of `scenario` (arrivals until the horizon x turns per run). */
 export function estimatedTurns(scenario: Scenario): number {
   let turns = 0;
-  for (const job of scenario.jobs) turns += estimatedRuns(job, scenario.horizonS) * turnsPerRun(job);
+  for (const job of scenario.jobs)
+    turns += estimatedRuns(job, scenario.horizonS) * turnsPerRun(job);
   return Number.isFinite(turns) && turns > 0 ? turns : 1;
 }
 

@@ -304,8 +304,7 @@ export class Runtime {
         const request = quota?.request();
         if (request !== undefined && !request.processed) yield request;
         const durationS = call.durationS ?? (tool === undefined ? 0 : tool.latency(run.rng));
-        const failed =
-          call.failed ?? (tool !== undefined && run.rng.next() < tool.spec.errorRate);
+        const failed = call.failed ?? (tool !== undefined && run.rng.next() < tool.spec.errorRate);
         if (durationS > 0) yield durationS;
         if (request !== undefined) quota!.release(request);
         this.toolCallEnd(run, call.tool, failed);
@@ -314,7 +313,8 @@ export class Runtime {
         const draw = () => run.rng.next();
         const activity = this.activity!;
         activity.honest(this.sim.now, run.access!, job.spec, turnIndex, draw);
-        if (run.program.misbehaving) activity.adversarial(this.sim.now, run.access!, job.spec, draw);
+        if (run.program.misbehaving)
+          activity.adversarial(this.sim.now, run.access!, job.spec, draw);
       }
       turnIndex++;
     }
