@@ -18,9 +18,9 @@
  * would leave finished workers idle until it ends. Cells go out largest first by their
  * estimated work (`estimatedTurns`), so the last cells to start are small ones and the threads
  * finish together. A small experiment does not pay for starting workers (about a second of CPU
- * each: tsx, our modules, a cold JIT): given a clock, this thread first runs the smallest cells
- * itself, and starts the workers only once the remaining work, at the measured pace, would
- * take longer than `PARALLEL_AFTER_S` here.
+ * each: tsx, our modules, a cold JIT): given a clock, and unless the estimate alone shows the
+ * work is long, this thread first runs the smallest cells itself, and starts the workers only
+ * once the remaining work, at the measured pace, would take longer than `PARALLEL_AFTER_S`.
  */
 import Tinypool from "tinypool";
 import type { AuditTrailOptions } from "../runtime/audit/index.ts";
@@ -61,6 +61,21 @@ const WORKER_ENTRY = new URL("./worker-entry.mjs", import.meta.url).href;
  */
 const PARALLEL_AFTER_S = 3;
 
+/**
+ * The young generation of a worker's heap, in MB. A worker left to V8's default gets a much
+ * smaller one than the main thread, and a cell, which allocates a short-lived object or two per
+ * event, then spends its time in scavenges: measured on this sweep's cells, 1.2-1.6 s a cell on
+ * a default worker against 0.85-0.9 s with 48 MB (0.95-1.1 s on the main thread).
+ */
+const YOUNG_GENERATION_MB = 48;
+
+/**
+ * Seconds a simulated model call takes at the very least: 1 µs, about 2.5 times the runtime
+ * bench's pace (bench/runtime.bench.ts). An experiment whose estimated calls take longer than
+ * `PARALLEL_AFTER_S` even at this pace starts its workers at once, without timing cells here.
+ */
+const FASTEST_S_PER_TURN = 1e-6;
+
 /** Runs the cells and returns their results in the cells' order. */
 export async function runCells(
   source: ExperimentSource,
@@ -90,9 +105,10 @@ export async function runCells(
   // Largest first for the workers; this thread takes the smallest from the other end.
   const order = largestFirst(source, cells);
   const clock = options.clock;
-  if (clock !== undefined) {
+  let left = order.reduce((sum, c) => sum + c.cost, 0);
+  // No need to time cells here when even at the fastest pace the work would repay the workers.
+  if (clock !== undefined && left * FASTEST_S_PER_TURN <= PARALLEL_AFTER_S) {
     const cost = (k: number) => order[k]!.cost;
-    let left = order.reduce((sum, c) => sum + c.cost, 0);
     let ranCost = 0;
     let ranS = 0;
     while (order.length > 0) {
@@ -151,6 +167,7 @@ async function runOnWorkers(
     maxThreads: workers,
     concurrentTasksPerWorker: 1,
     execArgv: [],
+    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
   });
   try {
     // tinypool queues what no worker is free for and hands it out in the order submitted.
