@@ -1,6 +1,16 @@
 #!/usr/bin/env node
-// The agentsim command, with no build step: register tsx, then run the TypeScript entry.
-import { register } from "tsx/esm/api";
+// The agentsim command, with no build step: it runs a cached esbuild bundle of the TypeScript
+// sources (bin/bundle.mjs, rebuilt whenever a source changes), or the sources themselves
+// through tsx when no bundle can be had.
+import { bundle, WORKER_ENTRY_KEY } from "./bundle.mjs";
 
-register();
-await import("../src/cli/main.ts");
+const entries = await bundle();
+if (entries !== undefined) {
+  if ((process.env.AGENTSIM_DEBUG ?? "") !== "") process.setSourceMapsEnabled(true);
+  globalThis[WORKER_ENTRY_KEY] = entries.worker;
+  await import(entries.cli);
+} else {
+  const { register } = await import("tsx/esm/api");
+  register();
+  await import("../src/cli/main.ts");
+}

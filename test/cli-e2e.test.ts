@@ -146,6 +146,37 @@ describe("agentsim through bin/agentsim.js", () => {
     expect(tsx.stdout).toBe(compared);
   });
 
+  it("runs from its bundle a TypeScript policy module, in this thread and on workers, with the bytes of the sources run through tsx", async () => {
+    const policy = join(ROOT, "examples/policies/shortest-prompt-first.ts");
+    const file = scenarioFile("with-module.yaml", (doc) => {
+      doc.policies = ["fifo", policy];
+    });
+    const args = ["compare", file, "--replications", "2", "--json", "--no-png"];
+    const here = await agentsim([...args, "--jobs", "1", "--out", join(dir, "module-here")]);
+    expect(here.stderr).toBe("");
+    expect(here.code).toBe(0);
+    expect(Object.keys((JSON.parse(here.stdout) as Results).policies)).toEqual([
+      "fifo",
+      "shortest-prompt-first",
+    ]);
+    const workers = await agentsim(
+      [...args, "--jobs", "2", "--out", join(dir, "module-workers")],
+      dir,
+      WORKERS_ONLY,
+    );
+    expect(workers.stderr).toBe("");
+    expect(workers.stdout).toBe(here.stdout);
+    const sources = await agentsim(
+      [...args, "--jobs", "1", "--out", join(dir, "module-tsx")],
+      dir,
+      {
+        AGENTSIM_NO_BUNDLE: "1",
+      },
+    );
+    expect(sources.stderr).toBe("");
+    expect(sources.stdout).toBe(here.stdout);
+  });
+
   it("writes partial-i-of-n.json per shard, and merge of shards 1/3, 2/3, 3/3 prints the unsharded results", async () => {
     const out = join(dir, "shards");
     const args = ["compare", small, "--replications", "2", "--jobs", "1", "--out", out];

@@ -1,10 +1,9 @@
 /**
- * Where results go: the output folder's default name, results.json and the report (from
- * src/report when it is present), the per-policy audit file names, partial files.
+ * Where results go: the output folder's default name, results.json and the report (src/report,
+ * loaded only by the commands that write one), the per-policy audit file names, partial files.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Results } from "../experiment/results.ts";
 
 /** results.json's text: two-space indented, one trailing newline (the same bytes every time). */
@@ -43,12 +42,10 @@ export interface Written {
   warning?: string;
 }
 
-const REPORT_MODULE = new URL("../report/index.ts", import.meta.url);
-
 /**
  * Writes results.json into `dir`, then the report around it (summary, charts, HTML) with
- * src/report's `writeReport` when that module is present. A report that fails to render is a
- * warning: results.json, the contract, is written first either way.
+ * src/report's `writeReport`. A report that fails to render is a warning: results.json, the
+ * contract, is written first either way.
  */
 export async function writeResults(
   dir: string,
@@ -58,13 +55,10 @@ export async function writeResults(
   mkdirSync(dir, { recursive: true });
   const resultsFile = join(dir, "results.json");
   writeFileSync(resultsFile, resultsText(results));
-  if (!existsSync(fileURLToPath(REPORT_MODULE))) return { dir, files: [resultsFile] };
   try {
-    const report = (await import(REPORT_MODULE.href)) as {
-      writeReport?: (dir: string, results: Results, options: WriteOptions) => Promise<string[]>;
-    };
-    if (typeof report.writeReport !== "function") return { dir, files: [resultsFile] };
-    const files = await report.writeReport(dir, results, {
+    // Loaded here, not at the top: vega and the renderer cost commands without a report time.
+    const { writeReport } = await import("../report/index.ts");
+    const files = await writeReport(dir, results, {
       ...(options.auditJsonl === undefined ? {} : { auditJsonl: options.auditJsonl }),
       ...(options.png === undefined ? {} : { png: options.png }),
     });

@@ -52,7 +52,12 @@ export interface RunCellsOptions {
   prepared?: { point: SweepPoint; scenario: PreparedScenario };
 }
 
-const WORKER_ENTRY = new URL("./worker-entry.mjs", import.meta.url).href;
+// The bundled worker handler when the command runs from its bundle (bin/bundle.mjs publishes
+// it), else the sources through tsx (worker-entry.mjs).
+const WORKER_ENTRY =
+  ((globalThis as Record<symbol, unknown>)[Symbol.for("agentsim.workerEntry")] as
+    | string
+    | undefined) ?? new URL("./worker-entry.mjs", import.meta.url).href;
 
 /**
  * Work (seconds in this thread) below which worker threads are not worth starting: a worker

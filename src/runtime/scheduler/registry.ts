@@ -72,6 +72,22 @@ const PROBE_CONTEXT: SchedulerContext = {
 };
 
 /**
+ * Imports a module. A TypeScript module in a process that runs agentsim from its bundle (no
+ * tsx loader yet) fails with ERR_UNKNOWN_FILE_EXTENSION: tsx is then registered and the module
+ * imported again, under a query, since Node keeps the failed import of the plain URL.
+ */
+async function importModule(url: string): Promise<Record<string, unknown>> {
+  try {
+    return await import(url);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ERR_UNKNOWN_FILE_EXTENSION") throw error;
+    const { register } = await import("tsx/esm/api");
+    register();
+    return await import(`${url}?tsx`);
+  }
+}
+
+/**
  * Loads a user's policy from a .ts, .mts, .js or .mjs module that exports a SchedulerFactory
  * as `default` or `createScheduler` (and optionally a `name`). The factory is tried once with
  * a one-tenant context and `options`, so a module that does not build a valid scheduler fails
@@ -90,7 +106,7 @@ export async function loadPolicyModule(
   }
   let module: Record<string, unknown>;
   try {
-    module = await import(pathToFileURL(file).href);
+    module = await importModule(pathToFileURL(file).href);
   } catch (error) {
     throw new ScenarioError(
       "",
