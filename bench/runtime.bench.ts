@@ -149,6 +149,8 @@ if (process.env.AGENTSIM_BENCH_ALLOC) {
   };
   walk(profile.head);
   const turns = row.turns as number;
+  const total = [...bySite.values()].reduce((sum, bytes) => sum + bytes, 0);
+  console.log(`allocated: ${Math.round(total / turns)} bytes a turn (sampled), top sites:`);
   console.table(
     [...bySite.entries()]
       .sort((a, b) => b[1] - a[1])

@@ -7,10 +7,11 @@
 
 import type { JobSpec, RuntimeSpec, Scenario, ToolSpec } from "../scenario/types.ts";
 import { EventClass, type SimEvent } from "../sim/event.ts";
-import { type Process, type ProcessGenerator, SUSPEND } from "../sim/process.ts";
+import { type Process, type ProcessGenerator, SUSPEND, type Yieldable } from "../sim/process.ts";
 import { Resource } from "../sim/resource.ts";
 import type { Sampler } from "../sim/sample.ts";
 import type { Simulation } from "../sim/simulation.ts";
+import type { ToolCallPlan } from "../workload/program.ts";
 import { RunActivity } from "./activity.ts";
 import type { AuditAction, AuditDecision } from "./audit/actions.ts";
 import type { AuditSink } from "./audit/sink.ts";
@@ -21,6 +22,29 @@ import type { CallCounters } from "./result.ts";
 import type { RunState, RunStatus } from "./run-state.ts";
 import type { Scheduler } from "./scheduler/types.ts";
 import { Turn } from "./turn.ts";
+
+/** Where a run's process stands: the phases of `Runtime.advance`. */
+const enum Phase {
+  /** Draw the next turn (or end the run); think first if the turn says so. */
+  NextTurn = 0,
+  /** The prompt: context plus the turn's tokens, over the window or not. */
+  Prompt = 1,
+  /** Start the model call (a compaction, or the turn's), its first attempt. */
+  Call = 2,
+  /** An attempt's outcome arrived. */
+  Outcome = 3,
+  /** The backoff is over: the next attempt. */
+  Retry = 4,
+  /** The next tool call after the turn (or the turn is done). */
+  ToolCall = 5,
+  /** The tool's quota granted: draw its latency and outcome. */
+  ToolGranted = 6,
+  /** The tool call's time is over. */
+  ToolDone = 7,
+}
+
+/** The answer of a step that ends the run's process. */
+const FINISHED: IteratorResult<Yieldable, void> = Object.freeze({ done: true, value: undefined });
 
 /** `attemptEnded`'s answers besides a backoff: the call succeeded, or failed for good. */
 const OK = -1;
@@ -90,6 +114,8 @@ export class Runtime {
   private readonly dispatchRound = () => this.dispatch();
   // One long-lived process makes the dispatch rounds: a round costs a wake-up, not an event.
   private readonly dispatcher: Process<void>;
+  // The result of a run's step that waits (see `advance`), shared by every run.
+  private readonly step: { done: false; value: Yieldable } = { done: false, value: 0 };
   // The end event carries its turn as its value, so one callback serves every turn.
   private readonly onTurnEnd = (event: SimEvent<Turn>) => this.finish(event.value, event);
 
@@ -166,7 +192,8 @@ export class Runtime {
     this.live.add(run);
     this.record(run, "run.start", spec.name, "ok");
     if (this.activeJobs[job.index]) this.activity!.start(run.access);
-    run.process = this.sim.process(this.runProcess(run, job), EventClass.Arrival);
+    run.driver = this;
+    run.process = this.sim.process(run, EventClass.Arrival);
   }
 
   private end(run: RunState, status: RunStatus, reason = ""): void {
@@ -200,125 +227,216 @@ export class Runtime {
     }
   }
 
-  // One generator a run, with its model calls and tool calls written inline rather than as
-  // `yield*` sub-generators: a generator costs an object, a register file and a context, and a
-  // run pending in a saturated queue keeps them alive (see docs/scaling.md, "Memory").
-  private *runProcess(run: RunState, job: JobRuntime): ProcessGenerator<void> {
+  /**
+   * One step of a run's process: the run's program, turn after turn, as a state machine rather
+   * than a generator. A run waiting in a saturated queue then holds a few fields of its own
+   * instead of a suspended generator (object, register file, context: about 0.5 KB), and a
+   * step makes no garbage (one result object serves every step of every run; the process reads
+   * it at once). `run.phase` says where the run stands; `input` is what the last thing it
+   * waited for gave it (an attempt's outcome after `SUSPEND`). Returns what to wait for next,
+   * or done. Each phase does what the run's generator did between two of its yields, in the
+   * same order, so runs draw, record and wait exactly as before.
+   */
+  advance(run: RunState, input: unknown): IteratorResult<Yieldable, void> {
+    const job = this.jobs[run.jobIndex]!;
     const runtime = this.runtime;
     const window = runtime.contextWindow;
-    const attempts = runtime.retry.attempts;
-    let turnIndex = 0;
     for (;;) {
-      const plan = run.program.next();
-      if (plan === undefined) break;
-      if (plan.thinkS > 0) yield plan.thinkS;
-      let promptTokens = plan.promptIncludesContext
-        ? plan.promptTokens
-        : run.context + plan.promptTokens;
-      // A turn over the window first compacts the context with a model call of its own.
-      let compacting = false;
-      let keep = 0;
-      if (promptTokens > window) {
-        if (runtime.onContextOverflow === "fail" || plan.promptIncludesContext) {
-          this.end(
-            run,
-            "failed",
-            `context of ${promptTokens} tokens exceeds the window of ${window}`,
-          );
-          return;
-        }
-        compacting = true;
-      }
-      for (;;) {
-        let turn: Turn;
-        if (compacting) {
-          keep = Math.ceil(run.context * runtime.compactKeep);
-          this.calls.compactions++;
-          this.record(run, "context.compact", "context", "ok", `${run.context} -> ${keep} tokens`);
-          turn = this.modelCall(run, job, run.context, keep, "compaction", 0, undefined);
-        } else {
-          const budgetCheck = run.access!.checkModelCall(promptTokens + plan.outputTokens);
-          if (!budgetCheck.allow) {
-            this.record(run, "model.call", job.spec.name, "deny", budgetCheck.reason);
-            this.deny("token budget");
-            this.end(run, "failed", "token budget exceeded");
-            return;
+      switch (run.phase) {
+        case Phase.NextTurn: {
+          const plan = run.program.next();
+          if (plan === undefined) {
+            this.end(run, "completed");
+            return FINISHED;
           }
-          turn = this.modelCall(
-            run,
-            job,
-            promptTokens,
-            plan.outputTokens,
-            "turn",
-            plan.cachedTokens,
-            plan.model,
-          );
-        }
-        // The attempts: the run waits, with no event made, until its attempt's outcome wakes
-        // it (see `settle`), then either is done or backs off and tries again.
-        let backoffS: number;
-        for (let attempt = 1; ; attempt++) {
-          turn.attempt = attempt;
-          this.enqueue(turn);
-          backoffS = this.attemptEnded(run, turn, yield SUSPEND, attempt, attempts);
-          if (backoffS < 0) break;
-          yield backoffS;
-        }
-        if (!compacting) {
-          if (backoffS === FAILED) {
-            this.end(run, "failed", "model call failed after retries");
-            return;
-          }
+          run.plan = plan;
+          run.phase = Phase.Prompt;
+          if (plan.thinkS > 0) return this.waitFor(plan.thinkS);
           break;
         }
-        if (backoffS === FAILED) {
-          this.end(run, "failed", "compaction failed");
-          return;
+        case Phase.Prompt: {
+          const plan = run.plan!;
+          run.promptTokens = plan.promptIncludesContext
+            ? plan.promptTokens
+            : run.context + plan.promptTokens;
+          // A turn over the window first compacts the context with a model call of its own.
+          run.compacting = false;
+          if (run.promptTokens > window) {
+            if (runtime.onContextOverflow === "fail" || plan.promptIncludesContext) {
+              this.end(
+                run,
+                "failed",
+                `context of ${run.promptTokens} tokens exceeds the window of ${window}`,
+              );
+              return FINISHED;
+            }
+            run.compacting = true;
+          }
+          run.phase = Phase.Call;
+          break;
         }
-        run.context = keep;
-        promptTokens = run.context + plan.promptTokens;
-        if (promptTokens > window) {
-          this.end(
+        case Phase.Call: {
+          const plan = run.plan!;
+          let turn: Turn;
+          if (run.compacting) {
+            run.keep = Math.ceil(run.context * runtime.compactKeep);
+            this.calls.compactions++;
+            this.record(
+              run,
+              "context.compact",
+              "context",
+              "ok",
+              `${run.context} -> ${run.keep} tokens`,
+            );
+            turn = this.modelCall(run, job, run.context, run.keep, "compaction", 0, undefined);
+          } else {
+            const budgetCheck = run.access!.checkModelCall(run.promptTokens + plan.outputTokens);
+            if (!budgetCheck.allow) {
+              this.record(run, "model.call", job.spec.name, "deny", budgetCheck.reason);
+              this.deny("token budget");
+              this.end(run, "failed", "token budget exceeded");
+              return FINISHED;
+            }
+            turn = this.modelCall(
+              run,
+              job,
+              run.promptTokens,
+              plan.outputTokens,
+              "turn",
+              plan.cachedTokens,
+              plan.model,
+            );
+          }
+          run.attempt = 1;
+          return this.attempt(run, turn);
+        }
+        case Phase.Retry:
+          run.attempt++;
+          return this.attempt(run, run.turn!);
+        case Phase.Outcome: {
+          // The run waited, with no event made, until its attempt's outcome woke it (`settle`).
+          const plan = run.plan!;
+          const turn = run.turn!;
+          const backoffS = this.attemptEnded(
             run,
-            "failed",
-            `prompt of ${promptTokens} tokens exceeds the window of ${window} after compaction`,
+            turn,
+            input as TurnOutcome,
+            run.attempt,
+            runtime.retry.attempts,
           );
-          return;
+          if (backoffS >= 0) {
+            run.phase = Phase.Retry;
+            return this.waitFor(backoffS);
+          }
+          if (run.compacting) {
+            if (backoffS === FAILED) {
+              this.end(run, "failed", "compaction failed");
+              return FINISHED;
+            }
+            run.context = run.keep;
+            run.promptTokens = run.context + plan.promptTokens;
+            if (run.promptTokens > window) {
+              this.end(
+                run,
+                "failed",
+                `prompt of ${run.promptTokens} tokens exceeds the window of ${window} after compaction`,
+              );
+              return FINISHED;
+            }
+            run.compacting = false;
+            run.phase = Phase.Call;
+            break;
+          }
+          if (backoffS === FAILED) {
+            this.end(run, "failed", "model call failed after retries");
+            return FINISHED;
+          }
+          run.context = plan.promptIncludesContext ? 0 : run.promptTokens + plan.outputTokens;
+          run.turnsDone++;
+          // The planned tool calls come next, then (a misbehaving run) calls outside its grant.
+          const outside = run.program.misbehaving
+            ? job.spec.behaviour?.toolsOutsideGrant
+            : undefined;
+          run.toolsOutside =
+            outside !== undefined && outside.tools.length > 0 ? outside.perTurn : 0;
+          run.toolIndex = 0;
+          run.phase = Phase.ToolCall;
+          break;
         }
-        compacting = false;
+        case Phase.ToolCall: {
+          const plan = run.plan!;
+          const planned = plan.toolCalls.length;
+          if (run.toolIndex >= planned + run.toolsOutside) {
+            this.turnEnded(run, job);
+            run.phase = Phase.NextTurn;
+            break;
+          }
+          const k = run.toolIndex++;
+          let call: ToolCallPlan;
+          if (k < planned) {
+            call = plan.toolCalls[k]!;
+          } else {
+            const tools = job.spec.behaviour!.toolsOutsideGrant!.tools;
+            call = { tool: tools[Math.floor(run.rng.next() * tools.length)]! };
+          }
+          const tool = this.toolCallStart(run, call.tool);
+          if (tool === DENIED) break;
+          const request = tool?.quota?.request();
+          run.toolCall = call;
+          run.tool = tool;
+          run.toolRequest = request ?? null;
+          run.phase = Phase.ToolGranted;
+          if (request !== undefined && !request.processed) return this.waitFor(request);
+          break;
+        }
+        case Phase.ToolGranted: {
+          const call = run.toolCall!;
+          const tool = run.tool as ToolRuntime | undefined;
+          const durationS = call.durationS ?? (tool === undefined ? 0 : tool.latency(run.rng));
+          run.toolFailed =
+            call.failed ?? (tool !== undefined && run.rng.next() < tool.spec.errorRate);
+          run.phase = Phase.ToolDone;
+          if (durationS > 0) return this.waitFor(durationS);
+          break;
+        }
+        case Phase.ToolDone: {
+          const request = run.toolRequest;
+          if (request !== null) (run.tool as ToolRuntime).quota!.release(request);
+          this.toolCallEnd(run, run.toolCall!.tool, run.toolFailed);
+          run.toolCall = null;
+          run.tool = undefined;
+          run.toolRequest = null;
+          run.phase = Phase.ToolCall;
+          break;
+        }
       }
-      run.context = plan.promptIncludesContext ? 0 : promptTokens + plan.outputTokens;
-      run.turnsDone++;
-      // The planned tool calls, then (a misbehaving run) calls outside its grant.
-      const planned = plan.toolCalls.length;
-      const outside = run.program.misbehaving ? job.spec.behaviour?.toolsOutsideGrant : undefined;
-      const extra = outside !== undefined && outside.tools.length > 0 ? outside.perTurn : 0;
-      for (let k = 0; k < planned + extra; k++) {
-        const call =
-          k < planned
-            ? plan.toolCalls[k]!
-            : { tool: outside!.tools[Math.floor(run.rng.next() * outside!.tools.length)]! };
-        const tool = this.toolCallStart(run, call.tool);
-        if (tool === DENIED) continue;
-        const quota = tool?.quota ?? null;
-        const request = quota?.request();
-        if (request !== undefined && !request.processed) yield request;
-        const durationS = call.durationS ?? (tool === undefined ? 0 : tool.latency(run.rng));
-        const failed = call.failed ?? (tool !== undefined && run.rng.next() < tool.spec.errorRate);
-        if (durationS > 0) yield durationS;
-        if (request !== undefined) quota!.release(request);
-        this.toolCallEnd(run, call.tool, failed);
-      }
-      if (this.activeJobs[job.index]) {
-        const draw = () => run.rng.next();
-        const activity = this.activity!;
-        activity.honest(this.sim.now, run.access!, job.spec, turnIndex, draw);
-        if (run.program.misbehaving)
-          activity.adversarial(this.sim.now, run.access!, job.spec, draw);
-      }
-      turnIndex++;
     }
-    this.end(run, "completed");
+  }
+
+  /** The step's answer: wait for `what` (seconds, an event, or `SUSPEND`). */
+  private waitFor(what: Yieldable): IteratorResult<Yieldable, void> {
+    const step = this.step;
+    step.value = what;
+    return step;
+  }
+
+  /** Queues attempt `run.attempt` of the run's model call; the run then waits for its outcome. */
+  private attempt(run: RunState, turn: Turn): IteratorResult<Yieldable, void> {
+    turn.attempt = run.attempt;
+    this.enqueue(turn);
+    run.phase = Phase.Outcome;
+    return this.waitFor(SUSPEND);
+  }
+
+  /** A turn and its tool calls are done: the workspace and store activity that follows it. */
+  private turnEnded(run: RunState, job: JobRuntime): void {
+    if (this.activeJobs[job.index]) {
+      const draw = () => run.rng.next();
+      const activity = this.activity!;
+      activity.honest(this.sim.now, run.access!, job.spec, run.turnIndex, draw);
+      if (run.program.misbehaving) activity.adversarial(this.sim.now, run.access!, job.spec, draw);
+    }
+    run.turnIndex++;
   }
 
   /** Sets up the run's turn for a model call (its first attempt's draws made) and returns it. */

@@ -10,15 +10,16 @@ import type { ReadyTurn } from "./scheduler/types.ts";
 
 /** Where a run's draws come from: a fixed buffer for the first attempt, then a fallback stream. */
 export class BufferedRng implements Rng {
-  readonly name: string;
   // Starts as doubles, so filling it never converts (and reallocates) the array.
   private readonly buffer: number[] = [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5];
   private index = 8;
-  private readonly fallback: () => Rng;
 
-  constructor(name: string, fallback: () => Rng) {
-    this.name = name;
-    this.fallback = fallback;
+  /** `owner.retries()` is the fallback stream, asked for only once the buffer is spent. */
+  constructor(private readonly owner: { readonly id: string; retries(): Rng }) {}
+
+  /** The stream's name (made when asked: a waiting run keeps no string for it). */
+  get name(): string {
+    return `run/${this.owner.id}/draws`;
   }
 
   /** Refills the buffer from `source` (eight draws, always, so the source's sequence is fixed). */
@@ -29,7 +30,7 @@ export class BufferedRng implements Rng {
   }
 
   next(): number {
-    return this.index < 8 ? this.buffer[this.index++]! : this.fallback().next();
+    return this.index < 8 ? this.buffer[this.index++]! : this.owner.retries().next();
   }
 }
 

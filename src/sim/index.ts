@@ -8,7 +8,7 @@ export { ScenarioError, scenarioErrors, show } from "./errors.ts";
 export type { EventCallback } from "./event.ts";
 export { EventClass, SimEvent } from "./event.ts";
 export { EventQueue } from "./event-queue.ts";
-export type { ProcessGenerator, Yieldable } from "./process.ts";
+export type { ProcessBody, ProcessGenerator, Yieldable } from "./process.ts";
 export { Interrupt, Process, SUSPEND } from "./process.ts";
 export type { ResourceConstraints, ResourceQueue } from "./resource.ts";
 export { FifoQueue, Request, Resource } from "./resource.ts";

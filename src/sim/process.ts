@@ -13,6 +13,19 @@ export type Yieldable = SimEvent<any> | number;
 /** A generator that a process runs; `R` is the value the process succeeds with. */
 export type ProcessGenerator<R = unknown> = Generator<Yieldable, R, any>;
 
+/**
+ * What a process runs: a generator, or any object that steps like one. A hand-written state
+ * machine can return the same result object from every `next` (the process reads `done` and
+ * `value` at once and keeps nothing), so a step makes no garbage, and it holds only the state it
+ * needs where a suspended generator keeps its whole register file (the runtime's runs, see
+ * src/runtime/runtime.ts). `throw` is called with an `Interrupt`, or the error of a failed
+ * event the process waited for.
+ */
+export interface ProcessBody<R = unknown> {
+  next(value?: any): IteratorResult<Yieldable, R>;
+  throw(error: unknown): IteratorResult<Yieldable, R>;
+}
+
 /** Thrown into a process by `Process.interrupt`; `cause` says why (an abort, a timeout). */
 export class Interrupt extends Error {
   /** Why the process was interrupted. */
@@ -33,7 +46,7 @@ export const SUSPEND: SimEvent<any> = new SimEvent<any>(undefined as never);
 
 /** A running generator, and the event of its completion. */
 export class Process<R = unknown> extends SimEvent<R> {
-  private readonly gen: ProcessGenerator<R>;
+  private readonly gen: ProcessBody<R>;
   // The event the process waits for; a firing of any other event it once waited for is stale.
   private target: SimEvent<any> | null = null;
   // True while it waits after yielding SUSPEND; the value `wakeWith` gives it.
@@ -41,7 +54,7 @@ export class Process<R = unknown> extends SimEvent<R> {
   private wakeValue: unknown = undefined;
 
   /** Starts `gen` at the current time, after the events of class `cls` already queued for now. */
-  constructor(sim: Simulation, gen: ProcessGenerator<R>, cls: EventClass = EventClass.Completion) {
+  constructor(sim: Simulation, gen: ProcessBody<R>, cls: EventClass = EventClass.Completion) {
     super(sim, cls);
     this.gen = gen;
     this.sleepKey = sim.enqueue(this, 0, cls);

@@ -5,7 +5,7 @@
 import { type AnyOfResult, allOf, anyOf } from "./condition.ts";
 import { EventClass, PENDING, PROCESSED, SimEvent, TRIGGERED } from "./event.ts";
 import { EventQueue } from "./event-queue.ts";
-import { Process, type ProcessGenerator } from "./process.ts";
+import { Process, type ProcessBody } from "./process.ts";
 import { RandomStreams } from "./rng.ts";
 
 // Keys pack (class, sequence) as class x 2^44 + sequence: exact in a float64 for 17 trillion events.
@@ -80,7 +80,7 @@ export class Simulation {
   }
 
   /** Starts a process running `gen` now (after the events of its class already queued for now). */
-  process<R>(gen: ProcessGenerator<R>, cls: EventClass = EventClass.Completion): Process<R> {
+  process<R>(gen: ProcessBody<R>, cls: EventClass = EventClass.Completion): Process<R> {
     return new Process<R>(this, gen, cls);
   }
 
