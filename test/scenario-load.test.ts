@@ -12,7 +12,6 @@ import {
 } from "../src/scenario/index.ts";
 import { ScenarioError } from "../src/sim/errors.ts";
 
-// biome-ignore lint/suspicious/noExplicitAny: tests edit raw documents at any depth
 type Raw = any;
 
 const FIXTURES = resolve(import.meta.dirname, "fixtures");

@@ -2,7 +2,6 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readScenarioDocument, scenarioJsonSchema } from "../src/scenario/index.ts";
 
-// biome-ignore lint/suspicious/noExplicitAny: tests edit raw documents at any depth
 type Raw = any;
 
 type Schema = Record<string, unknown>;

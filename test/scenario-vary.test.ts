@@ -11,7 +11,6 @@ import {
 } from "../src/scenario/index.ts";
 import { ScenarioError } from "../src/sim/errors.ts";
 
-// biome-ignore lint/suspicious/noExplicitAny: tests edit raw documents at any depth
 type Raw = any;
 
 const DOC = readScenarioDocument(resolve(import.meta.dirname, "fixtures/noisy-neighbor.yaml"));

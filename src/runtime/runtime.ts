@@ -24,7 +24,7 @@ import type { Scheduler } from "./scheduler/types.ts";
 import { Turn } from "./turn.ts";
 
 /** Where a run's process stands: the phases of `Runtime.advance`. */
-const enum Phase {
+enum Phase {
   /** Draw the next turn (or end the run); think first if the turn says so. */
   NextTurn = 0,
   /** The prompt: context plus the turn's tokens, over the window or not. */
