@@ -221,7 +221,9 @@ console.log("Audit on vs off, 1,000,000 turns, side by side (three rounds, inter
 const modes = ["off", "summary", "memory"] as const;
 const rounds = modes.map(() => [] as Row[]);
 for (let round = 0; round < 3; round++) {
-  modes.forEach((mode, m) => rounds[m]!.push(measure(1_000_000, mode)));
+  modes.forEach((mode, m) => {
+    rounds[m]!.push(measure(1_000_000, mode));
+  });
 }
 const medianRow = (rows: Row[]) =>
   [...rows].sort((a, b) => (a["turns/s"] as number) - (b["turns/s"] as number))[1]!;
