@@ -1,8 +1,8 @@
 // Speed-up of a sweep with worker threads, measured as a user runs it: the agentsim binary,
 // spawned with `--jobs 1` and `--jobs 2` in turn, on two 20-cell sweeps of the bundled
 // capacity-planning scenario (10 arrival rates x fifo and fair-share):
-//   saturating: 0.2/s to 1.6/s, well past saturation, 24 h horizon (about 0.8 s a cell);
-//   stable: 0.2/s to 0.95/s, below saturation, 168 h horizon (about 2.3 s a cell).
+//   saturating: 0.2/s to 1.6/s, well past saturation, 24 h horizon (about 0.7 s a cell);
+//   stable: 0.2/s to 0.95/s, below saturation, 168 h horizon (about 2 s a cell).
 // Run: npm run bench -- sweep   (AGENTSIM_BENCH_SWEEP_REPEAT=n pairs of runs, default 3;
 //                                 AGENTSIM_BENCH_SWEEP=saturating or stable: one sweep only)
 //
