@@ -67,8 +67,6 @@ export class RunState implements TurnOwner, ProcessBody<void> {
   keep = 0;
   /** The attempt under way of the current model call. */
   attempt = 0;
-  /** Turns taken, counted as they end (for workspace activity). */
-  turnIndex = 0;
   /** Tool calls after the turn: the next one's index, and the calls outside the grant. */
   toolIndex = 0;
   toolsOutside = 0;

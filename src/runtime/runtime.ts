@@ -433,10 +433,10 @@ export class Runtime {
     if (this.activeJobs[job.index]) {
       const draw = () => run.rng.next();
       const activity = this.activity!;
-      activity.honest(this.sim.now, run.access!, job.spec, run.turnIndex, draw);
+      // This turn's index: it was counted in `turnsDone` when its model call succeeded.
+      activity.honest(this.sim.now, run.access!, job.spec, run.turnsDone - 1, draw);
       if (run.program.misbehaving) activity.adversarial(this.sim.now, run.access!, job.spec, draw);
     }
-    run.turnIndex++;
   }
 
   /** Sets up the run's turn for a model call (its first attempt's draws made) and returns it. */
