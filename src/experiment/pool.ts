@@ -1,13 +1,13 @@
 /**
  * Running many cells: in this thread (`jobs` 1) or on a tinypool pool of worker threads.
  *
+ * Under `node bin/agentsim.js` the workers run the command's bundle (bin/bundle.mjs publishes
+ * its worker entry). Otherwise (vitest, `tsx src/cli/main.ts`) they run the TypeScript sources:
  * tinypool hands its `execArgv` and `env` options to `new Worker` unchanged (left undefined, a
- * worker inherits the process's). Our sources are TypeScript run through tsx, but tsx's loader
- * registers its hooks only on the main thread, so a worker started with `--import tsx` (or with
- * the execArgv that `tsx main.ts` gives the process) cannot load a `.ts` file on Node 20. The
- * pool therefore starts workers with an empty execArgv on a small JavaScript entry
- * (worker-entry.mjs) that registers tsx in the worker and imports the TypeScript handler. That
- * works the same under `tsx src/cli/main.ts`, `node bin/agentsim.js` and vitest.
+ * worker inherits the process's), but tsx's loader registers its hooks only on the main thread,
+ * so a worker started with `--import tsx` cannot load a `.ts` file on Node 20. Those workers
+ * start with an empty execArgv on a small JavaScript entry (worker-entry.mjs) that registers
+ * tsx in the worker and imports the TypeScript handler.
  *
  * Results come back in the cells' order whatever the order of completion, in the JSON form
  * that `canonicalResult` defines, so the number of workers cannot change a byte of the output.

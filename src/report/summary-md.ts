@@ -9,6 +9,7 @@ import { count, fixed, interval, isNum, percent, seconds, signed } from "./forma
 import { metricFormat, metricUnit } from "./metric-format.ts";
 import type { LatencyMetric } from "./percentiles.ts";
 import { LATENCY_METRICS, PERCENTILES, percentileEstimate } from "./percentiles.ts";
+import { TENANT_COLUMNS, tenantCells } from "./tenant-table.ts";
 import { pointLabel, saturationWarnings, verdictOf } from "./verdict.ts";
 
 const METRIC_HEADING: Record<LatencyMetric, string> = {
@@ -90,27 +91,10 @@ export function summaryMarkdown(results: Results): string {
     out.push("## Per tenant", "");
     out.push(
       ...table(
-        [
-          "policy",
-          "tenant",
-          "weight",
-          "service share",
-          "wait p50 (s)",
-          "wait p99 (s)",
-          "run latency p95 (s)",
-          "completed / submitted",
-          "head-of-line blocked (turn-s)",
-        ],
+        [...TENANT_COLUMNS, "head-of-line blocked (turn-s)"],
         policies.flatMap((policy) =>
           Object.entries(results.policies[policy]!.tenants).map(([tenant, t]) => [
-            policy,
-            tenant,
-            fixed(t.weight, 2),
-            percent(t.serviceShare),
-            seconds(t.wait?.p50),
-            seconds(t.wait?.p99),
-            seconds(t.runLatency?.p95),
-            `${count(t.counts?.completed)} / ${count(t.counts?.submitted)}`,
+            ...tenantCells(policy, tenant, t),
             count(t.headOfLineBlockedS),
           ]),
         ),

@@ -8,6 +8,7 @@ import type { Request } from "../sim/resource.ts";
 import type { RandomStreams, Rng } from "../sim/rng.ts";
 import type { Program, ToolCallPlan, TurnPlan } from "../workload/program.ts";
 import type { RunAccess } from "./governance.ts";
+import type { ToolRuntime } from "./runtime.ts";
 import { BufferedRng, type Turn, type TurnOwner } from "./turn.ts";
 
 /** What steps a run's process: `Runtime.advance`. */
@@ -72,7 +73,7 @@ export class RunState implements TurnOwner, ProcessBody<void> {
   toolsOutside = 0;
   /** The tool call under way, its tool, its quota request and its drawn outcome. */
   toolCall: ToolCallPlan | null = null;
-  tool: unknown = undefined;
+  tool: ToolRuntime | undefined = undefined;
   toolRequest: Request | null = null;
   toolFailed = false;
   private retryStream: Rng | null = null;

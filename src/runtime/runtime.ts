@@ -391,7 +391,7 @@ export class Runtime {
         }
         case Phase.ToolGranted: {
           const call = run.toolCall!;
-          const tool = run.tool as ToolRuntime | undefined;
+          const tool = run.tool;
           const durationS = call.durationS ?? (tool === undefined ? 0 : tool.latency(run.rng));
           run.toolFailed =
             call.failed ?? (tool !== undefined && run.rng.next() < tool.spec.errorRate);
@@ -401,7 +401,7 @@ export class Runtime {
         }
         case Phase.ToolDone: {
           const request = run.toolRequest;
-          if (request !== null) (run.tool as ToolRuntime).quota!.release(request);
+          if (request !== null) run.tool!.quota!.release(request);
           this.toolCallEnd(run, run.toolCall!.tool, run.toolFailed);
           run.toolCall = null;
           run.tool = undefined;

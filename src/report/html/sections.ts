@@ -7,6 +7,7 @@ import type { AuditView } from "../audit-view.ts";
 import { count, fixed, interval, isNum, percent, seconds, signed } from "../format.ts";
 import { metricFormat, metricUnit } from "../metric-format.ts";
 import { LATENCY_METRICS, METRIC_LABEL, percentileEstimate } from "../percentiles.ts";
+import { TENANT_COLUMNS, tenantCells } from "../tenant-table.ts";
 import { pointLabel, saturationWarnings, verdictOf } from "../verdict.ts";
 import { esc, htmlTable, scriptJson } from "./escape.ts";
 
@@ -182,27 +183,9 @@ export function summarySection(results: Results): string {
     { numeric: [1, 2, 3, 4, 5, 6, 7], caption: "Throughput, utilization and fairness" },
   );
   const tenants = htmlTable(
-    [
-      "policy",
-      "tenant",
-      "weight",
-      "service share",
-      "wait p50 (s)",
-      "wait p99 (s)",
-      "run latency p95 (s)",
-      "completed / submitted",
-    ],
+    [...TENANT_COLUMNS],
     policies.flatMap(([policy, p]) =>
-      Object.entries(p.tenants).map(([tenant, t]) => [
-        esc(policy),
-        esc(tenant),
-        esc(fixed(t.weight, 2)),
-        esc(percent(t.serviceShare)),
-        esc(seconds(t.wait?.p50)),
-        esc(seconds(t.wait?.p99)),
-        esc(seconds(t.runLatency?.p95)),
-        esc(`${count(t.counts?.completed)} / ${count(t.counts?.submitted)}`),
-      ]),
+      Object.entries(p.tenants).map(([tenant, t]) => tenantCells(policy, tenant, t).map(esc)),
     ),
     { numeric: [2, 3, 4, 5, 6, 7], caption: "Per tenant" },
   );
