@@ -31,23 +31,7 @@ export function queueLengthChart(results: Results): ChartSpec | undefined {
         mark: { type: "rect", color: "#9a9a9a", opacity: 0.3 },
         encoding: { x: { field: "fromS", type: "quantitative" }, x2: { field: "toS" } },
       },
-      {
-        data: { values: outages },
-        mark: {
-          type: "text",
-          align: "left",
-          baseline: "top",
-          dx: 4,
-          dy: 4,
-          fontSize: 12,
-          color: "#333",
-        },
-        encoding: {
-          x: { field: "fromS", type: "quantitative" },
-          y: { value: 0 },
-          text: { field: "label" },
-        },
-      },
+      textAtTop(outages, "fromS", 4),
     );
   }
   if (isNum(warmupS) && warmupS > 0) {
@@ -57,23 +41,7 @@ export function queueLengthChart(results: Results): ChartSpec | undefined {
         mark: { type: "rule", color: "#555", strokeDash: [3, 3] },
         encoding: { x: { field: "timeS", type: "quantitative" } },
       },
-      {
-        data: { values: [{ timeS: warmupS, label: "warmup ends" }] },
-        mark: {
-          type: "text",
-          align: "left",
-          baseline: "top",
-          dx: 4,
-          dy: 18,
-          fontSize: 12,
-          color: "#333",
-        },
-        encoding: {
-          x: { field: "timeS", type: "quantitative" },
-          y: { value: 0 },
-          text: { field: "label" },
-        },
-      },
+      textAtTop([{ timeS: warmupS, label: "warmup ends" }], "timeS", 18),
     );
   }
   layer.push({
@@ -104,5 +72,26 @@ export function queueLengthChart(results: Results): ChartSpec | undefined {
       "A queue that keeps rising to the end of the horizon means the endpoint is saturated: " +
       "latencies then depend on how long the scenario ran. Shaded: endpoint outages.",
     spec,
+  };
+}
+
+/** A layer writing each row's `label` at the top of the plot, at x = the row's `xField`. */
+function textAtTop(values: object[], xField: string, dy: number): LayerItem {
+  return {
+    data: { values },
+    mark: {
+      type: "text",
+      align: "left",
+      baseline: "top",
+      dx: 4,
+      dy,
+      fontSize: 12,
+      color: "#333",
+    },
+    encoding: {
+      x: { field: xField, type: "quantitative" },
+      y: { value: 0 },
+      text: { field: "label" },
+    },
   };
 }
