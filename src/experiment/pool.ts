@@ -113,10 +113,12 @@ export async function runCells(
     done++;
     options.onProgress?.(done, cells.length);
   };
-  const runHere = async (i: number) => {
-    const cell = cells[i]!;
-    finished(i, await runner.run({ source, cell, audit: options.auditFor?.(cell) }));
-  };
+  const taskOf = (i: number): CellTask => ({
+    source,
+    cell: cells[i]!,
+    audit: options.auditFor?.(cells[i]!),
+  });
+  const runHere = async (i: number) => finished(i, await runner.run(taskOf(i)));
   if (jobs === 1 && options.clock === undefined) {
     for (let i = 0; i < cells.length; i++) await runHere(i);
     return results as CellResult[];
@@ -127,27 +129,25 @@ export async function runCells(
   let left = order.reduce((sum, c) => sum + c.cost, 0);
   // No need to time cells here when even at the fastest pace the work would repay the workers.
   if (clock !== undefined && left * FASTEST_S_PER_TURN <= PARALLEL_AFTER_S) {
-    const cost = (k: number) => order[k]!.cost;
     let ranCost = 0;
     let ranS = 0;
     while (order.length > 0) {
       // Seconds per unit of estimated work, as measured here so far.
       const pace = ranCost > 0 ? ranS / ranCost : 0;
       if (ranCost > 0 && left * pace > PARALLEL_AFTER_S && order.length > 1) break;
-      const last = order.length - 1;
+      const { index, cost } = order.pop()!;
       const startS = clock();
-      await runHere(order[last]!.index);
+      await runHere(index);
       ranS += clock() - startS;
-      ranCost += cost(last);
-      left -= cost(last);
-      order.pop();
+      ranCost += cost;
+      left -= cost;
     }
   }
   if (order.length > 0) {
     await runOnWorkers(
       order.map((c) => c.index),
       Math.min(jobs, order.length),
-      (i) => ({ source, cell: cells[i]!, audit: options.auditFor?.(cells[i]!) }),
+      taskOf,
       finished,
     );
   }
