@@ -10,8 +10,8 @@ import type { PolicyRef, Scenario } from "../scenario/types.ts";
 import { ScenarioError } from "../sim/errors.ts";
 import { distMean, sampler } from "../sim/sample.ts";
 import { Simulation } from "../sim/simulation.ts";
-import { type ReplayRun, startArrivals } from "../workload/arrivals.ts";
-import { DrawnProgram, programModel } from "../workload/program.ts";
+import { type ArrivalTarget, type ReplayRun, startArrivals } from "../workload/arrivals.ts";
+import { DrawnPrograms, programModel, replayedPrograms } from "../workload/program.ts";
 import { type AuditSink, AuditTrail, type AuditTrailOptions } from "./audit/index.ts";
 import { Endpoint } from "./endpoint.ts";
 import { BUCKETS, type GroupRecorder, Recorder } from "./recorder.ts";
@@ -97,6 +97,10 @@ export function simulateCell(scenario: Scenario, options: SimulateOptions): Simu
       preferredEndpoint: allowed[0] ?? 0,
       sloS: spec.slo?.runLatencyS,
       expectedOutputTokens: Number.isFinite(expectedOutputTokens) ? expectedOutputTokens : 0,
+      programs:
+        spec.arrivals.process === "trace"
+          ? replayedPrograms
+          : new DrawnPrograms(programModel(spec)),
     };
   });
   const context = {
@@ -133,43 +137,29 @@ export function simulateCell(scenario: Scenario, options: SimulateOptions): Simu
 
   options.instrument?.(runtime);
   let runId = 0;
-  const target = {
-    submit(
-      jobIndex: number,
-      request: {
-        id: string;
-        tenantIndex?: number;
-        program: RunState["program"] extends infer P
-          ? (rng: import("../sim/rng.ts").Rng) => P
-          : never;
-      },
-      onEnd?: () => void,
-    ) {
+  const target: ArrivalTarget = {
+    submit(jobIndex, request, onEnd) {
       const job = jobs[jobIndex]!;
       const now = sim.now;
-      const run = new RunState({
+      const run = new RunState(runtime, {
         id: request.id,
         runId: runId++,
-        jobIndex,
+        job,
         tenantIndex: request.tenantIndex ?? job.tenantIndex,
-        arrivalS: now,
         measured: now >= scenario.warmupS && now <= scenario.horizonS,
-        program: request.program,
-        streams: sim.rng,
+        turns: request.turns,
       });
       if (onEnd !== undefined) run.endListeners = [onEnd];
       runtime.admit(run);
     },
   };
   for (const job of jobs) {
-    const model = programModel(job.spec);
     startArrivals(
       sim,
       job.spec.arrivals,
       { name: job.spec.name, index: job.index },
       scenario.horizonS,
       target,
-      (rng) => new DrawnProgram(model, rng),
       options.replay?.get(job.spec.name),
     );
   }

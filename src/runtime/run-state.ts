@@ -1,73 +1,165 @@
 /**
- * The state of one run while it executes: identity, program, random streams, context and
- * token accounting.
+ * The state of one run while it executes: identity, program, random streams, context, token
+ * accounting, and its model call under way, which is what the scheduler sees of it (a run makes
+ * one model call at a time, so the run is its own `ReadyTurn`).
+ *
+ * A run is one object. In a saturated cell tens of thousands of runs wait in the queue at once,
+ * and each survives several young-generation collections, which copy it; so a run keeps its
+ * numbers (times, token counts, its stream's state, its first-attempt draws) in a row of a
+ * shared Float64Array (`RunRows`) rather than in fields, where V8 would box every double in a
+ * heap number of its own, and it is its own kernel process, program cursor and draw buffer. A
+ * waiting run was a process, a turn, a stream, a draw buffer, a program and a plan object plus
+ * a dozen boxed numbers (about 1.4 KB in 22 objects); it is now this object and its row.
  */
 
-import type { Process, ProcessBody, Yieldable } from "../sim/process.ts";
+import { aleaNext } from "../sim/alea.ts";
+import { EventClass, type SimEvent } from "../sim/event.ts";
+import { Process, type Yieldable } from "../sim/process.ts";
 import type { Request } from "../sim/resource.ts";
-import type { RandomStreams, Rng } from "../sim/rng.ts";
-import type { Program, ToolCallPlan, TurnPlan } from "../workload/program.ts";
+import type { Rng } from "../sim/rng.ts";
+import type { Simulation } from "../sim/simulation.ts";
+import type { ProgramRun, ProgramSource, ToolCallPlan, TurnPlan } from "../workload/program.ts";
+import type { Endpoint, TurnOutcome } from "./endpoint.ts";
 import type { RunAccess } from "./governance.ts";
 import type { ToolRuntime } from "./runtime.ts";
-import { BufferedRng, type Turn, type TurnOwner } from "./turn.ts";
+import type { ReadyTurn } from "./scheduler/types.ts";
 
-/** What steps a run's process: `Runtime.advance`. */
+/** What a run needs of its job (the runtime's `JobRuntime`). */
+export interface RunJob {
+  readonly spec: { readonly name: string; readonly priority: number };
+  readonly index: number;
+  /** Priority level index (0 = lowest). */
+  readonly level: number;
+  readonly preferredEndpoint: number;
+  readonly sloS: number | undefined;
+  /** Where the job's runs take their turns from. */
+  readonly programs: ProgramSource;
+}
+
+/** What steps a run's process and holds what runs share: `Runtime`. */
 export interface RunDriver {
+  readonly sim: Simulation;
+  /** The rows runs keep their numbers in. */
+  readonly rows: RunRows;
+  /** Tenant names by index. */
+  readonly tenantNames: readonly string[];
+  /** One step of the run's process (see `ProcessBody.next`). */
   advance(run: RunState, input: unknown): IteratorResult<Yieldable, void>;
 }
 
 /** How a run ended. */
 export type RunStatus = "completed" | "failed" | "rejected";
 
-/** One run. */
-export class RunState implements TurnOwner, ProcessBody<void> {
+// The doubles of a run's row, by offset.
+/** Arrival time. */
+const ARRIVAL_S = 0;
+/** Context tokens carried into the next turn. */
+const CONTEXT = 1;
+/** Tokens used (prompt + output of successful and wasted attempts), against the budget. */
+const TOKENS_USED = 2;
+/** Service received so far (cost of finished attempts). */
+const ATTAINED = 3;
+/** Slot-seconds held by the run's attempts. */
+const SLOT_SECONDS = 4;
+/** Prompt tokens of the turn being taken, its context included. */
+const TURN_PROMPT = 5;
+/** Context tokens a compaction keeps. */
+const KEEP = 6;
+/** Turns the program has left. */
+const TURNS_LEFT = 7;
+/** The turn being taken, as its program set it (`ProgramRun.setTurn`). */
+const PLAN_PROMPT = 8;
+const PLAN_OUTPUT = 9;
+const PLAN_CACHED = 10;
+const PLAN_THINK_S = 11;
+/** The model call under way: the scheduler's view (`ReadyTurn`) and the runtime's. */
+const SEQ = 12;
+const READY_S = 13;
+const EXPECTED_COST = 14;
+const EXPECTED_DURATION_S = 15;
+const ATTAINED_SERVICE = 16;
+const PROMPT = 17;
+const OUTPUT = 18;
+const CACHED = 19;
+const FIRST_READY_S = 20;
+const START_S = 21;
+const PLANNED_OUTPUT = 22;
+const PLANNED_DURATION_S = 23;
+/** The run's own stream: an Alea state (four doubles, see `aleaNext`). */
+const STREAM = 24;
+/** The first-attempt draws of the model call under way (eight), and the next one's index. */
+const DRAWS = 28;
+const DRAW_COUNT = 8;
+const DRAW_INDEX = 36;
+/** Doubles a row. */
+const ROW = 37;
+
+/** Rows a chunk of `RunRows` holds. */
+const CHUNK_ROWS = 128;
+
+/**
+ * The rows runs keep their numbers in: chunks of a Float64Array, handed out in order. A run
+ * holds its chunk, so a chunk is collected once all its runs are; rows are never reused, so a
+ * run object kept past its end (by a user's policy, say) still reads its own numbers.
+ */
+export class RunRows {
+  /** The chunk the last `take` handed a row of. */
+  chunk = new Float64Array(0);
+  private next = CHUNK_ROWS;
+
+  /** A new row of `chunk` (zeroed): returns its offset. */
+  take(): number {
+    if (this.next === CHUNK_ROWS) {
+      this.chunk = new Float64Array(ROW * CHUNK_ROWS);
+      this.next = 0;
+    }
+    return ROW * this.next++;
+  }
+}
+
+/** One run: its process, its program's progress, its model call under way. */
+export class RunState extends Process<void> implements ReadyTurn, ProgramRun, Rng {
   /** Identity, e.g. `ticket-triage#41`: keys its random streams and names its workspace. */
   readonly id: string;
   readonly runId: number;
-  readonly jobIndex: number;
+  readonly jobRuntime: RunJob;
   readonly tenantIndex: number;
-  readonly arrivalS: number;
   readonly measured: boolean;
-  readonly program: Program;
-  /** The run's own stream: program, first-attempt and tool draws, in the run's order. */
-  readonly rng: Rng;
-  /** First-attempt draws of the current turn. */
-  readonly draws: BufferedRng;
+  /** The run's row (see `RunRows`): its chunk and the row's offset in it. */
+  private readonly rows: Float64Array;
+  private readonly base: number;
   actor = -1;
   /** The run's governance handle (tools, data scopes, token budget); set when admitted. */
   access: RunAccess | null = null;
-  /** Context tokens carried into the next turn. */
-  context = 0;
-  /** Tokens used (prompt + output of successful and wasted attempts), against the budget. */
-  tokensUsed = 0;
-  /** Service received so far (cost of finished attempts). */
-  attained = 0;
-  /** Slot-seconds held by this run's attempts. */
-  slotSeconds = 0;
-  turnsDone = 0;
   status: RunStatus | null = null;
-  process: Process<void> | null = null;
-  /** The run's turn object, reused for each of its model calls (one at a time). */
-  turn: Turn | null = null;
+  turnsDone = 0;
   /** Succeeds when the run ends (closed-loop users wait for it). */
   endListeners: (() => void)[] | null = null;
+  /** True when this run misbehaves (its job's behaviour applies). */
+  misbehaving = false;
+  /** The recorded turns of a replayed run; null for a drawn one. */
+  replay: readonly TurnPlan[] | null = null;
 
   // Where the run's process stands (the runtime's state machine, `Runtime.advance`), and what
   // it carries from one step to the next. Initialized here so every run has one shape.
-  /** The runtime that steps this run's process. */
-  driver: RunDriver | null = null;
   /** The step the process takes next (a `Phase` of runtime.ts). */
   phase = 0;
-  /** The turn being taken. */
-  plan: TurnPlan | null = null;
-  /** Prompt tokens of the turn's model call (context included). */
-  promptTokens = 0;
+  /** The turn being taken: its tool calls, model label and whether its prompt has the context. */
+  planToolCalls: readonly ToolCallPlan[] = [];
+  planModel: string | undefined = undefined;
+  planIncludesContext = false;
   /** True while the model call under way is a compaction of the context. */
   compacting = false;
-  /** Context tokens a compaction keeps. */
-  keep = 0;
-  /** The attempt under way of the current model call. */
+  /** The attempt under way of the current model call (1 = the first). */
   attempt = 0;
+  /** The model call under way: its kind and the endpoints it may go to (bit mask). */
+  kind: "turn" | "compaction" = "turn";
+  endpointMask = 0;
+  /** While it runs: its endpoint, slot, planned outcome and end event. */
+  endpoint: Endpoint | null = null;
+  slot = -1;
+  plannedOutcome: TurnOutcome = "ok";
+  endEvent: SimEvent<RunState> | null = null;
   /** Tool calls after the turn: the next one's index, and the calls outside the grant. */
   toolIndex = 0;
   toolsOutside = 0;
@@ -77,43 +169,313 @@ export class RunState implements TurnOwner, ProcessBody<void> {
   toolRequest: Request | null = null;
   toolFailed = false;
   private retryStream: Rng | null = null;
-  private readonly streams: RandomStreams;
+  private readonly driver: RunDriver;
 
-  constructor(fields: {
-    id: string;
-    runId: number;
-    jobIndex: number;
-    tenantIndex: number;
-    arrivalS: number;
-    measured: boolean;
-    program: (rng: Rng) => Program;
-    streams: RandomStreams;
-  }) {
+  /**
+   * A run arriving now; its program starts at once (a drawn program makes its first draws) and
+   * its process when it is admitted (`start`).
+   */
+  constructor(
+    driver: RunDriver,
+    fields: {
+      id: string;
+      runId: number;
+      job: RunJob;
+      tenantIndex: number;
+      measured: boolean;
+      /** Recorded turns (trace replay). */
+      turns?: readonly TurnPlan[];
+    },
+  ) {
+    super(driver.sim, null, EventClass.Arrival, false);
+    this.driver = driver;
     this.id = fields.id;
     this.runId = fields.runId;
-    this.jobIndex = fields.jobIndex;
+    this.jobRuntime = fields.job;
     this.tenantIndex = fields.tenantIndex;
-    this.arrivalS = fields.arrivalS;
     this.measured = fields.measured;
-    this.streams = fields.streams;
-    this.rng = fields.streams.stream(`run/${fields.id}`);
-    this.program = fields.program(this.rng);
-    this.draws = new BufferedRng(this);
+    const at = driver.rows.take();
+    const rows = driver.rows.chunk;
+    this.rows = rows;
+    this.base = at;
+    rows[at + ARRIVAL_S] = driver.sim.now;
+    rows[at + FIRST_READY_S] = -1;
+    rows[at + DRAW_INDEX] = DRAW_COUNT;
+    driver.sim.rng.seedInto(`run/${fields.id}`, rows, at + STREAM);
+    fields.job.programs.start(this, fields.turns);
   }
 
-  /** One step of the run's process (see `ProcessBody`): the runtime's state machine. */
-  next(input?: unknown): IteratorResult<Yieldable, void> {
-    return this.driver!.advance(this, input);
+  /** Starts the run's process (it was admitted): its first step runs now, as an arrival. */
+  start(): void {
+    this.begin();
   }
 
-  /** Nothing is thrown into a run (runs are not interrupted): a throw is a bug, and ends it. */
-  throw(error: unknown): IteratorResult<Yieldable, void> {
-    throw error;
+  /** One step of the run's process: the runtime's state machine. */
+  protected override resumeBody(ok: boolean, value: unknown): IteratorResult<Yieldable, void> {
+    // Nothing is thrown into a run (runs are not interrupted): a throw is a bug, and ends it.
+    if (!ok) throw value;
+    return this.driver.advance(this, value);
+  }
+
+  // The run's own stream (`run/<id>`): program, first-attempt and tool draws, in the run's order.
+
+  /** The stream's name. */
+  get name(): string {
+    return `run/${this.id}`;
+  }
+
+  /** The next draw of the run's own stream. */
+  next(): number {
+    return aleaNext(this.rows, this.base + STREAM);
   }
 
   /** The stream for retries and backoff jitter, made on first use (most runs never retry). */
   retries(): Rng {
-    if (this.retryStream === null) this.retryStream = this.streams.stream(`run/${this.id}/retries`);
+    if (this.retryStream === null) this.retryStream = this.sim.rng.stream(`run/${this.id}/retries`);
     return this.retryStream;
+  }
+
+  /** Draws the first attempt's eight draws from the run's stream (always eight: a fixed sequence). */
+  fillDraws(): void {
+    const rows = this.rows;
+    const at = this.base + DRAWS;
+    for (let i = 0; i < DRAW_COUNT; i++) rows[at + i] = this.next();
+    rows[this.base + DRAW_INDEX] = 0;
+  }
+
+  /** The next first-attempt draw; once the eight are spent, the retries stream's. */
+  firstDraw(): number {
+    const rows = this.rows;
+    const index = rows[this.base + DRAW_INDEX]!;
+    if (index >= DRAW_COUNT) return this.retries().next();
+    rows[this.base + DRAW_INDEX] = index + 1;
+    return rows[this.base + DRAWS + index]!;
+  }
+
+  // The turn being taken (`ProgramRun`).
+
+  setTurn(
+    promptTokens: number,
+    outputTokens: number,
+    cachedTokens: number,
+    toolCalls: readonly ToolCallPlan[],
+    model: string | undefined,
+    thinkS: number,
+    promptIncludesContext: boolean,
+  ): void {
+    const rows = this.rows;
+    const at = this.base;
+    rows[at + PLAN_PROMPT] = promptTokens;
+    rows[at + PLAN_OUTPUT] = outputTokens;
+    rows[at + PLAN_CACHED] = cachedTokens;
+    rows[at + PLAN_THINK_S] = thinkS;
+    this.planToolCalls = toolCalls;
+    this.planModel = model;
+    this.planIncludesContext = promptIncludesContext;
+  }
+
+  /** New prompt tokens of the turn being taken. */
+  get planPromptTokens(): number {
+    return this.rows[this.base + PLAN_PROMPT]!;
+  }
+  /** Output tokens the turn being taken generates. */
+  get planOutputTokens(): number {
+    return this.rows[this.base + PLAN_OUTPUT]!;
+  }
+  /** Prompt tokens of the turn served from a cache (trace replay). */
+  get planCachedTokens(): number {
+    return this.rows[this.base + PLAN_CACHED]!;
+  }
+  /** Think time before the turn (trace replay of user turns). */
+  get planThinkS(): number {
+    return this.rows[this.base + PLAN_THINK_S]!;
+  }
+
+  get turnsLeft(): number {
+    return this.rows[this.base + TURNS_LEFT]!;
+  }
+  set turnsLeft(value: number) {
+    this.rows[this.base + TURNS_LEFT] = value;
+  }
+
+  // The run's accounts.
+
+  /** When the run arrived. */
+  get arrivalS(): number {
+    return this.rows[this.base + ARRIVAL_S]!;
+  }
+  /** Context tokens carried into the next turn. */
+  get context(): number {
+    return this.rows[this.base + CONTEXT]!;
+  }
+  set context(value: number) {
+    this.rows[this.base + CONTEXT] = value;
+  }
+  /** Tokens used (prompt + output of successful and wasted attempts), against the budget. */
+  get tokensUsed(): number {
+    return this.rows[this.base + TOKENS_USED]!;
+  }
+  set tokensUsed(value: number) {
+    this.rows[this.base + TOKENS_USED] = value;
+  }
+  /** Service received so far (cost of finished attempts). */
+  get attained(): number {
+    return this.rows[this.base + ATTAINED]!;
+  }
+  set attained(value: number) {
+    this.rows[this.base + ATTAINED] = value;
+  }
+  /** Slot-seconds held by this run's attempts. */
+  get slotSeconds(): number {
+    return this.rows[this.base + SLOT_SECONDS]!;
+  }
+  set slotSeconds(value: number) {
+    this.rows[this.base + SLOT_SECONDS] = value;
+  }
+  /** Prompt tokens of the turn being taken, its context included. */
+  get turnPromptTokens(): number {
+    return this.rows[this.base + TURN_PROMPT]!;
+  }
+  set turnPromptTokens(value: number) {
+    this.rows[this.base + TURN_PROMPT] = value;
+  }
+  /** Context tokens a compaction keeps. */
+  get keep(): number {
+    return this.rows[this.base + KEEP]!;
+  }
+  set keep(value: number) {
+    this.rows[this.base + KEEP] = value;
+  }
+
+  // The model call under way, as the scheduler sees it (`ReadyTurn`).
+
+  get seq(): number {
+    return this.rows[this.base + SEQ]!;
+  }
+  get job(): string {
+    return this.jobRuntime.spec.name;
+  }
+  get jobIndex(): number {
+    return this.jobRuntime.index;
+  }
+  get tenant(): string {
+    return this.driver.tenantNames[this.tenantIndex]!;
+  }
+  get priority(): number {
+    return this.jobRuntime.spec.priority;
+  }
+  /** Priority level index (0 = lowest), for the recorder. */
+  get level(): number {
+    return this.jobRuntime.level;
+  }
+  /** The endpoint whose latency model the first-attempt draws are meant for. */
+  get preferredEndpoint(): number {
+    return this.jobRuntime.preferredEndpoint;
+  }
+  get readyS(): number {
+    return this.rows[this.base + READY_S]!;
+  }
+  get runArrivalS(): number {
+    return this.rows[this.base + ARRIVAL_S]!;
+  }
+  get deadlineS(): number {
+    const sloS = this.jobRuntime.sloS;
+    return sloS === undefined ? Number.POSITIVE_INFINITY : this.arrivalS + sloS;
+  }
+  get promptTokens(): number {
+    return this.rows[this.base + PROMPT]!;
+  }
+  get expectedCost(): number {
+    return this.rows[this.base + EXPECTED_COST]!;
+  }
+  get expectedDurationS(): number {
+    return this.rows[this.base + EXPECTED_DURATION_S]!;
+  }
+  get attainedService(): number {
+    return this.rows[this.base + ATTAINED_SERVICE]!;
+  }
+
+  /** Output tokens the model will generate if the attempt succeeds. */
+  get outputTokens(): number {
+    return this.rows[this.base + OUTPUT]!;
+  }
+  /** Prompt tokens served from a cache (trace replay): no prefill time. */
+  get cachedTokens(): number {
+    return this.rows[this.base + CACHED]!;
+  }
+  /** When the model call first became ready (for turn latency); -1 before. */
+  get firstReadyS(): number {
+    return this.rows[this.base + FIRST_READY_S]!;
+  }
+  /** When the attempt under way started. */
+  get startS(): number {
+    return this.rows[this.base + START_S]!;
+  }
+  /** Output tokens and duration the endpoint planned for the attempt under way. */
+  get plannedOutputTokens(): number {
+    return this.rows[this.base + PLANNED_OUTPUT]!;
+  }
+  get plannedDurationS(): number {
+    return this.rows[this.base + PLANNED_DURATION_S]!;
+  }
+
+  /** Prepares a new model call of the run (its first attempt's draws are made separately). */
+  resetCall(
+    expectedCost: number,
+    expectedDurationS: number,
+    promptTokens: number,
+    outputTokens: number,
+    kind: "turn" | "compaction",
+    endpointMask: number,
+    cachedTokens: number,
+  ): void {
+    const rows = this.rows;
+    const at = this.base;
+    rows[at + CACHED] = cachedTokens;
+    rows[at + EXPECTED_COST] = expectedCost;
+    rows[at + EXPECTED_DURATION_S] = expectedDurationS;
+    rows[at + PROMPT] = promptTokens;
+    rows[at + OUTPUT] = outputTokens;
+    rows[at + FIRST_READY_S] = -1;
+    this.kind = kind;
+    this.endpointMask = endpointMask;
+    this.attempt = 0;
+  }
+
+  /** The call is ready now, as enqueue number `seq`: its ready time and service snapshot. */
+  markReady(seq: number, nowS: number): void {
+    const rows = this.rows;
+    const at = this.base;
+    rows[at + READY_S] = nowS;
+    rows[at + SEQ] = seq;
+    if (rows[at + FIRST_READY_S]! < 0) rows[at + FIRST_READY_S] = nowS;
+    rows[at + ATTAINED_SERVICE] = rows[at + ATTAINED]!;
+  }
+
+  /** The attempt starts now on a slot, planned to end after `durationS` with `outcome`. */
+  markStarted(nowS: number, outcome: TurnOutcome, outputTokens: number, durationS: number): void {
+    const rows = this.rows;
+    const at = this.base;
+    rows[at + START_S] = nowS;
+    rows[at + PLANNED_OUTPUT] = outputTokens;
+    rows[at + PLANNED_DURATION_S] = durationS;
+    this.plannedOutcome = outcome;
+  }
+}
+
+/**
+ * The first-attempt draws of a run as a stream, for the endpoint's attempt plan: one serves every
+ * run, pointed at the run being planned just before (a plan is made at once, synchronously).
+ */
+export class FirstAttemptDraws implements Rng {
+  /** The run whose draws `next` gives. */
+  run: RunState | null = null;
+
+  get name(): string {
+    return `run/${this.run!.id}/draws`;
+  }
+
+  next(): number {
+    return this.run!.firstDraw();
   }
 }

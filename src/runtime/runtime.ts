@@ -9,9 +9,10 @@ import type { JobSpec, RuntimeSpec, Scenario, ToolSpec } from "../scenario/types
 import { EventClass, type SimEvent } from "../sim/event.ts";
 import { type Process, type ProcessGenerator, SUSPEND, type Yieldable } from "../sim/process.ts";
 import { Resource } from "../sim/resource.ts";
+import type { Rng } from "../sim/rng.ts";
 import type { Sampler } from "../sim/sample.ts";
 import type { Simulation } from "../sim/simulation.ts";
-import type { ToolCallPlan } from "../workload/program.ts";
+import type { ProgramSource, ToolCallPlan } from "../workload/program.ts";
 import { RunActivity } from "./activity.ts";
 import type { AuditAction, AuditDecision } from "./audit/actions.ts";
 import type { AuditSink } from "./audit/sink.ts";
@@ -19,9 +20,15 @@ import type { Endpoint, TurnOutcome } from "./endpoint.ts";
 import { AccessManager } from "./governance.ts";
 import type { Recorder } from "./recorder.ts";
 import type { CallCounters } from "./result.ts";
-import type { RunState, RunStatus } from "./run-state.ts";
+import {
+  FirstAttemptDraws,
+  type RunDriver,
+  type RunJob,
+  RunRows,
+  type RunState,
+  type RunStatus,
+} from "./run-state.ts";
 import type { Scheduler } from "./scheduler/types.ts";
-import { Turn } from "./turn.ts";
 
 /** Where a run's process stands: the phases of `Runtime.advance`. */
 enum Phase {
@@ -53,16 +60,13 @@ const FAILED = -2;
 const DENIED = Symbol("denied");
 
 /** A job as the runtime uses it: its spec plus values computed once per cell. */
-export interface JobRuntime {
+export interface JobRuntime extends RunJob {
   readonly spec: JobSpec;
-  readonly index: number;
   readonly tenantIndex: number;
-  readonly level: number;
   readonly endpointMask: number;
-  readonly preferredEndpoint: number;
-  readonly sloS: number | undefined;
   /** Expected output tokens of a turn (the mean of the job's distribution or trace). */
   readonly expectedOutputTokens: number;
+  readonly programs: ProgramSource;
 }
 
 /** A tool as the runtime uses it. */
@@ -73,7 +77,7 @@ export interface ToolRuntime {
 }
 
 /** The runtime of one cell. */
-export class Runtime {
+export class Runtime implements RunDriver {
   readonly calls: CallCounters = {
     attempts: 0,
     ok: 0,
@@ -91,6 +95,10 @@ export class Runtime {
   readonly denials = new Map<string, number>();
   /** Runs admitted and not yet ended. */
   readonly live = new Set<RunState>();
+  /** The rows runs keep their numbers in. */
+  readonly rows = new RunRows();
+  /** Tenant names by index. */
+  readonly tenantNames: readonly string[];
   /** Independent count of audited actions (checked against the trail at the end). */
   actionsTaken = 0;
   /** Governance: each job's grant, each run's access (tools, data scopes, token budget). */
@@ -107,7 +115,7 @@ export class Runtime {
   private dispatchPending = false;
   private nextSeq = 0;
   private readonly multiEndpoint: boolean;
-  private readonly accepts: ((turn: Turn) => boolean)[];
+  private readonly accepts: ((run: RunState) => boolean)[];
   private readonly runtime: RuntimeSpec;
   private readonly costPrompt: number;
   private readonly costOutput: number;
@@ -116,8 +124,10 @@ export class Runtime {
   private readonly dispatcher: Process<void>;
   // The result of a run's step that waits (see `advance`), shared by every run.
   private readonly step: { done: false; value: Yieldable } = { done: false, value: 0 };
-  // The end event carries its turn as its value, so one callback serves every turn.
-  private readonly onTurnEnd = (event: SimEvent<Turn>) => this.finish(event.value, event);
+  // The end event carries its run as its value, so one callback serves every attempt.
+  private readonly onAttemptEnd = (event: SimEvent<RunState>) => this.finish(event.value, event);
+  // The endpoint's view of a run's first-attempt draws (pointed at the run being planned).
+  private readonly firstDraws = new FirstAttemptDraws();
 
   constructor(
     readonly sim: Simulation,
@@ -135,10 +145,11 @@ export class Runtime {
     this.activeJobs = jobs.map((job) => RunActivity.active(job.spec));
     this.activity = this.activeJobs.some(Boolean) ? new RunActivity(audit) : null;
     this.runtime = scenario.runtime;
+    this.tenantNames = scenario.tenants.map((t) => t.name);
     this.costPrompt = scenario.runtime.serviceCost.promptWeight;
     this.costOutput = scenario.runtime.serviceCost.outputWeight;
     this.multiEndpoint = endpoints.length > 1;
-    this.accepts = endpoints.map((e) => (turn: Turn) => (this.effectiveMask(turn) & e.bit) !== 0);
+    this.accepts = endpoints.map((e) => (run: RunState) => (this.effectiveMask(run) & e.bit) !== 0);
     for (const endpoint of scenario.endpoints) {
       const bit = endpoints.find((e) => e.name === endpoint.name)!.bit;
       for (const model of endpoint.models)
@@ -192,8 +203,7 @@ export class Runtime {
     this.live.add(run);
     this.record(run, "run.start", spec.name, "ok");
     if (this.activeJobs[job.index]) this.activity!.start(run.access);
-    run.driver = this;
-    run.process = this.sim.process(run, EventClass.Arrival);
+    run.start();
   }
 
   private end(run: RunState, status: RunStatus, reason = ""): void {
@@ -244,29 +254,28 @@ export class Runtime {
     for (;;) {
       switch (run.phase) {
         case Phase.NextTurn: {
-          const plan = run.program.next();
-          if (plan === undefined) {
+          if (!job.programs.next(run)) {
             this.end(run, "completed");
             return FINISHED;
           }
-          run.plan = plan;
           run.phase = Phase.Prompt;
-          if (plan.thinkS > 0) return this.waitFor(plan.thinkS);
+          const thinkS = run.planThinkS;
+          if (thinkS > 0) return this.waitFor(thinkS);
           break;
         }
         case Phase.Prompt: {
-          const plan = run.plan!;
-          run.promptTokens = plan.promptIncludesContext
-            ? plan.promptTokens
-            : run.context + plan.promptTokens;
+          const prompt = run.planIncludesContext
+            ? run.planPromptTokens
+            : run.context + run.planPromptTokens;
+          run.turnPromptTokens = prompt;
           // A turn over the window first compacts the context with a model call of its own.
           run.compacting = false;
-          if (run.promptTokens > window) {
-            if (runtime.onContextOverflow === "fail" || plan.promptIncludesContext) {
+          if (prompt > window) {
+            if (runtime.onContextOverflow === "fail" || run.planIncludesContext) {
               this.end(
                 run,
                 "failed",
-                `context of ${run.promptTokens} tokens exceeds the window of ${window}`,
+                `context of ${prompt} tokens exceeds the window of ${window}`,
               );
               return FINISHED;
             }
@@ -276,8 +285,6 @@ export class Runtime {
           break;
         }
         case Phase.Call: {
-          const plan = run.plan!;
-          let turn: Turn;
           if (run.compacting) {
             run.keep = Math.ceil(run.context * runtime.compactKeep);
             this.calls.compactions++;
@@ -288,38 +295,37 @@ export class Runtime {
               "ok",
               `${run.context} -> ${run.keep} tokens`,
             );
-            turn = this.modelCall(run, job, run.context, run.keep, "compaction", 0, undefined);
+            this.modelCall(run, job, run.context, run.keep, "compaction", 0, undefined);
           } else {
-            const budgetCheck = run.access!.checkModelCall(run.promptTokens + plan.outputTokens);
+            const budgetCheck = run.access!.checkModelCall(
+              run.turnPromptTokens + run.planOutputTokens,
+            );
             if (!budgetCheck.allow) {
               this.record(run, "model.call", job.spec.name, "deny", budgetCheck.reason);
               this.deny("token budget");
               this.end(run, "failed", "token budget exceeded");
               return FINISHED;
             }
-            turn = this.modelCall(
+            this.modelCall(
               run,
               job,
-              run.promptTokens,
-              plan.outputTokens,
+              run.turnPromptTokens,
+              run.planOutputTokens,
               "turn",
-              plan.cachedTokens,
-              plan.model,
+              run.planCachedTokens,
+              run.planModel,
             );
           }
           run.attempt = 1;
-          return this.attempt(run, turn);
+          return this.attempt(run);
         }
         case Phase.Retry:
           run.attempt++;
-          return this.attempt(run, run.turn!);
+          return this.attempt(run);
         case Phase.Outcome: {
           // The run waited, with no event made, until its attempt's outcome woke it (`settle`).
-          const plan = run.plan!;
-          const turn = run.turn!;
           const backoffS = this.attemptEnded(
             run,
-            turn,
             input as TurnOutcome,
             run.attempt,
             runtime.retry.attempts,
@@ -334,12 +340,13 @@ export class Runtime {
               return FINISHED;
             }
             run.context = run.keep;
-            run.promptTokens = run.context + plan.promptTokens;
-            if (run.promptTokens > window) {
+            const prompt = run.context + run.planPromptTokens;
+            run.turnPromptTokens = prompt;
+            if (prompt > window) {
               this.end(
                 run,
                 "failed",
-                `prompt of ${run.promptTokens} tokens exceeds the window of ${window} after compaction`,
+                `prompt of ${prompt} tokens exceeds the window of ${window} after compaction`,
               );
               return FINISHED;
             }
@@ -351,12 +358,10 @@ export class Runtime {
             this.end(run, "failed", "model call failed after retries");
             return FINISHED;
           }
-          run.context = plan.promptIncludesContext ? 0 : run.promptTokens + plan.outputTokens;
+          run.context = run.planIncludesContext ? 0 : run.turnPromptTokens + run.planOutputTokens;
           run.turnsDone++;
           // The planned tool calls come next, then (a misbehaving run) calls outside its grant.
-          const outside = run.program.misbehaving
-            ? job.spec.behaviour?.toolsOutsideGrant
-            : undefined;
+          const outside = run.misbehaving ? job.spec.behaviour?.toolsOutsideGrant : undefined;
           run.toolsOutside =
             outside !== undefined && outside.tools.length > 0 ? outside.perTurn : 0;
           run.toolIndex = 0;
@@ -364,8 +369,7 @@ export class Runtime {
           break;
         }
         case Phase.ToolCall: {
-          const plan = run.plan!;
-          const planned = plan.toolCalls.length;
+          const planned = run.planToolCalls.length;
           if (run.toolIndex >= planned + run.toolsOutside) {
             this.turnEnded(run, job);
             run.phase = Phase.NextTurn;
@@ -374,10 +378,10 @@ export class Runtime {
           const k = run.toolIndex++;
           let call: ToolCallPlan;
           if (k < planned) {
-            call = plan.toolCalls[k]!;
+            call = run.planToolCalls[k]!;
           } else {
             const tools = job.spec.behaviour!.toolsOutsideGrant!.tools;
-            call = { tool: tools[Math.floor(run.rng.next() * tools.length)]! };
+            call = { tool: tools[Math.floor(run.next() * tools.length)]! };
           }
           const tool = this.toolCallStart(run, call.tool);
           if (tool === DENIED) break;
@@ -392,9 +396,8 @@ export class Runtime {
         case Phase.ToolGranted: {
           const call = run.toolCall!;
           const tool = run.tool;
-          const durationS = call.durationS ?? (tool === undefined ? 0 : tool.latency(run.rng));
-          run.toolFailed =
-            call.failed ?? (tool !== undefined && run.rng.next() < tool.spec.errorRate);
+          const durationS = call.durationS ?? (tool === undefined ? 0 : tool.latency(run));
+          run.toolFailed = call.failed ?? (tool !== undefined && run.next() < tool.spec.errorRate);
           run.phase = Phase.ToolDone;
           if (durationS > 0) return this.waitFor(durationS);
           break;
@@ -421,9 +424,8 @@ export class Runtime {
   }
 
   /** Queues attempt `run.attempt` of the run's model call; the run then waits for its outcome. */
-  private attempt(run: RunState, turn: Turn): IteratorResult<Yieldable, void> {
-    turn.attempt = run.attempt;
-    this.enqueue(turn);
+  private attempt(run: RunState): IteratorResult<Yieldable, void> {
+    this.enqueue(run);
     run.phase = Phase.Outcome;
     return this.waitFor(SUSPEND);
   }
@@ -431,15 +433,15 @@ export class Runtime {
   /** A turn and its tool calls are done: the workspace and store activity that follows it. */
   private turnEnded(run: RunState, job: JobRuntime): void {
     if (this.activeJobs[job.index]) {
-      const draw = () => run.rng.next();
+      const draw = () => run.next();
       const activity = this.activity!;
       // This turn's index: it was counted in `turnsDone` when its model call succeeded.
       activity.honest(this.sim.now, run.access!, job.spec, run.turnsDone - 1, draw);
-      if (run.program.misbehaving) activity.adversarial(this.sim.now, run.access!, job.spec, draw);
+      if (run.misbehaving) activity.adversarial(this.sim.now, run.access!, job.spec, draw);
     }
   }
 
-  /** Sets up the run's turn for a model call (its first attempt's draws made) and returns it. */
+  /** Sets up the run's model call (its first attempt's draws made). */
   private modelCall(
     run: RunState,
     job: JobRuntime,
@@ -448,29 +450,12 @@ export class Runtime {
     kind: "turn" | "compaction",
     cachedTokens: number,
     model: string | undefined,
-  ): Turn {
+  ): void {
     // A recorded model label routes the call to the endpoints serving that model.
     const byModel = model === undefined ? 0 : (this.modelMasks.get(model) ?? 0);
     const endpointMask = byModel !== 0 ? byModel : job.endpointMask;
     const endpoint = this.endpoints[job.preferredEndpoint]!;
-    const spec = job.spec;
-    let turn = run.turn;
-    if (turn === null) {
-      turn = new Turn({
-        run,
-        job: spec.name,
-        jobIndex: job.index,
-        tenant: this.scenario.tenants[run.tenantIndex]!.name,
-        tenantIndex: run.tenantIndex,
-        priority: spec.priority,
-        level: job.level,
-        runArrivalS: run.arrivalS,
-        deadlineS: job.sloS === undefined ? Number.POSITIVE_INFINITY : run.arrivalS + job.sloS,
-        preferredEndpoint: job.preferredEndpoint,
-      });
-      run.turn = turn;
-    }
-    turn.reset(
+    run.resetCall(
       promptTokens * this.costPrompt + job.expectedOutputTokens * this.costOutput,
       endpoint.expectedDurationS(promptTokens, job.expectedOutputTokens),
       promptTokens,
@@ -480,27 +465,25 @@ export class Runtime {
       cachedTokens,
     );
     // The first attempt's draws always come from the run's own stream, in the run's order.
-    run.draws.fill(run.rng);
-    return turn;
+    run.fillDraws();
   }
 
   /**
-   * An attempt of `turn` ended with `outcome`: returns OK, FAILED (no attempts left), or the
-   * backoff in seconds before the next attempt (which is counted and audited here).
+   * An attempt of the run's model call ended with `outcome`: returns OK, FAILED (no attempts
+   * left), or the backoff in seconds before the next attempt (which is counted and audited here).
    */
   private attemptEnded(
     run: RunState,
-    turn: Turn,
     outcome: TurnOutcome,
     attempt: number,
     attempts: number,
   ): number {
     if (outcome === "ok") {
-      this.recorder.turnLatency.record(this.sim.now - turn.firstReadyS);
+      this.recorder.turnLatency.record(this.sim.now - run.firstReadyS);
       return OK;
     }
     if (attempt >= attempts) {
-      if (turn.measured) this.recorder.turnLatency.record(this.sim.now - turn.firstReadyS);
+      if (run.measured) this.recorder.turnLatency.record(this.sim.now - run.firstReadyS);
       return FAILED;
     }
     const retry = this.runtime.retry;
@@ -510,25 +493,22 @@ export class Runtime {
     this.record(
       run,
       "retry",
-      turn.job,
+      run.job,
       "ok",
       `attempt ${attempt + 1} after ${outcome}, backoff ${backoffS.toFixed(3)}s`,
     );
     return backoffS;
   }
 
-  private enqueue(turn: Turn): void {
+  private enqueue(run: RunState): void {
     const now = this.sim.now;
-    turn.readyS = now;
-    turn.seq = this.nextSeq++;
-    if (turn.firstReadyS < 0) turn.firstReadyS = now;
-    turn.attainedService = turn.run.attained;
-    this.scheduler.enqueue(turn, now);
+    run.markReady(this.nextSeq++, now);
+    this.scheduler.enqueue(run, now);
     this.recorder.enqueued(
-      turn,
+      run,
       now,
-      turn.attempt === 1
-        ? turn.promptTokens * this.costPrompt + turn.outputTokens * this.costOutput
+      run.attempt === 1
+        ? run.promptTokens * this.costPrompt + run.outputTokens * this.costOutput
         : 0,
     );
     this.requestDispatch();
@@ -541,9 +521,9 @@ export class Runtime {
     if (this.dispatcher.isSuspended) this.dispatcher.wakeWith(undefined, EventClass.Dispatch);
   }
 
-  /** The endpoints a turn may go to now: its own, plus the failovers of those that are paused. */
-  private effectiveMask(turn: Turn): number {
-    const mask = turn.endpointMask;
+  /** The endpoints a run's call may go to now: its own, plus the failovers of the paused ones. */
+  private effectiveMask(run: RunState): number {
+    const mask = run.endpointMask;
     const paused = mask & this.pausedMask;
     if (paused === 0) return mask;
     let redirected = mask;
@@ -574,74 +554,72 @@ export class Runtime {
       const accept = this.multiEndpoint ? this.accepts[e] : undefined;
       // A refusal (503, 429) pauses the endpoint, which ends its round at once.
       while (endpoint.hasFreeSlot && scheduler.size > 0 && endpoint.openUntilS <= now) {
-        const turn = (
+        const run = (
           accept === undefined ? scheduler.pick(now) : scheduler.pick(now, accept as never)
-        ) as Turn | undefined;
-        if (turn === undefined) break;
-        this.start(turn, endpoint);
+        ) as RunState | undefined;
+        if (run === undefined) break;
+        this.start(run, endpoint);
       }
     }
     this.onDispatchRound?.(this);
   }
 
-  private start(turn: Turn, endpoint: Endpoint): void {
+  private start(run: RunState, endpoint: Endpoint): void {
     const now = this.sim.now;
-    const run = turn.run as RunState;
-    this.recorder.dequeued(turn, now, true);
+    this.recorder.dequeued(run, now, true);
     this.calls.attempts++;
     this.record(run, "turn.dispatch", endpoint.name, "ok");
     this.record(run, "model.call", endpoint.name, "allow");
-    const tokens = turn.promptTokens + turn.outputTokens;
+    const tokens = run.promptTokens + run.outputTokens;
     if (endpoint.down) {
-      this.refuse(turn, endpoint, "unavailable");
+      this.refuse(run, endpoint, "unavailable");
       return;
     }
     if (!endpoint.admit(tokens, now)) {
-      this.refuse(turn, endpoint, "rate_limited");
+      this.refuse(run, endpoint, "rate_limited");
       return;
     }
-    const firstTry = turn.attempt === 1 && endpoint.index === turn.preferredEndpoint;
-    const plan = endpoint.plan(
-      turn.promptTokens,
-      turn.outputTokens,
-      firstTry ? run.draws : run.retries(),
-      turn.cachedTokens,
-    );
-    turn.endpoint = endpoint;
-    turn.slot = endpoint.takeSlot(turn);
-    turn.startS = now;
-    turn.plannedOutcome = plan.outcome;
-    turn.plannedOutputTokens = plan.outputTokens;
-    turn.plannedDurationS = plan.durationS;
-    this.recorder.slot(turn, 1, now);
-    const event = this.sim.timeout(plan.durationS, turn);
-    turn.endEvent = event;
-    event.onProcessed(this.onTurnEnd);
+    const firstTry = run.attempt === 1 && endpoint.index === run.preferredEndpoint;
+    let draws: Rng;
+    if (firstTry) {
+      this.firstDraws.run = run;
+      draws = this.firstDraws;
+    } else {
+      draws = run.retries();
+    }
+    const plan = endpoint.plan(run.promptTokens, run.outputTokens, draws, run.cachedTokens);
+    run.endpoint = endpoint;
+    run.slot = endpoint.takeSlot(run);
+    run.markStarted(now, plan.outcome, plan.outputTokens, plan.durationS);
+    this.recorder.slot(run, 1, now);
+    const event = this.sim.timeout(plan.durationS, run);
+    run.endEvent = event;
+    event.onProcessed(this.onAttemptEnd);
   }
 
   /** Fast failure without holding a slot: the endpoint is down (503) or over its limits (429). */
-  private refuse(turn: Turn, endpoint: Endpoint, outcome: "unavailable" | "rate_limited"): void {
+  private refuse(run: RunState, endpoint: Endpoint, outcome: "unavailable" | "rate_limited"): void {
     if (outcome === "unavailable") {
       this.calls.unavailable++;
       this.trip(endpoint);
     } else {
       this.calls.rateLimited++;
-      this.pauseForRateLimit(endpoint, turn);
+      this.pauseForRateLimit(endpoint, run);
     }
     this.scheduler.complete(
-      turn,
+      run,
       { cost: 0, durationS: 0, promptTokens: 0, outputTokens: 0 },
       this.sim.now,
     );
     this.record(
-      turn.run as RunState,
+      run,
       "model.result",
       endpoint.name,
       "error",
       outcome === "unavailable" ? "503 unavailable" : "429 rate limited",
     );
-    this.failover(turn, endpoint);
-    (turn.run as RunState).process!.wakeWith(outcome);
+    this.failover(run, endpoint);
+    run.wakeWith(outcome);
   }
 
   /** Opens the circuit breaker of an endpoint that answered 503, and plans a dispatch when it closes. */
@@ -657,8 +635,8 @@ export class Runtime {
    * After a 429 the runtime honours the endpoint's Retry-After: no dispatch there until the
    * limits have room for the refused request again, so one refusal does not empty the queue.
    */
-  private pauseForRateLimit(endpoint: Endpoint, turn: Turn): void {
-    const waitS = endpoint.retryAfterS(turn.promptTokens + turn.outputTokens, this.sim.now);
+  private pauseForRateLimit(endpoint: Endpoint, run: RunState): void {
+    const waitS = endpoint.retryAfterS(run.promptTokens + run.outputTokens, this.sim.now);
     if (waitS <= 0) return;
     const untilS = this.sim.now + waitS;
     if (untilS <= endpoint.openUntilS) return;
@@ -674,45 +652,47 @@ export class Runtime {
     this.requestDispatch();
   }
 
-  private failover(turn: Turn, endpoint: Endpoint): void {
-    if (endpoint.failoverMask !== 0) turn.endpointMask = endpoint.failoverMask;
+  private failover(run: RunState, endpoint: Endpoint): void {
+    if (endpoint.failoverMask !== 0) run.endpointMask = endpoint.failoverMask;
   }
 
-  private finish(turn: Turn, event: SimEvent<Turn>): void {
-    if (turn.endEvent !== event) return; // aborted earlier (outage)
-    turn.endEvent = null;
-    this.settle(turn, turn.plannedOutcome, turn.plannedOutputTokens, this.sim.now - turn.startS);
+  private finish(run: RunState, event: SimEvent<RunState>): void {
+    if (run.endEvent !== event) return; // aborted earlier (outage)
+    run.endEvent = null;
+    this.settle(run, run.plannedOutcome, run.plannedOutputTokens, this.sim.now - run.startS);
   }
 
   /** Ends a running attempt with `outcome`: frees the slot, accounts, audits, wakes the run. */
-  private settle(turn: Turn, outcome: TurnOutcome, outputTokens: number, durationS: number): void {
+  private settle(
+    run: RunState,
+    outcome: TurnOutcome,
+    outputTokens: number,
+    durationS: number,
+  ): void {
     const now = this.sim.now;
-    const endpoint = turn.endpoint!;
-    const run = turn.run as RunState;
-    endpoint.releaseSlot(turn.slot);
-    this.recorder.slot(turn, -1, now);
-    const cost = turn.promptTokens * this.costPrompt + outputTokens * this.costOutput;
-    this.scheduler.complete(
-      turn,
-      { cost, durationS, promptTokens: turn.promptTokens, outputTokens },
-      now,
-    );
-    this.recorder.service(turn.tenantIndex, cost, turn.startS, now);
+    const endpoint = run.endpoint!;
+    endpoint.releaseSlot(run.slot);
+    this.recorder.slot(run, -1, now);
+    const promptTokens = run.promptTokens;
+    const startS = run.startS;
+    const cost = promptTokens * this.costPrompt + outputTokens * this.costOutput;
+    this.scheduler.complete(run, { cost, durationS, promptTokens, outputTokens }, now);
+    this.recorder.service(run.tenantIndex, cost, startS, now);
     run.attained += cost;
     run.slotSeconds += durationS;
-    run.tokensUsed += turn.promptTokens + outputTokens;
-    run.access!.useTokens(turn.promptTokens + outputTokens);
-    if (this.recorder.wantsTimeline(turn.startS)) {
+    run.tokensUsed += promptTokens + outputTokens;
+    run.access!.useTokens(promptTokens + outputTokens);
+    if (this.recorder.wantsTimeline(startS)) {
       this.recorder.timelineEntry({
         endpoint: endpoint.name,
-        slot: turn.slot,
-        startS: turn.startS,
+        slot: run.slot,
+        startS,
         endS: now,
-        tenant: turn.tenant,
-        job: turn.job,
+        tenant: run.tenant,
+        job: run.job,
         run: run.id,
         outcome,
-        kind: turn.kind,
+        kind: run.kind,
       });
     }
     if (outcome === "ok") {
@@ -720,8 +700,7 @@ export class Runtime {
       if (this.recorder.inWindow(now)) this.recorder.outputTokensInWindow += outputTokens;
       this.record(run, "model.result", endpoint.name, "ok");
     } else {
-      if (this.recorder.inWindow(now))
-        this.recorder.wastedTokens += turn.promptTokens + outputTokens;
+      if (this.recorder.inWindow(now)) this.recorder.wastedTokens += promptTokens + outputTokens;
       if (outcome === "error") {
         this.calls.errors++;
         this.record(run, "model.result", endpoint.name, "error", "5xx server error");
@@ -741,11 +720,11 @@ export class Runtime {
           outcome === "timeout" ? "timeout: partial tokens lost" : "outage: partial tokens lost",
         );
       }
-      this.failover(turn, endpoint);
+      this.failover(run, endpoint);
     }
-    turn.endpoint = null;
-    turn.slot = -1;
-    (turn.run as RunState).process!.wakeWith(outcome);
+    run.endpoint = null;
+    run.slot = -1;
+    run.wakeWith(outcome);
     this.requestDispatch();
   }
 
@@ -754,11 +733,11 @@ export class Runtime {
     const now = this.sim.now;
     for (const held of endpoint.inFlight) {
       if (held === null) continue;
-      const turn = held as Turn;
-      turn.endEvent = null;
-      const elapsed = now - turn.startS;
-      const share = turn.plannedDurationS > 0 ? Math.min(1, elapsed / turn.plannedDurationS) : 0;
-      this.settle(turn, "unavailable", Math.floor(turn.plannedOutputTokens * share), elapsed);
+      const run = held as RunState;
+      run.endEvent = null;
+      const elapsed = now - run.startS;
+      const share = run.plannedDurationS > 0 ? Math.min(1, elapsed / run.plannedDurationS) : 0;
+      this.settle(run, "unavailable", Math.floor(run.plannedOutputTokens * share), elapsed);
     }
   }
 

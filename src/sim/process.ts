@@ -44,20 +44,54 @@ export class Interrupt extends Error {
  */
 export const SUSPEND: SimEvent<any> = new SimEvent<any>(undefined as never);
 
-/** A running generator, and the event of its completion. */
+// The `sleepKey` of a process made with `start` false until `begin()`: no queue entry has it.
+const NOT_STARTED = -2;
+
+/**
+ * A running generator, and the event of its completion. A model whose processes are many and
+ * long-lived (the runtime's runs) can make each one a subclass that is its own body: it passes
+ * no generator and overrides `resumeBody`, so a process is one object, not a process and a body.
+ */
 export class Process<R = unknown> extends SimEvent<R> {
-  private readonly gen: ProcessBody<R>;
+  private readonly gen: ProcessBody<R> | null;
   // The event the process waits for; a firing of any other event it once waited for is stale.
   private target: SimEvent<any> | null = null;
   // True while it waits after yielding SUSPEND; the value `wakeWith` gives it.
   private suspended = false;
   private wakeValue: unknown = undefined;
 
-  /** Starts `gen` at the current time, after the events of class `cls` already queued for now. */
-  constructor(sim: Simulation, gen: ProcessBody<R>, cls: EventClass = EventClass.Completion) {
+  /**
+   * Starts `gen` at the current time, after the events of class `cls` already queued for now;
+   * with `start` false, at `begin()` instead. `gen` is null only for a subclass that overrides
+   * `resumeBody`.
+   */
+  constructor(
+    sim: Simulation,
+    gen: ProcessBody<R> | null,
+    cls: EventClass = EventClass.Completion,
+    start = true,
+  ) {
     super(sim, cls);
     this.gen = gen;
-    this.sleepKey = sim.enqueue(this, 0, cls);
+    this.sleepKey = start ? sim.enqueue(this, 0, cls) : NOT_STARTED;
+  }
+
+  /**
+   * Starts a process made with `start` false, now (after the events of its class already queued
+   * for now). Starting one twice is a misuse and throws.
+   */
+  protected begin(): void {
+    if (this.sleepKey !== NOT_STARTED) throw new Error("Process.begin: the process has started");
+    this.sleepKey = this.sim.enqueue(this, 0, this.cls);
+  }
+
+  /**
+   * One step of the body: resumes it with the outcome of what it waited for (a value, or an error
+   * to throw into it) and returns what it yields next, or that it is done.
+   */
+  protected resumeBody(ok: boolean, value: unknown): IteratorResult<Yieldable, R> {
+    const gen = this.gen!;
+    return ok ? gen.next(value) : gen.throw(value);
   }
 
   /** True until the generator returns or throws. */
@@ -117,11 +151,10 @@ export class Process<R = unknown> extends SimEvent<R> {
   }
 
   private step(ok: boolean, value: unknown): void {
-    const gen = this.gen;
     for (;;) {
       let result: IteratorResult<Yieldable, R>;
       try {
-        result = ok ? gen.next(value) : gen.throw(value);
+        result = this.resumeBody(ok, value);
       } catch (error) {
         this.finish(false, error);
         return;

@@ -4,7 +4,7 @@
  * often it was drawn from: that is what gives common random numbers across policies.
  */
 import seedrandom from "seedrandom";
-import { Alea } from "./alea.ts";
+import { Alea, aleaSeed } from "./alea.ts";
 
 /** One random stream: uniform draws in [0, 1). */
 export interface Rng {
@@ -41,7 +41,19 @@ export class RandomStreams {
    * grow with the number of names used.
    */
   stream(name: string): Rng {
-    return new AleaStream(`${String(this.seed)}\u0000${name}`, name);
+    return new AleaStream(this.seedOf(name), name);
+  }
+
+  /**
+   * Seeds the Alea state of the stream `name` into `state[at..at+4)` (see `aleaNext`): the same
+   * draws as `stream(name)` gives, kept in an array of the caller's instead of an object.
+   */
+  seedInto(name: string, state: Float64Array, at: number): void {
+    aleaSeed(this.seedOf(name), state, at);
+  }
+
+  private seedOf(name: string): string {
+    return `${String(this.seed)}\u0000${name}`;
   }
 }
 

@@ -8,20 +8,18 @@
 import type { ArrivalSpec } from "../scenario/types.ts";
 import { EventClass } from "../sim/event.ts";
 import type { ProcessGenerator } from "../sim/process.ts";
-import type { Rng } from "../sim/rng.ts";
 import { sampler } from "../sim/sample.ts";
 import type { Simulation } from "../sim/simulation.ts";
-import type { Program, TurnPlan } from "./program.ts";
-import { ReplayedProgram } from "./program.ts";
+import type { TurnPlan } from "./program.ts";
 
-/** A run to start: who it is and how it draws its program. */
+/** A run to start: who it is, and its recorded turns when it is replayed from a trace. */
 export interface RunRequest {
   /** Identity, unique in the cell, e.g. `ticket-triage#41`. */
   id: string;
   /** Tenant index override (trace tenant mapping); undefined = the job's tenant. */
   tenantIndex?: number;
-  /** Makes the run's program from its own stream. */
-  program: (rng: Rng) => Program;
+  /** The recorded turns (trace replay); undefined = the program is drawn from the job's model. */
+  turns?: readonly TurnPlan[];
 }
 
 /** What an arrival process needs from the runtime. */
@@ -46,7 +44,6 @@ export function startArrivals(
   job: { name: string; index: number },
   horizonS: number,
   target: ArrivalTarget,
-  drawnProgram: (rng: Rng) => Program,
   replay?: readonly ReplayRun[],
 ): void {
   const name = job.name;
@@ -61,7 +58,7 @@ export function startArrivals(
           sim,
           horizonS,
           () => (poisson ? -meanGapS * Math.log(1 - rng.next()) : meanGapS),
-          (k) => target.submit(job.index, { id: `${name}#${k}`, program: drawnProgram }),
+          (k) => target.submit(job.index, { id: `${name}#${k}` }),
         ),
         EventClass.Arrival,
       );
@@ -76,8 +73,7 @@ export function startArrivals(
             sim,
             horizonS,
             () => Math.max(0, think(rng)),
-            (k, onEnd) =>
-              target.submit(job.index, { id: `${name}#u${u}.${k}`, program: drawnProgram }, onEnd),
+            (k, onEnd) => target.submit(job.index, { id: `${name}#u${u}.${k}` }, onEnd),
           ),
           EventClass.Arrival,
         );
@@ -92,7 +88,7 @@ export function startArrivals(
           target.submit(job.index, {
             id: `${name}#${run.key}`,
             tenantIndex: run.tenantIndex,
-            program: () => new ReplayedProgram(run.turns),
+            turns: run.turns,
           }),
         ),
         EventClass.Arrival,

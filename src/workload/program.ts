@@ -3,6 +3,10 @@
  * own random stream (common random numbers: the same run draws the same program whatever the
  * policy), or replayed from a trace. Turns are produced one at a time so a runaway agent's
  * program can be endless without memory growing.
+ *
+ * A program source serves every run of a job; what a run has left of its program lives in the
+ * run (`ProgramRun`), and each turn is written into the run rather than returned as an object:
+ * a run waiting in a long queue then holds no program object and no plan object of its own.
  */
 import type { BehaviourSpec, JobSpec } from "../scenario/types.ts";
 import type { Rng } from "../sim/rng.ts";
@@ -35,12 +39,32 @@ export interface TurnPlan {
   promptIncludesContext: boolean;
 }
 
-/** Produces the turns of one run. */
-export interface Program {
-  /** The next turn, or undefined when the run has no more turns. */
-  next(): TurnPlan | undefined;
+/** A run as its program sees it: its own stream, and where its program stands. */
+export interface ProgramRun extends Rng {
   /** True when this run misbehaves (its job's behaviour applies). */
-  readonly misbehaving: boolean;
+  misbehaving: boolean;
+  /** Turns the program has left to give. */
+  turnsLeft: number;
+  /** The recorded turns of a replayed run; null for a drawn one. */
+  replay: readonly TurnPlan[] | null;
+  /** Sets the turn the run takes next (the fields of a `TurnPlan`). */
+  setTurn(
+    promptTokens: number,
+    outputTokens: number,
+    cachedTokens: number,
+    toolCalls: readonly ToolCallPlan[],
+    model: string | undefined,
+    thinkS: number,
+    promptIncludesContext: boolean,
+  ): void;
+}
+
+/** Where the runs of a job take their turns from: one per job, shared by its runs. */
+export interface ProgramSource {
+  /** Begins a run's program (a drawn one makes the run's first draws); `recorded`: replay. */
+  start(run: ProgramRun, recorded?: readonly TurnPlan[]): void;
+  /** Sets the run's next turn and returns true, or returns false when it has no more. */
+  next(run: ProgramRun): boolean;
 }
 
 // Most turns call no tool: they share this empty list rather than allocate one each.
@@ -74,60 +98,65 @@ export function tokens(value: number): number {
   return value > 0 ? Math.round(value) : 0;
 }
 
-/** A program drawn from distributions, turn by turn, from the run's own stream. */
-export class DrawnProgram implements Program {
-  readonly misbehaving: boolean;
-  private remaining: number;
+/** Programs drawn from a job's distributions, turn by turn, from each run's own stream. */
+export class DrawnPrograms implements ProgramSource {
   private readonly outputMultiplier: number;
 
-  constructor(
-    private readonly model: ProgramModel,
-    private readonly rng: Rng,
-  ) {
-    const behaviour = model.behaviour;
-    // The misbehaviour draw is always made, so it never shifts the draws that follow.
-    const u = rng.next();
-    this.misbehaving = behaviour !== undefined && u < behaviour.fraction;
-    const count = Math.max(1, Math.round(model.count(rng)));
-    this.remaining =
-      this.misbehaving && behaviour?.runaway !== undefined ? behaviour.runaway.maxTurns : count;
-    this.outputMultiplier =
-      this.misbehaving && behaviour?.tokenHog !== undefined
-        ? behaviour.tokenHog.outputMultiplier
-        : 1;
+  constructor(private readonly model: ProgramModel) {
+    this.outputMultiplier = model.behaviour?.tokenHog?.outputMultiplier ?? 1;
   }
 
-  next(): TurnPlan | undefined {
-    if (this.remaining <= 0) return undefined;
-    this.remaining--;
-    const rng = this.rng;
-    const promptTokens = tokens(this.model.promptTokens(rng));
-    const outputTokens = Math.max(1, tokens(this.model.outputTokens(rng) * this.outputMultiplier));
+  start(run: ProgramRun): void {
+    const behaviour = this.model.behaviour;
+    // The misbehaviour draw is always made, so it never shifts the draws that follow.
+    const u = run.next();
+    run.misbehaving = behaviour !== undefined && u < behaviour.fraction;
+    const count = Math.max(1, Math.round(this.model.count(run)));
+    run.turnsLeft =
+      run.misbehaving && behaviour?.runaway !== undefined ? behaviour.runaway.maxTurns : count;
+  }
+
+  next(run: ProgramRun): boolean {
+    if (run.turnsLeft <= 0) return false;
+    run.turnsLeft--;
+    const model = this.model;
+    const promptTokens = tokens(model.promptTokens(run));
+    const multiplier = run.misbehaving ? this.outputMultiplier : 1;
+    const outputTokens = Math.max(1, tokens(model.outputTokens(run) * multiplier));
     let toolCalls = NO_TOOL_CALLS;
-    const plans = this.model.toolCallPlans;
+    const plans = model.toolCallPlans;
     for (let i = 0; i < plans.length; i++) {
-      if (rng.next() < this.model.toolCalls[i]!.probability) {
+      if (run.next() < model.toolCalls[i]!.probability) {
         if (toolCalls === NO_TOOL_CALLS) toolCalls = [];
         toolCalls.push(plans[i]!);
       }
     }
-    return {
-      promptTokens,
-      outputTokens,
-      cachedTokens: 0,
-      toolCalls,
-      thinkS: 0,
-      promptIncludesContext: false,
-    };
+    run.setTurn(promptTokens, outputTokens, 0, toolCalls, undefined, 0, false);
+    return true;
   }
 }
 
-/** A program replayed from recorded turns. */
-export class ReplayedProgram implements Program {
-  readonly misbehaving = false;
-  private index = 0;
-  constructor(private readonly turns: readonly TurnPlan[]) {}
-  next(): TurnPlan | undefined {
-    return this.index < this.turns.length ? this.turns[this.index++] : undefined;
-  }
-}
+/** Programs replayed from recorded turns (trace replay): no draws, the turns as recorded. */
+export const replayedPrograms: ProgramSource = {
+  start(run, recorded) {
+    if (recorded === undefined) throw new Error("replayedPrograms.start: no recorded turns");
+    run.misbehaving = false;
+    run.replay = recorded;
+    run.turnsLeft = recorded.length;
+  },
+  next(run) {
+    const turns = run.replay!;
+    if (run.turnsLeft <= 0) return false;
+    const plan = turns[turns.length - run.turnsLeft--]!;
+    run.setTurn(
+      plan.promptTokens,
+      plan.outputTokens,
+      plan.cachedTokens,
+      plan.toolCalls,
+      plan.model,
+      plan.thinkS,
+      plan.promptIncludesContext,
+    );
+    return true;
+  },
+};
