@@ -40,6 +40,8 @@ export class Endpoint {
   /** Turns in flight by slot (for aborts at an outage and the slot timeline). */
   readonly inFlight: (unknown | null)[];
   private readonly freeSlots: number[];
+  // The plan `plan` returns, reused (see there).
+  private readonly lastPlan: AttemptPlan = { outcome: "ok", durationS: 0.5, outputTokens: 0 };
   private readonly requests?: TokenBucket;
   private readonly tokens?: TokenBucket;
   private readonly spec: EndpointSpec;
@@ -162,9 +164,16 @@ export class Endpoint {
 
   /**
    * Plans an attempt: its duration and outcome. Draws come from `rng` in a fixed order
-   * (latency, jitter, error, error point) so the same stream gives the same plan.
+   * (latency, jitter, error, error point) so the same stream gives the same plan. The plan
+   * returned is the endpoint's own, overwritten by the next call: read it at once (an attempt
+   * a turn would otherwise allocate one more object).
    */
-  plan(promptTokens: number, outputTokens: number, rng: Rng, cachedTokens = 0): AttemptPlan {
+  plan(
+    promptTokens: number,
+    outputTokens: number,
+    rng: Rng,
+    cachedTokens = 0,
+  ): Readonly<AttemptPlan> {
     const latency = this.spec.latency;
     let fixedS: number;
     let perTokenS: number;
@@ -194,21 +203,25 @@ export class Endpoint {
       // A 5xx arrives part way through; what was generated until then is wasted.
       const atS = totalS * errorPoint;
       if (atS < timeoutS) {
-        return {
-          outcome: "error",
-          durationS: atS,
-          outputTokens: generatedBy(atS, fixedS, perTokenS, outputTokens),
-        };
+        return this.planned("error", atS, generatedBy(atS, fixedS, perTokenS, outputTokens));
       }
     }
     if (totalS > timeoutS) {
-      return {
-        outcome: "timeout",
-        durationS: timeoutS,
-        outputTokens: generatedBy(timeoutS, fixedS, perTokenS, outputTokens),
-      };
+      return this.planned(
+        "timeout",
+        timeoutS,
+        generatedBy(timeoutS, fixedS, perTokenS, outputTokens),
+      );
     }
-    return { outcome: "ok", durationS: totalS, outputTokens };
+    return this.planned("ok", totalS, outputTokens);
+  }
+
+  private planned(outcome: TurnOutcome, durationS: number, outputTokens: number): AttemptPlan {
+    const plan = this.lastPlan;
+    plan.outcome = outcome;
+    plan.durationS = durationS;
+    plan.outputTokens = outputTokens;
+    return plan;
   }
 }
 

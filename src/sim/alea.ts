@@ -14,38 +14,52 @@
 /** Doubles of one Alea state: s0, s1, s2 and the carry c. */
 export const ALEA_STATE = 4;
 
-/** Mash: the string hash Alea seeds from (one running state across calls, as in the original). */
-class Mash {
-  private n = 0xefc8249d;
-
-  hash(data: string): number {
-    let n = this.n;
-    for (let i = 0; i < data.length; i++) {
-      n += data.charCodeAt(i);
-      let h = 0.02519603282416938 * n;
-      n = h >>> 0;
-      h -= n;
-      h *= n;
-      n = h >>> 0;
-      h -= n;
-      n += h * 0x100000000;
-    }
-    this.n = n;
-    return (n >>> 0) * 2.3283064365386963e-10;
+/**
+ * Mash, the string hash Alea seeds from, as a function of its running state `n` (the original
+ * keeps it in a closure across calls): returns the state after hashing `data`; `mashed(n)` is
+ * the hash value. Seeding then makes no object.
+ */
+function mash(n: number, data: string): number {
+  for (let i = 0; i < data.length; i++) {
+    n += data.charCodeAt(i);
+    let h = 0.02519603282416938 * n;
+    n = h >>> 0;
+    h -= n;
+    h *= n;
+    n = h >>> 0;
+    h -= n;
+    n += h * 0x100000000;
   }
+  return n;
 }
+
+/** The hash value of Mash's running state. */
+function mashed(n: number): number {
+  return (n >>> 0) * 2.3283064365386963e-10;
+}
+
+// Alea first hashes " " three times, whatever the seed: those hashes and Mash's state after them.
+const N0 = mash(0xefc8249d, " ");
+const N1 = mash(N0, " ");
+const N2 = mash(N1, " ");
+const BLANK0 = mashed(N0);
+const BLANK1 = mashed(N1);
+const BLANK2 = mashed(N2);
 
 /** Seeds the Alea state at `state[at..at+4)` from a string. */
 export function aleaSeed(seed: string, state: Float64Array, at: number): void {
-  const mash = new Mash();
-  let s0 = mash.hash(" ");
-  let s1 = mash.hash(" ");
-  let s2 = mash.hash(" ");
-  s0 -= mash.hash(seed);
+  let n = N2;
+  let s0 = BLANK0;
+  let s1 = BLANK1;
+  let s2 = BLANK2;
+  n = mash(n, seed);
+  s0 -= mashed(n);
   if (s0 < 0) s0 += 1;
-  s1 -= mash.hash(seed);
+  n = mash(n, seed);
+  s1 -= mashed(n);
   if (s1 < 0) s1 += 1;
-  s2 -= mash.hash(seed);
+  n = mash(n, seed);
+  s2 -= mashed(n);
   if (s2 < 0) s2 += 1;
   state[at] = s0;
   state[at + 1] = s1;

@@ -68,7 +68,9 @@ export interface ProgramSource {
 }
 
 // Most turns call no tool: they share this empty list rather than allocate one each.
-const NO_TOOL_CALLS: ToolCallPlan[] = [];
+const NO_TOOL_CALLS: readonly ToolCallPlan[] = Object.freeze([]);
+/** Declared tool calls up to which turns share their tool-call lists (a list per subset). */
+const MAX_SHARED_TOOL_CALLS = 16;
 
 /** Compiled samplers of a job's program distributions, made once per cell. */
 export interface ProgramModel {
@@ -101,6 +103,9 @@ export function tokens(value: number): number {
 /** Programs drawn from a job's distributions, turn by turn, from each run's own stream. */
 export class DrawnPrograms implements ProgramSource {
   private readonly outputMultiplier: number;
+  // The tool-call lists turns take, by the mask of the declared calls they make: a list is
+  // read-only once made, so turns share it instead of allocating one each.
+  private readonly sharedToolCalls = new Map<number, readonly ToolCallPlan[]>();
 
   constructor(private readonly model: ProgramModel) {
     this.outputMultiplier = model.behaviour?.tokenHog?.outputMultiplier ?? 1;
@@ -123,16 +128,33 @@ export class DrawnPrograms implements ProgramSource {
     const promptTokens = tokens(model.promptTokens(run));
     const multiplier = run.misbehaving ? this.outputMultiplier : 1;
     const outputTokens = Math.max(1, tokens(model.outputTokens(run) * multiplier));
-    let toolCalls = NO_TOOL_CALLS;
     const plans = model.toolCallPlans;
-    for (let i = 0; i < plans.length; i++) {
-      if (run.next() < model.toolCalls[i]!.probability) {
-        if (toolCalls === NO_TOOL_CALLS) toolCalls = [];
-        toolCalls.push(plans[i]!);
+    let toolCalls: readonly ToolCallPlan[] = NO_TOOL_CALLS;
+    if (plans.length <= MAX_SHARED_TOOL_CALLS) {
+      let mask = 0;
+      for (let i = 0; i < plans.length; i++) {
+        if (run.next() < model.toolCalls[i]!.probability) mask |= 1 << i;
       }
+      if (mask !== 0) toolCalls = this.toolCallsOf(mask);
+    } else {
+      const calls: ToolCallPlan[] = [];
+      for (let i = 0; i < plans.length; i++) {
+        if (run.next() < model.toolCalls[i]!.probability) calls.push(plans[i]!);
+      }
+      if (calls.length > 0) toolCalls = calls;
     }
     run.setTurn(promptTokens, outputTokens, 0, toolCalls, undefined, 0, false);
     return true;
+  }
+
+  /** The declared tool calls whose bits are set in `mask`, in order: one shared list a mask. */
+  private toolCallsOf(mask: number): readonly ToolCallPlan[] {
+    let calls = this.sharedToolCalls.get(mask);
+    if (calls === undefined) {
+      calls = Object.freeze(this.model.toolCallPlans.filter((_, i) => (mask & (1 << i)) !== 0));
+      this.sharedToolCalls.set(mask, calls);
+    }
+    return calls;
   }
 }
 
