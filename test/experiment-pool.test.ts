@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { type ExperimentPlan, planExperiment } from "../src/experiment/plan.ts";
-import { runCells } from "../src/experiment/pool.ts";
+import { LocalPace, runCells } from "../src/experiment/pool.ts";
 import { ScenarioError } from "../src/sim/errors.ts";
 
 let dir: string;
@@ -56,5 +56,31 @@ describe("the worker pool", () => {
     const report = (failure as ScenarioError).report();
     expect(report).toMatch(/horizon/);
     expect(report).toMatch(/tenants/);
+  });
+});
+
+describe("when the workers start (LocalPace)", () => {
+  it("does not judge from a cold first cell, then shares the rest only when that repays the workers", () => {
+    const pace = new LocalPace();
+    expect(pace.worthWorkers(1e6, 2)).toBe(false);
+    // A first cell of 1,000 model calls on a cold JIT: 0.4 s, which would project 400 s for the rest.
+    pace.ran(1000, 0.4);
+    expect(pace.worthWorkers(1e6, 2)).toBe(false);
+    // Warm, the same cells take 5 ms: 1,000,000 calls more are 5 s, worth two workers...
+    pace.ran(1000, 0.005);
+    expect(pace.worthWorkers(1e6, 2)).toBe(true);
+    // ...but 500,000 (2.5 s, 1.25 s saved) do not repay their start; with four workers they do.
+    expect(pace.worthWorkers(5e5, 2)).toBe(false);
+    expect(pace.worthWorkers(5e5, 4)).toBe(true);
+    // One worker saves no time: only work longer than 3 s goes to it.
+    expect(pace.worthWorkers(1e6, 1)).toBe(true);
+    expect(pace.worthWorkers(5e5, 1)).toBe(false);
+  });
+
+  it("judges after one cell when that cell alone ran for a second or more", () => {
+    const pace = new LocalPace();
+    pace.ran(1000, 1.2);
+    expect(pace.worthWorkers(4000, 2)).toBe(true);
+    expect(pace.worthWorkers(2000, 2)).toBe(false);
   });
 });

@@ -23,7 +23,8 @@
  * finish together. A small experiment does not pay for starting workers (0.2-0.5 s of CPU each
  * to load our modules, and a cold JIT): given a clock, and unless the estimate alone shows the
  * work is long, this thread first runs the smallest cells itself, and starts the workers only
- * once the remaining work, at the measured pace, would take longer than `PARALLEL_AFTER_S`.
+ * once the remaining work, at the pace measured here once the JIT is warm, is worth them
+ * (`LocalPace`).
  */
 import { totalmem } from "node:os";
 import Tinypool from "tinypool";
@@ -49,10 +50,10 @@ export interface RunCellsOptions {
   /** The audit trail wanted for a cell (e.g. a JSONL file for replication 0); default none. */
   auditFor?: (cell: Cell) => AuditTrailOptions | undefined;
   /**
-   * A clock in seconds (wall time). With one, this thread runs the smallest
-   * cells until the rest would take longer than `PARALLEL_AFTER_S` here, and only then starts
-   * the workers; without one the workers start at once and run every cell. Timing decides only
-   * where cells run, never what they compute.
+   * A clock in seconds (wall time). With one, this thread runs the smallest cells until the
+   * rest, at the pace measured here, is worth starting the workers for (`LocalPace`), and
+   * only then starts them; without one the workers start at once and run every cell. Timing
+   * decides only where cells run, never what they compute.
    */
   clock?: () => number;
   /** A sweep point the caller has prepared already, reused in this thread. */
@@ -72,6 +73,31 @@ const WORKER_ENTRY =
  * JIT.
  */
 const PARALLEL_AFTER_S = 3;
+
+/**
+ * Seconds of cells (two at least) this thread runs before it judges the pace: enough for the
+ * JIT to have compiled the simulator's hot code, so the projection is not made from a cold
+ * first cell. After `JUDGE_AFTER_S` it judges whatever it has.
+ */
+const WARM_AFTER_S = 0.3;
+const JUDGE_AFTER_S = 1;
+
+/**
+ * What starting the workers costs, in seconds of the time they could save: each loads our
+ * modules (about 0.2 s of CPU from the bundle) and warms its own JIT, whose compiler threads
+ * then compete with the cells for the cores. Measured on the 2-core machine, 60 cells of
+ * noisy-neighbor (about 3 s of work): one warm thread 3.0 s, two cold workers 3.7 s. At 1.5 s,
+ * two workers start for 3 s of work or more, four for 2 s.
+ */
+const WORKER_START_S = 1.5;
+
+/**
+ * A cell's work besides its model calls (setting up the runtime and recorder, encoding the
+ * histograms, the result's round trip through JSON), in model calls: measured at about 10 ms a
+ * cell, some 3,000 warm model calls. Without it a sweep of many small cells, timed here, would
+ * look several times longer than it is.
+ */
+const CELL_OVERHEAD_TURNS = 3000;
 
 /**
  * The young generation of a worker's heap, in MB: 128, or less when the machine's memory is
@@ -129,17 +155,13 @@ export async function runCells(
   let left = order.reduce((sum, c) => sum + c.cost, 0);
   // No need to time cells here when even at the fastest pace the work would repay the workers.
   if (clock !== undefined && left * FASTEST_S_PER_TURN <= PARALLEL_AFTER_S) {
-    let ranCost = 0;
-    let ranS = 0;
+    const pace = new LocalPace();
     while (order.length > 0) {
-      // Seconds per unit of estimated work, as measured here so far.
-      const pace = ranCost > 0 ? ranS / ranCost : 0;
-      if (ranCost > 0 && left * pace > PARALLEL_AFTER_S && order.length > 1) break;
+      if (order.length > 1 && pace.worthWorkers(left, jobs)) break;
       const { index, cost } = order.pop()!;
       const startS = clock();
       await runHere(index);
-      ranS += clock() - startS;
-      ranCost += cost;
+      pace.ran(cost, clock() - startS);
       left -= cost;
     }
   }
@@ -154,6 +176,46 @@ export async function runCells(
   return results as CellResult[];
 }
 
+/**
+ * The pace of the cells this thread runs, and whether the rest is worth starting workers for.
+ * The first cell here runs on a cold JIT (measured: 10 to 30 times slower than the next ones),
+ * so its pace would overstate the rest many times over: the pace is that of the cells after
+ * it, and nothing is judged before two cells and `WARM_AFTER_S` of work (or, with one long
+ * cell, `JUDGE_AFTER_S`).
+ */
+export class LocalPace {
+  private count = 0;
+  private totalS = 0;
+  private firstCost = 0;
+  private warmCost = 0;
+  private warmS = 0;
+
+  /** A cell of estimated work `cost` ran here in `tookS` seconds. */
+  ran(cost: number, tookS: number): void {
+    if (this.count++ === 0) {
+      this.firstCost = cost;
+    } else {
+      this.warmCost += cost;
+      this.warmS += tookS;
+    }
+    this.totalS += tookS;
+  }
+
+  /**
+   * Whether `leftCost` more work, at the pace measured here, is worth starting `jobs` workers
+   * for: with several, when the time they save (the work shared among them) repays their start
+   * (`WORKER_START_S`); with one, which saves nothing but the heap configuration, when the
+   * work is longer than `PARALLEL_AFTER_S`. False while the pace is not known yet.
+   */
+  worthWorkers(leftCost: number, jobs: number): boolean {
+    const warm = this.count >= 2 && this.totalS >= WARM_AFTER_S;
+    if (!warm && this.totalS < JUDGE_AFTER_S) return false;
+    const perCostS = this.warmCost > 0 ? this.warmS / this.warmCost : this.totalS / this.firstCost;
+    const leftS = leftCost * perCostS;
+    return jobs > 1 ? leftS * (1 - 1 / jobs) > WORKER_START_S : leftS > PARALLEL_AFTER_S;
+  }
+}
+
 /** The cells' indexes with their estimated work, largest first (ties in the cells' order). */
 function largestFirst(
   source: ExperimentSource,
@@ -163,7 +225,7 @@ function largestFirst(
   const costOf = (cell: Cell) => {
     let cost = byPoint.get(cell.pointIndex);
     if (cost === undefined) {
-      cost = estimatedTurns(scenarioAt(source, cell.point));
+      cost = estimatedTurns(scenarioAt(source, cell.point)) + CELL_OVERHEAD_TURNS;
       byPoint.set(cell.pointIndex, cost);
     }
     return cost;
