@@ -98,8 +98,11 @@ export class Histogram {
   private sumUsLow = 0;
   private sumUsHigh = 0;
 
-  /** An empty histogram over [0, highestS] (default 1e6 s) with 3 significant digits. */
-  constructor(constraints: HistogramConstraints = {}) {
+  /**
+   * An empty histogram over [0, highestS] (default 1e6 s) with 3 significant digits; `store`
+   * (internal: `fromJSON`'s decoded counts, of this layout) to adopt instead of a new one.
+   */
+  constructor(constraints: HistogramConstraints = {}, store?: Float64Histogram) {
     const highestS = constraints.highestS ?? DEFAULT_HIGHEST_S;
     const digits = constraints.significantDigits ?? DEFAULT_SIGNIFICANT_DIGITS;
     if (!(highestS >= 0.001 && highestS <= 1e9)) {
@@ -113,7 +116,7 @@ export class Histogram {
     this.highestS = highestS;
     this.significantDigits = digits;
     this.highestUs = Math.round(highestS * US_PER_S);
-    this.store = new Float64Histogram(1, this.highestUs, digits);
+    this.store = store ?? new Float64Histogram(1, this.highestUs, digits);
     this.halfMagnitude = this.store.subBucketHalfCountMagnitude;
     this.halfCount = this.store.subBucketHalfCount;
     this.topIndex = this.indexOf(this.highestUs);
@@ -193,23 +196,44 @@ export class Histogram {
    * empty.
    */
   quantile(q: number): number {
-    if (!(q >= 0 && q <= 1)) {
-      throw new RangeError(`Histogram.quantile: expected q in [0, 1], got ${q}`);
-    }
-    if (this.countValue === 0) return Number.NaN;
-    const rank = nearestRank(q, this.countValue);
-    // The top rank is the maximum, which is known exactly even when it was clamped.
-    if (rank >= this.countValue) return this.maxValueS;
-    const length = this.store.countsArrayLength;
-    let seen = 0;
-    for (let i = 0; i < length; i++) {
-      seen += this.store.getCountAtIndex(i);
-      if (seen >= rank) {
-        const upperS = this.store.highestEquivalentValue(this.store.valueFromIndex(i)) / US_PER_S;
-        return Math.min(Math.max(upperS, this.minValueS), this.maxValueS);
+    return this.quantiles([q])[0]!;
+  }
+
+  /**
+   * `quantile` at each of `qs`, which must be in ascending order, in one pass over the buckets
+   * (a summary's p50, p95 and p99 cost one scan, not three).
+   */
+  quantiles(qs: readonly number[]): number[] {
+    const out = new Array<number>(qs.length);
+    for (let k = 0; k < qs.length; k++) {
+      const q = qs[k]!;
+      if (!(q >= 0 && q <= 1)) {
+        throw new RangeError(`Histogram.quantile: expected q in [0, 1], got ${q}`);
+      }
+      if (k > 0 && q < qs[k - 1]!) {
+        throw new RangeError(`Histogram.quantiles: expected ascending qs, got ${qs.join(", ")}`);
       }
     }
-    return this.maxValueS;
+    if (this.countValue === 0) return out.fill(Number.NaN);
+    const length = this.store.countsArrayLength;
+    let seen = 0;
+    let i = -1;
+    for (let k = 0; k < qs.length; k++) {
+      const rank = nearestRank(qs[k]!, this.countValue);
+      // The top rank is the maximum, which is known exactly even when it was clamped.
+      if (rank >= this.countValue) {
+        out[k] = this.maxValueS;
+        continue;
+      }
+      while (seen < rank && i < length - 1) seen += this.store.getCountAtIndex(++i);
+      if (seen < rank) {
+        out[k] = this.maxValueS;
+        continue;
+      }
+      const upperS = this.store.highestEquivalentValue(this.store.valueFromIndex(i)) / US_PER_S;
+      out[k] = Math.min(Math.max(upperS, this.minValueS), this.maxValueS);
+    }
+    return out;
   }
 
   /**
@@ -311,10 +335,6 @@ export class Histogram {
         `Histogram.fromJSON: format: expected "${FORMAT}", got "${json.format}"`,
       );
     }
-    const histogram = new Histogram({
-      highestS: json.highestS,
-      significantDigits: json.significantDigits,
-    });
     const decoded = decodeFromCompressedBase64(json.counts, 64);
     if (
       decoded.totalCount !== json.count ||
@@ -326,7 +346,16 @@ export class Histogram {
           `digits, got ${decoded.totalCount} at ${decoded.numberOfSignificantValueDigits}`,
       );
     }
-    histogram.store.add(decoded);
+    // The decoded counts serve as the store when their layout is this range's (they always are
+    // for a histogram this class wrote); otherwise they are added into a store of that layout.
+    const sameLayout =
+      decoded.lowestDiscernibleValue === 1 &&
+      decoded.highestTrackableValue === Math.round(json.highestS * US_PER_S);
+    const histogram = new Histogram(
+      { highestS: json.highestS, significantDigits: json.significantDigits },
+      sameLayout ? decoded : undefined,
+    );
+    if (!sameLayout) histogram.store.add(decoded);
     histogram.countValue = json.count;
     histogram.overflowValue = json.overflowCount;
     histogram.minValueS = json.minS ?? Number.POSITIVE_INFINITY;

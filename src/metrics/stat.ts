@@ -44,15 +44,18 @@ export interface PairedComparison {
 
 /** One replication's summary of a histogram: count, exact mean and max, p50, p95, p99. */
 export function summarize(histogram: Histogram): ReplicationSummary {
+  const [p50, p95, p99] = histogram.quantiles(SUMMARY_QUANTILES);
   return {
     count: histogram.count,
     mean: histogram.mean,
-    p50: histogram.quantile(0.5),
-    p95: histogram.quantile(0.95),
-    p99: histogram.quantile(0.99),
+    p50: p50!,
+    p95: p95!,
+    p99: p99!,
     max: histogram.max,
   };
 }
+
+const SUMMARY_QUANTILES = [0.5, 0.95, 0.99] as const;
 
 /**
  * Mean and Student t 95% interval of per-replication values, in order. NaN values (a
