@@ -8,10 +8,12 @@ import { describe, expect, it } from "vitest";
 import {
   EventClass,
   Interrupt,
-  type Process,
+  Process,
   type SimEvent,
   Simulation,
   SimulationError,
+  SUSPEND,
+  type Yieldable,
 } from "../src/sim/index.ts";
 
 const NUM_RUNS = process.env.AGENTSIM_LONG ? 10_000 : 1000;
@@ -462,5 +464,57 @@ describe("misuse throws at once", () => {
     sim.run();
     expect(started).toEqual(["completion-1", "completion-2", "dispatch", "arrival"]);
     expect(made.every((p) => !p.isAlive)).toBe(true);
+  });
+});
+
+describe("a process that is its own body", () => {
+  // A state machine as a Process subclass (the runtime's runs are one): it sleeps, suspends
+  // until woken with a value, waits for an event, and ends, with no generator.
+  class Machine extends Process<string> {
+    stage = 0;
+    readonly seen: string[] = [];
+    constructor(
+      sim: Simulation,
+      readonly gate: SimEvent<string>,
+    ) {
+      super(sim, null, EventClass.Arrival, false);
+    }
+    start(): void {
+      this.begin();
+    }
+    protected override resumeBody(ok: boolean, value: unknown): IteratorResult<Yieldable, string> {
+      if (!ok) throw value;
+      this.seen.push(`${this.stage}:${String(value)}@${this.sim.now}`);
+      switch (this.stage++) {
+        case 0:
+          return { done: false, value: 2 };
+        case 1:
+          return { done: false, value: SUSPEND };
+        case 2:
+          return { done: false, value: this.gate };
+        default:
+          return { done: true, value: "finished" };
+      }
+    }
+  }
+
+  it("starts only at begin(), then sleeps, suspends, waits and finishes like a generator would", () => {
+    const sim = new Simulation();
+    const gate = sim.event<string>();
+    const machine = new Machine(sim, gate);
+    sim.run(5);
+    expect(machine.seen).toEqual([]);
+    machine.start();
+    sim.call(3, () => machine.wakeWith("woken"));
+    sim.call(4, () => gate.succeed("opened"));
+    expect(sim.run(machine)).toBe("finished");
+    expect(machine.seen).toEqual(["0:undefined@5", "1:undefined@7", "2:woken@8", "3:opened@9"]);
+  });
+
+  it("refuses to begin twice", () => {
+    const sim = new Simulation();
+    const machine = new Machine(sim, sim.event<string>());
+    machine.start();
+    expect(() => machine.start()).toThrow(/Process.begin: the process has started/);
   });
 });
