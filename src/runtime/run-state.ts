@@ -206,7 +206,7 @@ export class RunState extends Process<void> implements ReadyTurn, ProgramRun, Rn
     rows[at + SLOT] = -1;
     rows[at + FIRST_READY_S] = -1;
     rows[at + DRAW_INDEX] = DRAW_COUNT;
-    driver.sim.rng.seedInto(`run/${fields.id}`, rows, at + STREAM);
+    driver.sim.rng.seedInto(this.name, rows, at + STREAM);
     fields.job.programs.start(this, fields.turns);
   }
 

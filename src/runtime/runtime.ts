@@ -12,7 +12,7 @@ import { Resource } from "../sim/resource.ts";
 import type { Rng } from "../sim/rng.ts";
 import type { Sampler } from "../sim/sample.ts";
 import type { Simulation } from "../sim/simulation.ts";
-import type { ProgramSource, ToolCallPlan } from "../workload/program.ts";
+import type { ToolCallPlan } from "../workload/program.ts";
 import { RunActivity } from "./activity.ts";
 import type { AuditAction, AuditDecision } from "./audit/actions.ts";
 import type { AuditSink } from "./audit/sink.ts";
@@ -66,7 +66,6 @@ export interface JobRuntime extends RunJob {
   readonly endpointMask: number;
   /** Expected output tokens of a turn (the mean of the job's distribution or trace). */
   readonly expectedOutputTokens: number;
-  readonly programs: ProgramSource;
 }
 
 /** A tool as the runtime uses it. */
