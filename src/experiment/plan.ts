@@ -102,7 +102,7 @@ export async function planExperiment(
   if (options.firstPolicyOnly) policies.splice(1);
   const replications = options.replications ?? base.replications;
   const seed = options.seed ?? base.seed;
-  const prepared = await prepareScenario(scenario);
+  const prepared = await prepareScenario(scenario, file);
   const cells = expandCells(scenario, { policies, replications, seed, axes });
   return {
     source,

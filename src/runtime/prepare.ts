@@ -4,14 +4,19 @@
  * function of (prepared scenario, policy, seed).
  */
 import type { PolicyRef, Scenario, TraceArrivalSpec } from "../scenario/types.ts";
-import { ScenarioError } from "../sim/errors.ts";
+import { ScenarioError, scenarioErrors } from "../sim/errors.ts";
 import type { ReplayRun } from "../workload/arrivals.ts";
 import { readTrace } from "../workload/trace/index.ts";
 import type { Trace } from "../workload/trace/types.ts";
 import type { AuditTrailOptions } from "./audit/index.ts";
 import { type SimulatedCell, type SimulateOptions, simulateCell } from "./cell.ts";
-import { loadPolicyModule } from "./scheduler/registry.ts";
-import type { SchedulerFactory } from "./scheduler/types.ts";
+import {
+  createScheduler,
+  isSchedulerName,
+  loadPolicyModule,
+  unknownPolicy,
+} from "./scheduler/registry.ts";
+import type { SchedulerContext, SchedulerFactory } from "./scheduler/types.ts";
 
 /** A scenario with its traces loaded and its module policies imported. */
 export interface PreparedScenario {
@@ -24,8 +29,14 @@ export interface PreparedScenario {
   readonly traces: readonly { job: string; file: string; format: string; runs: number }[];
 }
 
-/** Loads what the scenario's cells need from files and modules. */
-export async function prepareScenario(scenario: Scenario): Promise<PreparedScenario> {
+/**
+ * Loads what the scenario's cells need from files and modules. `shownFile` names the scenario
+ * in messages (default its source file).
+ */
+export async function prepareScenario(
+  scenario: Scenario,
+  shownFile = scenario.sourceFile,
+): Promise<PreparedScenario> {
   const replay = new Map<string, readonly ReplayRun[]>();
   const traces: { job: string; file: string; format: string; runs: number }[] = [];
   scenario.jobs.forEach((job, j) => {
@@ -34,14 +45,56 @@ export async function prepareScenario(scenario: Scenario): Promise<PreparedScena
     replay.set(job.name, toReplay(trace, job.arrivals, scenario, `jobs[${j}].arrivals`));
     traces.push({ job: job.name, file: trace.file, format: trace.format, runs: trace.runs.length });
   });
+  const factories = await preparePolicies(scenario, shownFile);
+  return { scenario, replay, factories, traces };
+}
+
+/**
+ * Checks the scenario's policies before any cell runs, as every command does (compare, run,
+ * sweep, check through `prepareScenario`; validate directly): a name must be a built-in policy,
+ * built once with the scenario's tenants and jobs so that a bad option fails here; a module is
+ * imported and tried (`loadPolicyModule`). Every problem is reported at once, each at
+ * `policies[i]` of `shownFile` (default the scenario's source file). Returns the module
+ * policies' factories by label.
+ */
+export async function preparePolicies(
+  scenario: Scenario,
+  shownFile = scenario.sourceFile,
+): Promise<Map<string, SchedulerFactory>> {
   const factories = new Map<string, SchedulerFactory>();
-  for (const policy of scenario.policies) {
-    if (policy.module !== undefined) {
-      const loaded = await loadPolicyModule(policy.module, policy.options);
-      factories.set(policy.label, loaded.create);
+  const problems: ScenarioError[] = [];
+  const context: SchedulerContext = {
+    tenants: scenario.tenants.map((t) => ({ name: t.name, weight: t.weight })),
+    jobs: scenario.jobs.map((j) => ({ name: j.name, tenant: j.tenant, priority: j.priority })),
+  };
+  for (const [i, policy] of scenario.policies.entries()) {
+    try {
+      if (policy.module !== undefined) {
+        const loaded = await loadPolicyModule(policy.module, policy.options);
+        factories.set(policy.label, loaded.create);
+      } else if (!isSchedulerName(policy.name ?? "")) {
+        problems.push(unknownPolicy(policy.name ?? "", `policies[${i}]`, shownFile));
+      } else {
+        createScheduler(policy.name!, context, policy.options);
+      }
+    } catch (error) {
+      if (!(error instanceof ScenarioError)) throw error;
+      for (const problem of [error, ...error.others])
+        problems.push(atPolicy(problem, i, shownFile));
     }
   }
-  return { scenario, replay, factories, traces };
+  if (problems.length > 0) throw scenarioErrors(problems);
+  return factories;
+}
+
+// A problem found in a policy (its module or its options), placed at `policies[i]` of the scenario.
+function atPolicy(problem: ScenarioError, i: number, shownFile: string | undefined) {
+  const inside = [problem.file, problem.path].filter((part) => part !== undefined && part !== "");
+  const path = inside.length === 0 ? `policies[${i}]` : `policies[${i}] (${inside.join(" ")})`;
+  return new ScenarioError(path, problem.expected, problem.found, {
+    file: shownFile,
+    foundShown: true,
+  });
 }
 
 function toReplay(

@@ -1,9 +1,13 @@
 import type { Command } from "commander";
+import { preparePolicies } from "../../runtime/prepare.ts";
 import { describeScenario } from "../../scenario/describe.ts";
 import { loadScenarioFile } from "../../scenario/load.ts";
 import type { Io } from "../io.ts";
 
-/** `agentsim validate <scenario>`: load, check, and say what the scenario means. */
+/**
+ * `agentsim validate <scenario>`: load, check (policies as compare would: unknown names and
+ * broken modules are bad input, exit 2), and say what the scenario means.
+ */
 export function registerValidate(program: Command, io: Io, exit: (code: number) => void): void {
   program
     .command("validate")
@@ -15,8 +19,11 @@ export function registerValidate(program: Command, io: Io, exit: (code: number) 
 Example:
   $ agentsim validate scenarios/noisy-neighbor.yaml`,
     )
-    .action((scenario: string) => {
-      io.out(`${describeScenario(loadScenarioFile(scenario))}\n`);
+    .action(async (file: string) => {
+      const scenario = loadScenarioFile(file);
+      // The policies are checked as compare checks them: names known, modules imported and tried.
+      await preparePolicies(scenario, file);
+      io.out(`${describeScenario(scenario)}\n`);
       exit(0);
     });
 }

@@ -45,14 +45,21 @@ export function createScheduler(
   options: Record<string, unknown> = {},
 ): Scheduler {
   const factory = BUILT_IN.get(name);
-  if (factory === undefined) {
-    throw new ScenarioError(
-      "policy",
-      `one of ${schedulerNames.join(", ")} (or the path of a policy module ending in ${MODULE_EXTENSIONS.join(", ")})`,
-      name,
-    );
-  }
+  if (factory === undefined) throw unknownPolicy(name);
   return factory(ctx, options);
+}
+
+/**
+ * The error for a policy name that is neither built in nor a module path, listing the known
+ * names; `path` is the field that named it (default "policy"), `file` the scenario's.
+ */
+export function unknownPolicy(name: string, path = "policy", file?: string): ScenarioError {
+  return new ScenarioError(
+    path,
+    `one of ${schedulerNames.join(", ")} (or the path of a policy module ending in ${MODULE_EXTENSIONS.join(", ")})`,
+    name,
+    { file },
+  );
 }
 
 /** A user's policy loaded from a module. */

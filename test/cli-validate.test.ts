@@ -1,0 +1,147 @@
+/**
+ * `agentsim validate` checks a scenario's policies as `compare` does, through the real binary:
+ * an unknown name and a broken module are bad input (exit 2, one line each, with the file and
+ * the field path), and the message is the one compare prints for the same scenario.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const BIN = join(ROOT, "bin/agentsim.js");
+const KNOWN = "fifo, priority, fair-share, round-robin, sjf, las, edf";
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the binary from `cwd` as a user would. */
+function agentsim(args: string[], cwd: string): Promise<Ran> {
+  return new Promise((done) => {
+    const env = { ...process.env };
+    delete env.NO_COLOR;
+    delete env.FORCE_COLOR;
+    execFile("node", [BIN, ...args], { cwd, env }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+let dir: string;
+
+/** Writes the fixture scenario, shortened, with `policies`, as `name` in the temporary folder. */
+function scenario(name: string, policies: unknown[]): string {
+  const doc = parse(readFileSync(join(ROOT, "test/fixtures/noisy-neighbor.yaml"), "utf8"));
+  doc.horizon = "1m";
+  doc.warmup = "10s";
+  doc.replications = 1;
+  doc.policies = policies;
+  writeFileSync(join(dir, name), stringify(doc));
+  return name;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "agentsim-validate-"));
+  writeFileSync(join(dir, "not-a-factory.mjs"), "export default 42;\nexport const note = 1;\n");
+  writeFileSync(
+    join(dir, "lifo.mjs"),
+    [
+      'export const name = "lifo";',
+      "export default function createLifo() {",
+      "  const items = [];",
+      "  return {",
+      '    name: "lifo",',
+      "    get size() { return items.length; },",
+      "    enqueue(turn) { items.push(turn); },",
+      "    pick() { return items.pop(); },",
+      "    peek() { return items[items.length - 1]; },",
+      "    remove(turn) { const i = items.indexOf(turn); if (i >= 0) items.splice(i, 1); return i >= 0; },",
+      "    complete() {},",
+      "  };",
+      "}",
+      "",
+    ].join("\n"),
+  );
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Validates `file`, expects exit 2 and exactly `lines` on stderr, and compare printing the same. */
+async function expectRefused(file: string, lines: string[]): Promise<void> {
+  const validated = await agentsim(["validate", file], dir);
+  expect(validated.stdout).toBe("");
+  expect(validated.stderr.trimEnd().split("\n")).toEqual(lines);
+  expect(validated.code).toBe(2);
+  const compared = await agentsim(["compare", file, "--jobs", "1", "--no-png"], dir);
+  expect(compared.code).toBe(2);
+  expect(compared.stderr).toBe(validated.stderr);
+}
+
+describe("agentsim validate, policies", () => {
+  it("refuses an unknown policy name, listing the known ones, at its field path", async () => {
+    await expectRefused(scenario("unknown.yaml", ["fifo", "fifoo"]), [
+      `unknown.yaml: policies[1]: expected one of ${KNOWN} (or the path of a policy module ending in .ts, .mts, .js, .mjs), got "fifoo"`,
+    ]);
+  }, 60_000);
+
+  it("refuses a module path that does not exist, naming the module", async () => {
+    const missing = join(dir, "missing-policy.ts");
+    const file = scenario("missing.yaml", ["fifo", "./missing-policy.ts"]);
+    const validated = await agentsim(["validate", file], dir);
+    expect(validated.code).toBe(2);
+    const lines = validated.stderr.trimEnd().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^missing\\.yaml: policies\\[1\\] \\(${missing.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\): expected a policy module that can be imported, got an import error: Cannot find module`,
+      ),
+    );
+    const compared = await agentsim(["compare", file, "--jobs", "1", "--no-png"], dir);
+    expect(compared.code).toBe(2);
+    // The import error names the importing chunk, which may differ: compare up to it.
+    expect(compared.stderr.split(" imported from ")[0]).toBe(
+      validated.stderr.split(" imported from ")[0],
+    );
+  }, 60_000);
+
+  it("refuses a module whose default export is not a scheduler factory", async () => {
+    await expectRefused(
+      scenario("not-factory.yaml", [{ module: "./not-a-factory.mjs" }, "priority"]),
+      [
+        `not-factory.yaml: policies[0] (${join(dir, "not-a-factory.mjs")}): expected a module exporting a scheduler factory as \`default\` or \`createScheduler\`, got exports default, note`,
+      ],
+    );
+  }, 60_000);
+
+  it("lists every problem at once, a bad built-in option included, one line each", async () => {
+    await expectRefused(
+      scenario("several.yaml", [
+        "fifoo",
+        { name: "priority", options: { agingPerS: -1 } },
+        "./not-a-factory.mjs",
+      ]),
+      [
+        `several.yaml: policies[0]: expected one of ${KNOWN} (or the path of a policy module ending in .ts, .mts, .js, .mjs), got "fifoo"`,
+        "several.yaml: policies[1] (priority.agingPerS): expected a number >= 0 (priority per second), got -1",
+        `several.yaml: policies[2] (${join(dir, "not-a-factory.mjs")}): expected a module exporting a scheduler factory as \`default\` or \`createScheduler\`, got exports default, note`,
+      ],
+    );
+  }, 60_000);
+
+  it("accepts a good module and describes the scenario with it", async () => {
+    const validated = await agentsim(
+      ["validate", scenario("good.yaml", ["fifo", "./lifo.mjs"])],
+      dir,
+    );
+    expect(validated.stderr).toBe("");
+    expect(validated.code).toBe(0);
+    expect(validated.stdout).toMatch(/^Scenario noisy-neighbor/);
+    expect(validated.stdout).toMatch(/Policies: fifo, lifo/);
+  }, 60_000);
+});
