@@ -6,13 +6,8 @@
 
 import { type BitBucketSize, build } from "hdr-histogram-js";
 import { Bench } from "tinybench";
-import {
-  Histogram,
-  LevelSeries,
-  ServiceGapTracker,
-  SumSeries,
-  TimeWeightedAverage,
-} from "../src/metrics/index.ts";
+import { Histogram, ServiceGapTracker } from "../src/metrics/index.ts";
+import { type RecordedTurn, Recorder } from "../src/runtime/recorder.ts";
 
 const BATCH = 10_000;
 
@@ -43,9 +38,29 @@ function hdrRecorder(bits: BitBucketSize): () => void {
 
 const histogram = new Histogram();
 let clockS = 0;
-const waiting = new TimeWeightedAverage({ fromS: 0, toS: 1e12 });
-const levels = new LevelSeries({ endS: 1e9 });
-const sums = new SumSeries({ endS: 1e9 });
+// The cell's recorder over a long window: each pair of calls is a turn joining and leaving the
+// queue (integrals, buckets, demand, offered load, wait histogram).
+const recorder = new Recorder({
+  fromS: 0,
+  toS: 1e9,
+  tenantWeights: [1, 1, 2, 4],
+  jobs: 1,
+  levels: 1,
+  totalSlots: 8,
+  timelineLimit: 0,
+});
+const turns: RecordedTurn[] = Array.from({ length: 4 }, (_, tenant) => ({
+  tenantIndex: tenant,
+  jobIndex: 0,
+  level: 0,
+  readyS: 0,
+  measured: true,
+  attempt: 1,
+  promptTokens: 1200,
+  outputTokens: 150,
+  expectedDurationS: 2,
+  preferredEndpoint: 0,
+}));
 const gaps = new ServiceGapTracker({ weights: [1, 1, 2, 4] });
 for (let tenant = 0; tenant < 4; tenant++) gaps.backlogStart(tenant, 0);
 
@@ -57,18 +72,13 @@ bench
   .add("hdr-histogram-js recordValue, float64 (reference)", hdrRecorder(64))
   .add("hdr-histogram-js recordValue, int32 (reference)", hdrRecorder(32))
   .add("hdr-histogram-js recordValue, packed (reference)", hdrRecorder("packed"))
-  .add("TimeWeightedAverage.add", () => {
+  .add("Recorder.enqueued + dequeued (a turn's wait, 4 tenants)", () => {
     for (let i = 0; i < BATCH; i++) {
-      clockS += waits[i];
-      waiting.add(clockS, (i & 1) === 0 ? 1 : -1);
+      clockS += waits[i] * 1e-3;
+      const turn = turns[i & 3]!;
+      recorder.enqueued(turn, clockS);
+      recorder.dequeued(turn, clockS + 1e-4, true);
     }
-  })
-  .add("LevelSeries.add (240 buckets)", () => {
-    for (let i = 0; i < BATCH; i++) levels.add(clockS + i * 1e-3, (i & 1) === 0 ? 1 : -1);
-    clockS += BATCH * 1e-3;
-  })
-  .add("SumSeries.add (240 buckets)", () => {
-    for (let i = 0; i < BATCH; i++) sums.add(waits[i] * 1e6, 3);
   })
   .add("ServiceGapTracker.service (4 tenants)", () => {
     for (let i = 0; i < BATCH; i++) gaps.service(i & 3, 1200 + (i & 255), clockS);

@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  demandFairness,
   jainIndex,
-  jainOverBacklogged,
+  maxMinFairShares,
   ServiceGapTracker,
-  serviceGap,
 } from "../src/metrics/index.ts";
 
 /** AGENTSIM_LONG=1 runs every property twenty times as long. */
@@ -42,20 +42,121 @@ describe("jainIndex", () => {
     );
   });
 
-  it("counts only backlogged tenants and divides service by weight", () => {
-    const tenants = [
-      { service: 200, weight: 2, backlogged: true },
-      { service: 100, weight: 1, backlogged: true },
-      { service: 0, weight: 1, backlogged: false },
-    ];
-    expect(jainOverBacklogged(tenants)).toBe(1);
-    expect(serviceGap(tenants)).toBe(0);
-    tenants[1].service = 40;
-    expect(serviceGap(tenants)).toBe(60);
-    expect(jainOverBacklogged(tenants)).toBeCloseTo(140 ** 2 / (2 * (100 ** 2 + 40 ** 2)), 12);
-    expect(() => jainOverBacklogged([{ service: 1, weight: 0, backlogged: true }])).toThrow(
-      /jainOverBacklogged: tenants\[0\].weight: expected a number > 0, got 0/,
+  it("is 1/n when one of n values holds everything (hand count)", () => {
+    expect(jainIndex([0, 0, 0, 12])).toBeCloseTo(0.25, 15);
+  });
+});
+
+describe("maxMinFairShares", () => {
+  it("water-fills by weight: a tenant asking for less than its share gets its demand, the rest is divided again", () => {
+    // Capacity 100 over weights 1, 1, 2: 25, 25, 50 at first; A asks for 10, so 90 is left
+    // for B and C by weight 1:2 -> 30 and 60; B asks for 40 > 30, C for 1000 > 60.
+    expect(
+      maxMinFairShares(100, [
+        { weight: 1, demand: 10 },
+        { weight: 1, demand: 40 },
+        { weight: 2, demand: 1000 },
+      ]),
+    ).toEqual([10, 30, 60]);
+  });
+
+  it("gives every tenant its demand when capacity exceeds the total, and 0 to a tenant without demand", () => {
+    expect(
+      maxMinFairShares(100, [
+        { weight: 1, demand: 10 },
+        { weight: 3, demand: 0 },
+        { weight: 1, demand: 20 },
+      ]),
+    ).toEqual([10, 0, 20]);
+  });
+
+  it("caps in several rounds", () => {
+    // 90 over four equal weights: 22.5 each; A (5) capped -> 85/3 = 28.33; B (25) capped ->
+    // 60/2 = 30; C (100) and D (100) get 30 each.
+    const shares = maxMinFairShares(90, [
+      { weight: 1, demand: 5 },
+      { weight: 1, demand: 25 },
+      { weight: 1, demand: 100 },
+      { weight: 1, demand: 100 },
+    ]);
+    expect(shares[0]).toBe(5);
+    expect(shares[1]).toBe(25);
+    expect(shares[2]).toBeCloseTo(30, 12);
+    expect(shares[3]).toBeCloseTo(30, 12);
+  });
+
+  it("never hands out more than the capacity nor more than a tenant's demand (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            weight: fc.double({ min: 0.1, max: 10, noNaN: true }),
+            demand: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 1e6, noNaN: true })),
+          }),
+          { minLength: 1, maxLength: 8 },
+        ),
+        fc.double({ min: 0, max: 2e6, noNaN: true }),
+        (tenants, capacity) => {
+          const shares = maxMinFairShares(capacity, tenants);
+          const total = shares.reduce((a, b) => a + b, 0);
+          const demand = tenants.reduce((a, t) => a + t.demand, 0);
+          expect(total).toBeLessThanOrEqual(capacity * (1 + 1e-9) + 1e-9);
+          // Work-conserving: everything is handed out unless every demand is met.
+          expect(total).toBeCloseTo(Math.min(capacity, demand), 3);
+          shares.forEach((s, i) => {
+            expect(s).toBeLessThanOrEqual(tenants[i]!.demand * (1 + 1e-9));
+          });
+        },
+      ),
+      { numRuns: 200 * LONG },
     );
+  });
+
+  it("refuses a weight of 0 or a negative demand, naming the tenant", () => {
+    expect(() => maxMinFairShares(1, [{ weight: 0, demand: 1 }])).toThrow(
+      /maxMinFairShares: tenants\[0\].weight: expected a finite number > 0, got 0/,
+    );
+    expect(() => maxMinFairShares(1, [{ weight: 1, demand: -1 }])).toThrow(/tenants\[0\].demand/);
+  });
+});
+
+describe("demandFairness", () => {
+  const tenant = (name: string, weight: number, demand: number, service: number) => ({
+    name,
+    weight,
+    demand,
+    service,
+  });
+
+  it("is low when a flood takes the quiet tenant's share (FIFO-like) and 1 when max-min fair", () => {
+    // Delivered 1000. Quiet asks 200, flood asks 5000: fair shares 200 and 800.
+    const fifo = demandFairness([tenant("quiet", 1, 200, 50), tenant("flood", 1, 5000, 950)]);
+    // x = 50/200 = 0.25 and 950/800 = 1.1875: (1.4375)^2 / (2 (0.0625 + 1.41015625)).
+    expect(fifo.jain).toBeCloseTo(1.4375 ** 2 / (2 * (0.0625 + 1.1875 ** 2)), 12);
+    expect(fifo.jain!).toBeLessThan(0.9);
+    expect(fifo.tenants.map((t) => t.fairShare)).toEqual([200, 800]);
+    const fair = demandFairness([tenant("quiet", 1, 200, 200), tenant("flood", 1, 5000, 800)]);
+    expect(fair.jain).toBe(1);
+  });
+
+  it("does not count as unfair a tenant that received less because it asked for less", () => {
+    // Backlog-only measures would compare 100 with 900 and call this unfair.
+    const result = demandFairness([tenant("a", 1, 100, 100), tenant("b", 1, 2000, 900)]);
+    expect(result.jain).toBe(1);
+  });
+
+  it("divides by weight", () => {
+    // Delivered 900, both flooding, weights 2:1 -> fair 600 and 300.
+    expect(demandFairness([tenant("a", 2, 1e6, 600), tenant("b", 1, 1e6, 300)]).jain).toBe(1);
+    expect(demandFairness([tenant("a", 2, 1e6, 450), tenant("b", 1, 1e6, 450)]).jain).toBeLessThan(
+      0.95,
+    );
+  });
+
+  it("is null with fewer than two tenants with demand, whatever the others received", () => {
+    expect(demandFairness([tenant("only", 1, 500, 500)]).jain).toBeNull();
+    expect(demandFairness([tenant("a", 1, 500, 400), tenant("idle", 1, 0, 0)]).jain).toBeNull();
+    expect(demandFairness([]).jain).toBeNull();
   });
 });
 
@@ -190,7 +291,6 @@ describe("ServiceGapTracker", () => {
     tracker.backlogStop(2, 12); // zero length, inside the window
     tracker.backlogStart(3, 25); // after the window
     expect([0, 1, 2, 3].map((i) => tracker.wasBacklogged(i))).toEqual([false, true, true, false]);
-    expect(tracker.tenantServices()[1]).toEqual({ service: 0, weight: 1, backlogged: true });
   });
 
   it("throws on misuse: time going backwards, unknown tenants, bad weights", () => {

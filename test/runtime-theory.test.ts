@@ -37,6 +37,9 @@ function replicate(
     littles.push(cell.littlesLaw.relativeError);
     expect(cell.counts.inFlight).toBe(0);
     expect(cell.saturation.saturated).toBe(false);
+    expect(cell.saturation.steady).toBe(true);
+    // One tenant: nobody to be unfair to, so fairness is not measurable rather than a perfect 1.
+    expect(cell.fairness.jain).toBeNull();
   }
   return { wait: meanWithCi95(waits), utilization: meanWithCi95(utilizations), littles };
 }
@@ -55,6 +58,11 @@ describe("the runtime as a queue", () => {
     );
     expect(low).toBeLessThanOrEqual(expected.waitS);
     expect(high).toBeGreaterThanOrEqual(expected.waitS);
+    // An interval wide enough to hold anything proves nothing: its half-width must be under 5%
+    // of the theoretical wait, as the kernel's theory test requires.
+    expect((high - low) / 2 / expected.waitS, `${model.name}: CI half-width / theory`).toBeLessThan(
+      0.05,
+    );
     const [uLow, uHigh] = measured.utilization.ci95;
     expect(uLow).toBeLessThanOrEqual(expected.utilization + 0.002);
     expect(uHigh).toBeGreaterThanOrEqual(expected.utilization - 0.002);

@@ -1,15 +1,20 @@
 // What metrics/ offers the runtime and the experiment layer: fixed-memory recorders for the hot
 // path, and the statistics that turn replications into the results contract.
 
-export type { TenantService } from "./fairness.ts";
-export { jainIndex, jainOverBacklogged, serviceGap } from "./fairness.ts";
+export type { DemandFairness, TenantDemand, TenantFairness } from "./fairness.ts";
+export { demandFairness, JAIN_NOT_MEASURABLE, jainIndex, maxMinFairShares } from "./fairness.ts";
 export type { CdfPoint, HistogramConstraints, HistogramJSON } from "./histogram.ts";
 export { Histogram, nearestRank } from "./histogram.ts";
 export type { LittlesLawCheck, LittlesLawInput } from "./littles-law.ts";
 export { littlesLaw } from "./littles-law.ts";
 export { RunningMoments } from "./moments.ts";
-export type { Saturation, SaturationConstraints, SaturationInput } from "./saturation.ts";
-export { saturation } from "./saturation.ts";
+export type {
+  Bottleneck,
+  Saturation,
+  SaturationConstraints,
+  SaturationInput,
+} from "./saturation.ts";
+export { describeBottleneck, saturation } from "./saturation.ts";
 export type {
   ServiceGapTrackerConstraints,
   WorstServiceGap,
@@ -32,7 +37,3 @@ export {
   studentTCdf,
   studentTQuantile,
 } from "./student-t.ts";
-export type { LevelSeriesJSON, SumSeriesJSON, TimeSeriesConstraints } from "./timeseries.ts";
-export { LevelSeries, SumSeries } from "./timeseries.ts";
-export type { TimeWeightedConstraints } from "./timeweighted.ts";
-export { TimeWeightedAverage } from "./timeweighted.ts";

@@ -1,5 +1,3 @@
-import type { TenantService } from "./fairness.ts";
-
 /** Options of a {@link ServiceGapTracker}. */
 export interface ServiceGapTrackerConstraints {
   /** Fair-share weight of each tenant, by tenant index (each > 0). */
@@ -196,14 +194,5 @@ export class ServiceGapTracker {
   wasBacklogged(tenant: number): boolean {
     if (this.backloggedInWindow[tenant] === 1) return true;
     return this.backlogged[tenant] === 1 && this.backlogStartS[tenant] < this.toS;
-  }
-
-  /** Each tenant's service, weight and backlog flag in the window, for `jainOverBacklogged`. */
-  tenantServices(): TenantService[] {
-    return Array.from({ length: this.tenants }, (_, i) => ({
-      service: this.serviceInWindow[i],
-      weight: this.weights[i],
-      backlogged: this.wasBacklogged(i),
-    }));
   }
 }

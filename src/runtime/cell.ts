@@ -6,6 +6,8 @@
  */
 
 import { Histogram } from "../metrics/histogram.ts";
+import { littlesLaw } from "../metrics/littles-law.ts";
+import { type Bottleneck, saturation } from "../metrics/saturation.ts";
 import type { PolicyRef, Scenario } from "../scenario/types.ts";
 import { ScenarioError } from "../sim/errors.ts";
 import { distMean, sampler } from "../sim/sample.ts";
@@ -18,7 +20,6 @@ import { BUCKETS, type GroupRecorder, Recorder } from "./recorder.ts";
 import type { CellResult, Counts, JobCell, TenantCell } from "./result.ts";
 import { RunState } from "./run-state.ts";
 import { type JobRuntime, Runtime, type ToolRuntime } from "./runtime.ts";
-import { saturationOf } from "./saturation.ts";
 import { createScheduler } from "./scheduler/registry.ts";
 import type { SchedulerFactory } from "./scheduler/types.ts";
 
@@ -77,9 +78,15 @@ export function simulateCell(scenario: Scenario, options: SimulateOptions): Simu
     for (const name of spec.failover) endpoints[i]!.failoverMask |= 2 ** endpointIndex.get(name)!;
   });
   const tools = new Map<string, ToolRuntime>(
-    scenario.tools.map((spec) => [
+    scenario.tools.map((spec, index) => [
       spec.name,
-      { spec, latency: sampler(spec.latency), quota: Runtime.toolQuota(sim, spec) },
+      {
+        spec,
+        index,
+        latency: sampler(spec.latency),
+        latencyMeanS: distMean(spec.latency),
+        quota: Runtime.toolQuota(sim, spec),
+      },
     ]),
   );
   const levels = [...new Set(scenario.jobs.map((j) => j.priority))].sort((a, b) => a - b);
@@ -119,6 +126,10 @@ export function simulateCell(scenario: Scenario, options: SimulateOptions): Simu
     levels: levels.length,
     totalSlots,
     timelineLimit: scenario.runtime.timelineTurns,
+    endpoints: endpoints.length,
+    tools: scenario.tools.length,
+    costPrompt: scenario.runtime.serviceCost.promptWeight,
+    costOutput: scenario.runtime.serviceCost.outputWeight,
   });
   const auditOff = options.audit === "off";
   const audit = new AuditTrail(
@@ -215,13 +226,15 @@ function buildResult(
   endpoints: readonly Endpoint[],
 ): CellResult {
   const windowS = recorder.toS - recorder.fromS;
-  const weights = scenario.tenants.map((t) => t.weight);
+  const fairness = recorder.fairness(scenario.tenants);
   const totalService = recorder.serviceInWindow.reduce((a, b) => a + b, 0);
   const tenants: Record<string, TenantCell> = {};
   scenario.tenants.forEach((tenant, i) => {
     const group = recorder.tenants[i]!;
     tenants[tenant.name] = {
       weight: tenant.weight,
+      demand: recorder.demandInWindow[i]!,
+      fairShare: fairness.tenants[i]!.fairShare,
       service: recorder.serviceInWindow[i]!,
       serviceShare: totalService > 0 ? recorder.serviceInWindow[i]! / totalService : 0,
       wait: group.wait.toJSON(),
@@ -244,7 +257,6 @@ function buildResult(
       sloRunLatencyS: job.slo?.runLatencyS ?? null,
     };
   });
-  const jain = recorder.jainOverBuckets(weights);
   const totalSlots = endpoints.reduce((sum, e) => sum + e.slots, 0);
   const outageSlotS = endpoints.reduce(
     (sum, e) =>
@@ -268,8 +280,15 @@ function buildResult(
   // cost on turns/s may defer this to time it on its own (`verifyAudit: false`).
   const verified =
     audit.mode === "summary" || options.verifyAudit === false ? null : audit.verify().ok;
-  const meanWaiting = recorder.queueArea / windowS;
-  const lambdaW = recorder.waitOfEnqueuedInWindow / windowS;
+  const little = littlesLaw({
+    arrivals: recorder.enqueuedInWindow,
+    windowS,
+    meanWaitS:
+      recorder.enqueuedInWindow === 0
+        ? 0
+        : recorder.waitOfEnqueuedInWindow / recorder.enqueuedInWindow,
+    meanNumberWaiting: recorder.queueArea / windowS,
+  });
   const bucketS = recorder.bucketS;
   const serviceByTenant: Record<string, number[]> = {};
   scenario.tenants.forEach((tenant, t) => {
@@ -297,11 +316,9 @@ function buildResult(
     },
     utilization: recorder.busyArea / (totalSlots * windowS),
     fairness: {
-      jain: recorder.jainOfBacklogged(weights),
+      jain: fairness.jain,
       maxServiceGap: recorder.gap.maxGap,
-      maxMinJain: recorder.jainOfFairShares(weights),
-      contendedJain: jain.jain,
-      contendedBuckets: jain.contended,
+      tenants: fairness.tenants,
     },
     wastedTokens: recorder.wastedTokens,
     sloAttainment: sloOf(recorder.all),
@@ -309,20 +326,11 @@ function buildResult(
     jobs,
     calls: { ...runtime.calls },
     priority: { inversions: recorder.inversions, blockedByLowerS: recorder.blockedByLowerS },
-    saturation: saturationOf({
-      recorder,
-      windowS,
-      totalSlots,
-      outageSlotS,
-      inFlight: counts.inFlight,
-    }),
+    saturation: saturationOfCell(scenario, recorder, endpoints, outageSlotS),
     littlesLaw: {
-      meanWaiting,
-      lambdaW,
-      relativeError:
-        meanWaiting === 0 && lambdaW === 0
-          ? 0
-          : Math.abs(meanWaiting - lambdaW) / Math.max(meanWaiting, lambdaW),
+      meanWaiting: little.lhs,
+      lambdaW: little.rhs,
+      relativeError: little.relativeError,
     },
     governance: {
       denials: [...runtime.denials.values()].reduce((a, b) => a + b, 0),
@@ -372,6 +380,90 @@ function buildResult(
       e.failures.outages.map((o) => ({ endpoint: e.name, atS: o.atS, forS: o.forS })),
     ),
     events: sim.eventsProcessed,
+  };
+}
+
+/**
+ * The saturation verdict of a cell: each endpoint's slots and rate limits, and each tool's
+ * quota, against the load the window's arrivals offered them. A call is offered to its
+ * preferred endpoint (the first it may use); failover moves load only after a refusal.
+ */
+function saturationOfCell(
+  scenario: Scenario,
+  recorder: Recorder,
+  endpoints: readonly Endpoint[],
+  outageSlotS: number,
+): CellResult["saturation"] {
+  const windowS = recorder.toS - recorder.fromS;
+  const windowMin = windowS / 60;
+  const resources: Omit<Bottleneck, "load">[] = [];
+  endpoints.forEach((endpoint, e) => {
+    const spec = scenario.endpoints[e]!;
+    const offered = recorder.offered[e]!;
+    const downS = spec.failures.outages.reduce(
+      (s, o) => s + overlap(o.atS, o.atS + o.forS, recorder.fromS, recorder.toS),
+      0,
+    );
+    resources.push({
+      resource: "slots",
+      name: endpoint.name,
+      offered: offered.slotS / windowS,
+      limit: endpoint.slots * (1 - downS / windowS),
+      unit: "slot-s/s",
+    });
+    const limit = spec.rateLimit;
+    if (limit?.requestsPerS !== undefined) {
+      resources.push({
+        resource: "requestsPerMinute",
+        name: endpoint.name,
+        offered: offered.requests / windowMin,
+        limit: limit.requestsPerS * 60,
+        unit: "requests/min",
+      });
+    }
+    if (limit?.tokensPerS !== undefined) {
+      resources.push({
+        resource: "tokensPerMinute",
+        name: endpoint.name,
+        offered: offered.tokens / windowMin,
+        limit: limit.tokensPerS * 60,
+        unit: "tokens/min",
+      });
+    }
+  });
+  scenario.tools.forEach((tool, t) => {
+    if (!Number.isFinite(tool.concurrency)) return;
+    resources.push({
+      resource: "toolConcurrency",
+      name: tool.name,
+      offered: recorder.toolOfferedS[t]! / windowS,
+      limit: tool.concurrency,
+      unit: "calls in flight",
+    });
+  });
+  const first = Math.ceil(recorder.fromS / recorder.bucketS);
+  const quarter = Math.max(1, Math.floor((BUCKETS - first) / 4));
+  const meanQueue = (from: number, to: number) => {
+    let sum = 0;
+    for (let b = from; b < to; b++) sum += recorder.queueBucketArea[b]! / recorder.bucketS;
+    return sum / Math.max(1, to - from);
+  };
+  const verdict = saturation({
+    resources,
+    earlyQueue: meanQueue(first + quarter, first + 2 * quarter),
+    lateQueue: meanQueue(BUCKETS - quarter, BUCKETS),
+    totalSlots: endpoints.reduce((sum, e) => sum + e.slots, 0),
+    measuredRuns: recorder.measuredRuns,
+    lost: recorder.measuredLost,
+    lostBecause: [...recorder.lostBecause],
+  });
+  const slots = verdict.resources.filter((r) => r.resource === "slots");
+  return {
+    ...verdict,
+    offeredPerS: slots.reduce((s, r) => s + r.offered, 0),
+    capacityPerS: Math.max(0, endpoints.reduce((s, e) => s + e.slots, 0) - outageSlotS / windowS),
+    arrivalsPerS: recorder.arrivalsInWindow / windowS,
+    completionsPerS: recorder.completionsInWindow / windowS,
   };
 }
 

@@ -3,9 +3,11 @@
  * ready, dispatched, ended; a run ended) and keeps, in fixed memory, everything the results
  * contract and the charts need: histograms, time integrals clipped to the measurement window
  * (queue length, busy slots, head-of-line blocking, priority blocking, backlog), per-bucket
- * time series, and the service-gap tracker.
+ * time series, the service-gap tracker, each tenant's demand, the load offered to every
+ * bottleneck (slots, rate limits, tool quotas) by all arrivals in the window, and why measured
+ * runs failed.
  */
-import { jainIndex } from "../metrics/fairness.ts";
+import { type DemandFairness, demandFairness } from "../metrics/fairness.ts";
 import { Histogram } from "../metrics/histogram.ts";
 import { ServiceGapTracker } from "../metrics/service-gap-tracker.ts";
 import type { Counts, TimelineEntry } from "./result.ts";
@@ -13,13 +15,31 @@ import type { Counts, TimelineEntry } from "./result.ts";
 /** Number of buckets in a cell's time series. */
 export const BUCKETS = 240;
 
-/** What the recorder needs to know of a turn. */
+/** What the recorder needs to know of a turn (one attempt of a model call). */
 export interface RecordedTurn {
   readonly tenantIndex: number;
   readonly jobIndex: number;
   readonly level: number;
   readonly readyS: number;
   readonly measured: boolean;
+  /** 1 for the call's first attempt: only it is new demand, and only its dispatch ends the turn's wait. */
+  readonly attempt: number;
+  readonly promptTokens: number;
+  /** Output tokens the call asks for. */
+  readonly outputTokens: number;
+  /** Slot-seconds the call is expected to hold at no load (for the offered load). */
+  readonly expectedDurationS: number;
+  /** The endpoint the call is offered to first. */
+  readonly preferredEndpoint: number;
+}
+
+/** Load offered to one endpoint by the first attempts that became ready in the window. */
+export interface OfferedToEndpoint {
+  requests: number;
+  /** Prompt plus requested output tokens, as the token rate limit counts them. */
+  tokens: number;
+  /** Slot-seconds expected at no load. */
+  slotS: number;
 }
 
 /** Fixed-memory counters of one group of runs (all, a tenant, a job). */
@@ -62,8 +82,19 @@ export class Recorder {
   readonly holS: Float64Array;
   readonly backlogS: Float64Array;
   readonly serviceInWindow: Float64Array;
-  /** Cost of the turns that became ready (first attempts) in the window, per tenant. */
+  /**
+   * Demand per tenant: the cost of the calls that became ready (first attempts) in the window,
+   * plus those already waiting when the window opened.
+   */
   readonly demandInWindow: Float64Array;
+  /** Cost of the first attempts waiting now, per tenant (to carry the backlog into the window). */
+  private readonly waitingCost: Float64Array;
+  /** Load offered to each endpoint by the window's first attempts. */
+  readonly offered: OfferedToEndpoint[];
+  /** Tool-seconds requested per tool in the window (calls granted by governance x their latency). */
+  readonly toolOfferedS: Float64Array;
+  private readonly costPrompt: number;
+  private readonly costOutput: number;
 
   // Per bucket.
   readonly queueBucketArea: Float64Array;
@@ -71,10 +102,6 @@ export class Recorder {
   readonly busyBucketArea: Float64Array;
   readonly backlogBucket: Float64Array;
   readonly serviceBucket: Float64Array;
-  /** 1 where a tenant had no turn waiting at some dispatch of the bucket. */
-  readonly absentAtDispatch: Uint8Array;
-  /** Dispatches per bucket. */
-  readonly dispatchBucket: Float64Array;
 
   // Counters.
   inversions = 0;
@@ -84,8 +111,11 @@ export class Recorder {
   outputTokensInWindow = 0;
   completionsInWindow = 0;
   arrivalsInWindow = 0;
-  slotSecondsOfMeasuredRuns = 0;
-  completedMeasuredRuns = 0;
+  /** Runs arriving in the window (measured), and those of them that failed or were rejected. */
+  measuredRuns = 0;
+  measuredLost = 0;
+  /** Why measured runs failed or were rejected, by reason, in order of first occurrence. */
+  readonly lostBecause = new Map<string, number>();
 
   constructor(options: {
     fromS: number;
@@ -95,6 +125,12 @@ export class Recorder {
     levels: number;
     totalSlots: number;
     timelineLimit: number;
+    /** Endpoints (for the offered load) and tools (for their offered concurrency). */
+    endpoints?: number;
+    tools?: number;
+    /** Service-cost weights of a prompt and an output token (default 1 and 2). */
+    costPrompt?: number;
+    costOutput?: number;
   }) {
     const tenants = options.tenantWeights.length;
     this.fromS = options.fromS;
@@ -117,13 +153,20 @@ export class Recorder {
     this.backlogS = new Float64Array(tenants);
     this.serviceInWindow = new Float64Array(tenants);
     this.demandInWindow = new Float64Array(tenants);
+    this.waitingCost = new Float64Array(tenants);
+    this.offered = Array.from({ length: options.endpoints ?? 1 }, () => ({
+      requests: 0,
+      tokens: 0,
+      slotS: 0,
+    }));
+    this.toolOfferedS = new Float64Array(options.tools ?? 0);
+    this.costPrompt = options.costPrompt ?? 1;
+    this.costOutput = options.costOutput ?? 2;
     this.queueBucketArea = new Float64Array(BUCKETS);
     this.queueBucketMax = new Float64Array(BUCKETS);
     this.busyBucketArea = new Float64Array(BUCKETS);
     this.backlogBucket = new Float64Array(BUCKETS * tenants);
     this.serviceBucket = new Float64Array(BUCKETS * tenants);
-    this.absentAtDispatch = new Uint8Array(BUCKETS * tenants);
-    this.dispatchBucket = new Float64Array(BUCKETS);
   }
 
   /** True when time `t` is inside the measurement window. */
@@ -136,6 +179,11 @@ export class Recorder {
     const startS = this.lastS;
     if (nowS <= startS) return;
     this.lastS = nowS;
+    // The window opens: what is waiting then is demand of the window too.
+    if (startS < this.fromS && nowS >= this.fromS) {
+      for (let t = 0; t < this.waitingCost.length; t++)
+        this.demandInWindow[t]! += this.waitingCost[t]!;
+    }
     // The window part.
     const a = startS > this.fromS ? startS : this.fromS;
     const b = nowS < this.toS ? nowS : this.toS;
@@ -187,10 +235,20 @@ export class Recorder {
     }
   }
 
-  /** A turn became ready. */
-  enqueued(turn: RecordedTurn, nowS: number, demandCost = 0): void {
+  /** A turn became ready (an attempt of a model call joined the queue). */
+  enqueued(turn: RecordedTurn, nowS: number): void {
     this.advance(nowS);
-    if (demandCost > 0 && this.inWindow(nowS)) this.demandInWindow[turn.tenantIndex]! += demandCost;
+    if (turn.attempt === 1) {
+      const cost = turn.promptTokens * this.costPrompt + turn.outputTokens * this.costOutput;
+      this.waitingCost[turn.tenantIndex]! += cost;
+      if (this.inWindow(nowS)) {
+        this.demandInWindow[turn.tenantIndex]! += cost;
+        const offered = this.offered[turn.preferredEndpoint]!;
+        offered.requests++;
+        offered.tokens += turn.promptTokens + turn.outputTokens;
+        offered.slotS += turn.expectedDurationS;
+      }
+    }
     this.waiting++;
     if (this.waitingByTenant[turn.tenantIndex]!++ === 0)
       this.gap.backlogStart(turn.tenantIndex, nowS);
@@ -202,17 +260,17 @@ export class Recorder {
     if (this.inWindow(nowS)) this.enqueuedInWindow++;
   }
 
-  /** A ready turn left the queue: dispatched (`dispatched`) or withdrawn. */
+  /**
+   * A ready turn left the queue: dispatched (`dispatched`) or withdrawn. The turn's wait (from
+   * ready to its first dispatch) is recorded at its first attempt's dispatch; a retry's time in
+   * the queue belongs to the turn's latency, not to its wait.
+   */
   dequeued(turn: RecordedTurn, nowS: number, dispatched: boolean): void {
     this.advance(nowS);
-    if (dispatched && nowS < this.toS) {
-      // Who contended for this dispatch: the tenants with a turn waiting when it was decided.
-      const bucket = Math.min(BUCKETS - 1, Math.floor(nowS / this.bucketS));
-      const tenants = this.waitingByTenant.length;
-      this.dispatchBucket[bucket]!++;
-      for (let t = 0; t < tenants; t++) {
-        if (this.waitingByTenant[t] === 0) this.absentAtDispatch[bucket * tenants + t] = 1;
-      }
+    const first = turn.attempt === 1;
+    if (first) {
+      this.waitingCost[turn.tenantIndex]! -=
+        turn.promptTokens * this.costPrompt + turn.outputTokens * this.costOutput;
     }
     this.waiting--;
     if (--this.waitingByTenant[turn.tenantIndex]! === 0)
@@ -227,7 +285,7 @@ export class Recorder {
         break;
       }
     }
-    if (turn.measured) {
+    if (first && turn.measured) {
       this.all.wait.record(waitS);
       this.tenants[turn.tenantIndex]!.wait.record(waitS);
       this.jobs[turn.jobIndex]!.wait.record(waitS);
@@ -282,7 +340,12 @@ export class Recorder {
     if (this.inWindow(arrivalS)) this.arrivalsInWindow++;
   }
 
-  /** A run ended. */
+  /** A tool call that governance allowed asks for `latencyMeanS` seconds of the tool's quota. */
+  toolRequested(tool: number, latencyMeanS: number, nowS: number): void {
+    if (this.inWindow(nowS)) this.toolOfferedS[tool]! += latencyMeanS;
+  }
+
+  /** A run ended; `reason` says why a run failed or was rejected. */
   runEnded(
     tenant: number,
     job: number,
@@ -290,8 +353,8 @@ export class Recorder {
     measured: boolean,
     latencyS: number,
     sloS: number | undefined,
-    slotSeconds: number,
     nowS: number,
+    reason = "",
   ): void {
     for (const group of [this.all, this.tenants[tenant]!, this.jobs[job]!]) {
       group.counts[status]++;
@@ -304,10 +367,12 @@ export class Recorder {
       }
     }
     if (status === "completed" && this.inWindow(nowS)) this.completionsInWindow++;
-    if (measured && status === "completed") {
-      this.slotSecondsOfMeasuredRuns += slotSeconds;
-      this.completedMeasuredRuns++;
-    }
+    if (!measured) return;
+    this.measuredRuns++;
+    if (status === "completed") return;
+    this.measuredLost++;
+    const why = reason === "" ? status : reason;
+    this.lostBecause.set(why, (this.lostBecause.get(why) ?? 0) + 1);
   }
 
   /** Runs of the window still in flight at the end count against their SLO. */
@@ -316,121 +381,29 @@ export class Recorder {
       group.counts.inFlight++;
       if (measured && sloS !== undefined) group.sloRuns++;
     }
+    if (measured) this.measuredRuns++;
   }
 
-  /** Adds a slot-timeline entry while the limit allows. */
   /** True when a turn that started at `startS` would be kept in the timeline (check before building it). */
   wantsTimeline(startS: number): boolean {
     return this.timeline.length < this.timelineLimit && startS >= this.fromS;
   }
 
+  /** Adds a slot-timeline entry while the limit allows. */
   timelineEntry(entry: TimelineEntry): void {
     if (this.timeline.length < this.timelineLimit && entry.startS >= this.fromS)
       this.timeline.push(entry);
   }
 
-  /**
-   * Jain's index of each tenant's service in the window relative to its weighted max-min fair
-   * share given its demand (water-filling: the window's service is divided by weight, and a
-   * tenant that asked for less than its share is allotted what it asked for, the rest going to
-   * the others). For tenants that were backlogged throughout (demand above their share) this is
-   * DESIGN.md's index of service divided by weight; a tenant that received less only because
-   * it asked for less is not counted as treated unfairly. Tenants with no demand are left out;
-   * 1 with fewer than two tenants.
-   */
-  jainOfFairShares(weights: readonly number[]): number {
-    return this.jainOf(weights, "max-min");
-  }
-
-  /**
-   * DESIGN.md's index: Jain's index of service divided by weight among the tenants that were
-   * backlogged (a turn waiting) for at least 90% of the window; 1 with fewer than two.
-   */
-  jainOfBacklogged(weights: readonly number[]): number {
-    return this.jainOf(weights, "backlogged");
-  }
-
-  private jainOf(weights: readonly number[], kind: "max-min" | "backlogged"): number {
-    if (kind === "backlogged") {
-      const windowS = this.toS - this.fromS;
-      const values: number[] = [];
-      for (let t = 0; t < weights.length; t++) {
-        if (this.backlogS[t]! >= 0.9 * windowS) values.push(this.serviceInWindow[t]! / weights[t]!);
-      }
-      return values.length < 2 ? 1 : jainIndex(values);
-    }
-    const tenants = weights.length;
-    const capacity = this.serviceInWindow.reduce((a, b) => a + b, 0);
-    const active = new Set<number>();
-    for (let t = 0; t < tenants; t++) if (this.demandInWindow[t]! > 0) active.add(t);
-    if (active.size < 2 || capacity <= 0) return 1;
-    const fair = new Float64Array(tenants);
-    let remaining = capacity;
-    const open = new Set(active);
-    for (;;) {
-      const weightSum = [...open].reduce((sum, t) => sum + weights[t]!, 0);
-      const perWeight = remaining / weightSum;
-      const capped = [...open].filter((t) => this.demandInWindow[t]! <= perWeight * weights[t]!);
-      if (capped.length === 0) {
-        for (const t of open) fair[t] = perWeight * weights[t]!;
-        break;
-      }
-      for (const t of capped) {
-        fair[t] = this.demandInWindow[t]!;
-        remaining -= fair[t]!;
-        open.delete(t);
-      }
-      if (open.size === 0) break;
-    }
-    return jainIndex(
-      [...active].map((t) => (fair[t]! > 0 ? this.serviceInWindow[t]! / fair[t]! : 1)),
+  /** `fairness.jain` and its evidence: each tenant's demand, fair share and service (see `demandFairness`). */
+  fairness(tenants: readonly { name: string; weight: number }[]): DemandFairness {
+    return demandFairness(
+      tenants.map((t, i) => ({
+        name: t.name,
+        weight: t.weight,
+        demand: this.demandInWindow[i]!,
+        service: this.serviceInWindow[i]!,
+      })),
     );
-  }
-
-  /**
-   * Jain's index of weight-normalized service over the intervals in which two or more tenants
-   * were backlogged at every dispatch (a turn of theirs waiting whenever a slot was handed out):
-   * each maximal run of such time buckets with the same set of tenants is one interval, its
-   * index is taken over the service those tenants received in it, and the indexes are averaged
-   * weighted by interval length. A tenant whose demand is met misses some dispatch and is left
-   * out (receiving less because it asks for less is not unfairness); whole intervals rather than
-   * single buckets, because one non-preemptive turn can outlast a bucket. 1 without contention.
-   */
-  jainOverBuckets(weights: readonly number[]): { jain: number; contended: number } {
-    const tenants = weights.length;
-    let weighted = 0;
-    let contended = 0;
-    let runKey = "";
-    let runLength = 0;
-    const runService = new Float64Array(tenants);
-    const members: number[] = [];
-    const close = () => {
-      if (runLength > 0 && members.length >= 2) {
-        weighted += jainIndex(members.map((t) => runService[t]! / weights[t]!)) * runLength;
-        contended += runLength;
-      }
-      runService.fill(0);
-      runLength = 0;
-    };
-    const firstBucket = Math.ceil(this.fromS / this.bucketS - 1e-9);
-    for (let b = firstBucket; b < BUCKETS; b++) {
-      const present: number[] = [];
-      for (let t = 0; t < tenants; t++) {
-        if (this.dispatchBucket[b]! > 0 && this.absentAtDispatch[b * tenants + t] === 0)
-          present.push(t);
-      }
-      const key = present.length >= 2 ? present.join(",") : "";
-      if (key !== runKey) {
-        close();
-        runKey = key;
-        members.length = 0;
-        members.push(...present);
-      }
-      if (key === "") continue;
-      runLength++;
-      for (const t of present) runService[t]! += this.serviceBucket[b * tenants + t]!;
-    }
-    close();
-    return { jain: contended === 0 ? 1 : weighted / contended, contended };
   }
 }

@@ -3,7 +3,9 @@
  * experiment layer aggregates across replications into DESIGN.md's results contract. Plain
  * JSON, so it crosses worker threads and shards unchanged. Times in seconds.
  */
+import type { TenantFairness } from "../metrics/fairness.ts";
 import type { HistogramJSON } from "../metrics/histogram.ts";
+import type { Bottleneck } from "../metrics/saturation.ts";
 
 /** Counters of model calls (attempts by outcome, retries, aborts, compactions) and tool calls. */
 export interface CallCounters {
@@ -32,6 +34,10 @@ export interface Counts {
 /** Per-tenant measurements. */
 export interface TenantCell {
   weight: number;
+  /** Service (cost units) its turns asked for in the window (ready in it, or waiting when it opened). */
+  demand: number;
+  /** Its weighted max-min fair share of the service delivered in the window, given its demand. */
+  fairShare: number;
   /** Service (cost units) delivered in the window. */
   service: number;
   /** Part of the window's service this tenant received. */
@@ -102,16 +108,16 @@ export interface CellResult {
   throughput: { runsPerSecond: number; tokensPerSecond: number };
   utilization: number;
   fairness: {
-    /** DESIGN.md's Jain's index: service divided by weight among the tenants backlogged (a turn waiting) for at least 90% of the window; 1 with fewer than two such tenants. */
-    jain: number;
-    /** Jain's index of each tenant's service relative to its weighted max-min fair share given its demand in the window; 1 with fewer than two tenants with demand. */
-    maxMinJain: number;
-    /** Jain's index of weighted service over the intervals in which two or more tenants were backlogged at every dispatch (length-weighted); 1 without such intervals. */
-    contendedJain: number;
+    /**
+     * Jain's index of each tenant's service in the window divided by its weighted max-min fair
+     * share of the service delivered (water-filling over the tenants' demand); null with fewer
+     * than two tenants that have demand ("not measurable").
+     */
+    jain: number | null;
     /** Largest weighted service gap between two continuously backlogged tenants. */
     maxServiceGap: number;
-    /** Time buckets in which two or more tenants were backlogged. */
-    contendedBuckets: number;
+    /** The evidence: each tenant's weight, demand, fair share and service. */
+    tenants: TenantFairness[];
   };
   wastedTokens: number;
   /** Fraction of the window's runs (of jobs with an SLO) that completed within it; null when no job has one. */
@@ -127,14 +133,24 @@ export interface CellResult {
     blockedByLowerS: number;
   };
   saturation: {
+    /** Offered load reached a limit, or the queue was still growing at the end of the window. */
     saturated: boolean;
-    /** Offered work: slot-seconds demanded per second (the runs' turns, as served). */
+    /** Not saturated, and at most 5% of the runs arriving in the window failed or were rejected. */
+    steady: boolean;
+    /** The most loaded resource when saturated (offered vs limit); null otherwise. */
+    bottleneck: Bottleneck | null;
+    /** Every resource checked (slots, rate limits, tool quotas), most loaded first. */
+    resources: Bottleneck[];
+    /** Failed and rejected runs over the runs arriving in the window. */
+    failedFraction: number;
+    /** Offered work on all endpoints: slot-seconds per second asked for by the window's arrivals. */
     offeredPerS: number;
     /** Capacity: slots available per second (slots, less outages). */
     capacityPerS: number;
     /** Runs arriving per second in the window, and runs completing per second. */
     arrivalsPerS: number;
     completionsPerS: number;
+    /** Why the figures are not steady-state values, in words; "" when steady. */
     reason: string;
   };
   littlesLaw: {

@@ -71,9 +71,22 @@ export interface JobRuntime extends RunJob {
 /** A tool as the runtime uses it. */
 export interface ToolRuntime {
   readonly spec: ToolSpec;
+  /** Index of the tool in the scenario (for the recorder). */
+  readonly index: number;
   readonly latency: Sampler;
+  /** Mean of `latency`, for the tool's offered load. */
+  readonly latencyMeanS: number;
   readonly quota: Resource | null;
 }
+
+/** How an attempt's outcome reads in a run's failure reason. */
+const OUTCOME_WORDS: Record<TurnOutcome, string> = {
+  ok: "ok",
+  error: "5xx error",
+  timeout: "timeout",
+  rate_limited: "429 rate limited",
+  unavailable: "503 unavailable",
+};
 
 /** The runtime of one cell. */
 export class Runtime implements RunDriver {
@@ -226,8 +239,8 @@ export class Runtime implements RunDriver {
       run.measured,
       this.sim.now - run.arrivalS,
       job.sloS,
-      run.slotSeconds,
       this.sim.now,
+      status === "rejected" ? "rejected by admission control" : reason,
     );
     const listeners = run.endListeners;
     if (listeners !== null) {
@@ -354,7 +367,7 @@ export class Runtime implements RunDriver {
             break;
           }
           if (backoffS === FAILED) {
-            this.end(run, "failed", "model call failed after retries");
+            this.end(run, "failed", `model call failed after retries (last: ${OUTCOME_WORDS[input as TurnOutcome]})`);
             return FINISHED;
           }
           run.context = run.planIncludesContext ? 0 : run.turnPromptTokens + run.planOutputTokens;
@@ -503,13 +516,7 @@ export class Runtime implements RunDriver {
     const now = this.sim.now;
     run.markReady(this.nextSeq++, now);
     this.scheduler.enqueue(run, now);
-    this.recorder.enqueued(
-      run,
-      now,
-      run.attempt === 1
-        ? run.promptTokens * this.costPrompt + run.outputTokens * this.costOutput
-        : 0,
-    );
+    this.recorder.enqueued(run, now);
     this.requestDispatch();
   }
 
@@ -758,7 +765,9 @@ export class Runtime implements RunDriver {
       return DENIED;
     }
     this.record(run, "tool.call", name, "allow");
-    return this.tools.get(name);
+    const tool = this.tools.get(name);
+    if (tool !== undefined) this.recorder.toolRequested(tool.index, tool.latencyMeanS, this.sim.now);
+    return tool;
   }
 
   /** A tool call ends: counts and audits its result. */

@@ -1,0 +1,142 @@
+// The recorder's window integrals, demand, offered load, waits and losses on hand-computed cases.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { type RecordedTurn, Recorder } from "../src/runtime/recorder.ts";
+
+const LONG = process.env.AGENTSIM_LONG ? 20 : 1;
+
+function recorder(fromS: number, toS: number, tenants = 2): Recorder {
+  return new Recorder({
+    fromS,
+    toS,
+    tenantWeights: Array.from({ length: tenants }, () => 1),
+    jobs: 1,
+    levels: 1,
+    totalSlots: 4,
+    timelineLimit: 0,
+    endpoints: 1,
+  });
+}
+
+function turn(over: Partial<RecordedTurn> = {}): RecordedTurn {
+  return {
+    tenantIndex: 0,
+    jobIndex: 0,
+    level: 0,
+    readyS: 0,
+    measured: true,
+    attempt: 1,
+    promptTokens: 100,
+    outputTokens: 10,
+    expectedDurationS: 2,
+    preferredEndpoint: 0,
+    ...over,
+  };
+}
+
+describe("Recorder", () => {
+  it("integrates the number waiting and busy over the window only (hand count)", () => {
+    const r = recorder(10, 20);
+    // Waiting: one turn over [5, 15], another over [12, 25]: inside [10, 20], 5 + 8 = 13.
+    const a = turn({ readyS: 5 });
+    const b = turn({ readyS: 12 });
+    r.enqueued(a, 5);
+    r.enqueued(b, 12);
+    r.dequeued(a, 15, true);
+    r.slot(a, 1, 15);
+    r.slot(a, -1, 18); // busy over [15, 18]: 3
+    r.dequeued(b, 25, true);
+    r.advance(30);
+    expect(r.queueArea).toBe(13);
+    expect(r.busyArea).toBe(3);
+  });
+
+  it("counts as demand what became ready in the window and what was waiting when it opened", () => {
+    const r = recorder(10, 20);
+    // Cost = prompt + 2 x output = 100 + 20 = 120 each.
+    const before = turn({ readyS: 2 }); // waiting at 10: demand of the window
+    const served = turn({ readyS: 3 }); // served before 10: not
+    const inside = turn({ readyS: 12, tenantIndex: 1 });
+    const after = turn({ readyS: 25, tenantIndex: 1 }); // after the window: not
+    r.enqueued(before, 2);
+    r.enqueued(served, 3);
+    r.dequeued(served, 4, true);
+    r.enqueued(inside, 12);
+    r.dequeued(before, 13, true);
+    r.enqueued(after, 25);
+    const retry = turn({ readyS: 14, tenantIndex: 1, attempt: 2 }); // a retry is not new demand
+    r.enqueued(retry, 14);
+    expect([...r.demandInWindow]).toEqual([120, 120]);
+    // Offered to the endpoint: only first attempts that became ready in the window.
+    expect(r.offered[0]).toEqual({ requests: 1, tokens: 110, slotS: 2 });
+  });
+
+  it("records a turn's wait once, at its first attempt's dispatch, for measured runs only", () => {
+    const r = recorder(0, 100);
+    const first = turn({ readyS: 1 });
+    r.enqueued(first, 1);
+    r.dequeued(first, 4, true); // wait 3
+    const retry = turn({ readyS: 10, attempt: 2 });
+    r.enqueued(retry, 10);
+    r.dequeued(retry, 30, true); // a retry's queueing is turn latency, not wait
+    const warmup = turn({ readyS: 40, measured: false });
+    r.enqueued(warmup, 40);
+    r.dequeued(warmup, 45, true);
+    expect(r.all.wait.count).toBe(1);
+    expect(r.all.wait.max).toBeCloseTo(3, 3);
+  });
+
+  it("counts why measured runs were lost, and only measured runs", () => {
+    const r = recorder(0, 100);
+    r.runEnded(0, 0, "completed", true, 1, undefined, 10);
+    r.runEnded(0, 0, "failed", true, 1, undefined, 11, "token budget exceeded");
+    r.runEnded(0, 0, "rejected", true, 0, undefined, 12, "rejected by admission control");
+    r.runEnded(0, 0, "failed", false, 1, undefined, 13, "token budget exceeded");
+    r.inFlightAtEnd(0, 0, true, undefined);
+    expect(r.measuredRuns).toBe(4);
+    expect(r.measuredLost).toBe(2);
+    expect([...r.lostBecause]).toEqual([
+      ["token budget exceeded", 1],
+      ["rejected by admission control", 1],
+    ]);
+  });
+
+  it("agrees with a direct integral of the step function for any sequence of changes (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ dtS: fc.double({ min: 0, max: 5, noNaN: true }), up: fc.boolean() }), {
+          maxLength: 60,
+        }),
+        fc.double({ min: 0, max: 50, noNaN: true }),
+        fc.double({ min: 1, max: 100, noNaN: true }),
+        (changes, fromS, lengthS) => {
+          const toS = fromS + lengthS;
+          const r = recorder(fromS, toS);
+          const queue: RecordedTurn[] = [];
+          let timeS = 0;
+          let level = 0;
+          let integral = 0;
+          for (const { dtS, up } of changes) {
+            const next = timeS + dtS;
+            integral += level * Math.max(0, Math.min(next, toS) - Math.max(timeS, fromS));
+            timeS = next;
+            if (up || queue.length === 0) {
+              const t = turn({ readyS: timeS });
+              queue.push(t);
+              r.enqueued(t, timeS);
+              level++;
+            } else {
+              r.dequeued(queue.shift()!, timeS, true);
+              level--;
+            }
+          }
+          const endS = timeS + 10;
+          integral += level * Math.max(0, Math.min(endS, toS) - Math.max(timeS, fromS));
+          r.advance(endS);
+          expect(r.queueArea).toBeCloseTo(integral, 6);
+        },
+      ),
+      { numRuns: 200 * LONG },
+    );
+  });
+});
