@@ -51,24 +51,18 @@ describe("Recorder", () => {
     expect(r.busyArea).toBe(3);
   });
 
-  it("counts as demand what became ready in the window and what was waiting when it opened", () => {
+  it("counts as demand every call of the runs arriving in the window, whenever it became ready", () => {
     const r = recorder(10, 20);
     // Cost = prompt + 2 x output = 100 + 20 = 120 each.
-    const before = turn({ readyS: 2 }); // waiting at 10: demand of the window
-    const served = turn({ readyS: 3 }); // served before 10: not
-    const inside = turn({ readyS: 12, tenantIndex: 1 });
-    const after = turn({ readyS: 25, tenantIndex: 1 }); // after the window: not
-    r.enqueued(before, 2);
-    r.enqueued(served, 3);
-    r.dequeued(served, 4, true);
-    r.enqueued(inside, 12);
-    r.dequeued(before, 13, true);
-    r.enqueued(after, 25);
-    const retry = turn({ readyS: 14, tenantIndex: 1, attempt: 2 }); // a retry is not new demand
-    r.enqueued(retry, 14);
-    expect([...r.demandInWindow]).toEqual([120, 120]);
-    // Offered to the endpoint: only first attempts that became ready in the window.
-    expect(r.offered[0]).toEqual({ requests: 1, tokens: 110, slotS: 2 });
+    r.enqueued(turn({ readyS: 12 }), 12); // a run of the window: demand
+    r.enqueued(turn({ readyS: 25 }), 25); // its later turn after the window closed: demand too
+    r.enqueued(turn({ readyS: 5, measured: false }), 5); // a warm-up run: not
+    r.enqueued(turn({ readyS: 15, measured: false, tenantIndex: 1 }), 15); // still warm-up: not
+    r.enqueued(turn({ readyS: 14, tenantIndex: 1 }), 14);
+    r.enqueued(turn({ readyS: 16, tenantIndex: 1, attempt: 2 }), 16); // a retry is not new demand
+    expect([...r.demandInWindow]).toEqual([240, 120]);
+    // Offered to the endpoint: the same calls: 3 requests of 110 tokens and 2 s each.
+    expect(r.offered[0]).toEqual({ requests: 3, tokens: 330, slotS: 6 });
   });
 
   it("records a turn's wait once, at its first attempt's dispatch, for measured runs only", () => {

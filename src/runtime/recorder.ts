@@ -33,7 +33,7 @@ export interface RecordedTurn {
   readonly preferredEndpoint: number;
 }
 
-/** Load offered to one endpoint by the first attempts that became ready in the window. */
+/** Load offered to one endpoint by the calls (first attempts) of the runs arriving in the window. */
 export interface OfferedToEndpoint {
   requests: number;
   /** Prompt plus requested output tokens, as the token rate limit counts them. */
@@ -83,15 +83,15 @@ export class Recorder {
   readonly backlogS: Float64Array;
   readonly serviceInWindow: Float64Array;
   /**
-   * Demand per tenant: the cost of the calls that became ready (first attempts) in the window,
-   * plus those already waiting when the window opened.
+   * Demand per tenant: the cost of every call (first attempts) of the runs that arrived in the
+   * window, whenever it became ready. Attributed to the run's arrival rather than to the time
+   * a call became ready, it does not depend on the policy: a policy that delays a run's first
+   * turn also delays its later ones, and a demand counted by ready time would shrink with it.
    */
   readonly demandInWindow: Float64Array;
-  /** Cost of the first attempts waiting now, per tenant (to carry the backlog into the window). */
-  private readonly waitingCost: Float64Array;
-  /** Load offered to each endpoint by the window's first attempts. */
+  /** Load offered to each endpoint by the calls of the window's arrivals (first attempts). */
   readonly offered: OfferedToEndpoint[];
-  /** Tool-seconds requested per tool in the window (calls granted by governance x their latency). */
+  /** Tool-seconds asked of each tool by the window's arrivals (calls governance allowed x mean latency). */
   readonly toolOfferedS: Float64Array;
   private readonly costPrompt: number;
   private readonly costOutput: number;
@@ -153,7 +153,6 @@ export class Recorder {
     this.backlogS = new Float64Array(tenants);
     this.serviceInWindow = new Float64Array(tenants);
     this.demandInWindow = new Float64Array(tenants);
-    this.waitingCost = new Float64Array(tenants);
     this.offered = Array.from({ length: options.endpoints ?? 1 }, () => ({
       requests: 0,
       tokens: 0,
@@ -179,11 +178,6 @@ export class Recorder {
     const startS = this.lastS;
     if (nowS <= startS) return;
     this.lastS = nowS;
-    // The window opens: what is waiting then is demand of the window too.
-    if (startS < this.fromS && nowS >= this.fromS) {
-      for (let t = 0; t < this.waitingCost.length; t++)
-        this.demandInWindow[t]! += this.waitingCost[t]!;
-    }
     // The window part.
     const a = startS > this.fromS ? startS : this.fromS;
     const b = nowS < this.toS ? nowS : this.toS;
@@ -238,16 +232,14 @@ export class Recorder {
   /** A turn became ready (an attempt of a model call joined the queue). */
   enqueued(turn: RecordedTurn, nowS: number): void {
     this.advance(nowS);
-    if (turn.attempt === 1) {
-      const cost = turn.promptTokens * this.costPrompt + turn.outputTokens * this.costOutput;
-      this.waitingCost[turn.tenantIndex]! += cost;
-      if (this.inWindow(nowS)) {
-        this.demandInWindow[turn.tenantIndex]! += cost;
-        const offered = this.offered[turn.preferredEndpoint]!;
-        offered.requests++;
-        offered.tokens += turn.promptTokens + turn.outputTokens;
-        offered.slotS += turn.expectedDurationS;
-      }
+    // The window's arrivals' calls: each tenant's demand and the load offered to endpoints.
+    if (turn.attempt === 1 && turn.measured) {
+      this.demandInWindow[turn.tenantIndex]! +=
+        turn.promptTokens * this.costPrompt + turn.outputTokens * this.costOutput;
+      const offered = this.offered[turn.preferredEndpoint]!;
+      offered.requests++;
+      offered.tokens += turn.promptTokens + turn.outputTokens;
+      offered.slotS += turn.expectedDurationS;
     }
     this.waiting++;
     if (this.waitingByTenant[turn.tenantIndex]!++ === 0)
@@ -268,10 +260,6 @@ export class Recorder {
   dequeued(turn: RecordedTurn, nowS: number, dispatched: boolean): void {
     this.advance(nowS);
     const first = turn.attempt === 1;
-    if (first) {
-      this.waitingCost[turn.tenantIndex]! -=
-        turn.promptTokens * this.costPrompt + turn.outputTokens * this.costOutput;
-    }
     this.waiting--;
     if (--this.waitingByTenant[turn.tenantIndex]! === 0)
       this.gap.backlogStop(turn.tenantIndex, nowS);
@@ -340,9 +328,9 @@ export class Recorder {
     if (this.inWindow(arrivalS)) this.arrivalsInWindow++;
   }
 
-  /** A tool call that governance allowed asks for `latencyMeanS` seconds of the tool's quota. */
-  toolRequested(tool: number, latencyMeanS: number, nowS: number): void {
-    if (this.inWindow(nowS)) this.toolOfferedS[tool]! += latencyMeanS;
+  /** A tool call of a run arriving in the window (`measured`) asks for `latencyMeanS` of the tool. */
+  toolRequested(tool: number, latencyMeanS: number, measured: boolean): void {
+    if (measured) this.toolOfferedS[tool]! += latencyMeanS;
   }
 
   /** A run ended; `reason` says why a run failed or was rejected. */
