@@ -95,6 +95,24 @@ describe("Recorder", () => {
     ]);
   });
 
+  it("pro-rates a turn's service over the window and the time buckets (hand count)", () => {
+    // Window [10, 20] of a horizon of 20: 240 buckets of 1/12 s. A turn of cost 120 from 8 s to
+    // 14 s delivers 20 a second: 80 of it inside the window, 20/12 in each bucket it covers.
+    const r = recorder(10, 20);
+    r.service(1, 120, 8, 14);
+    expect(r.serviceInWindow[1]).toBeCloseTo(80, 9);
+    expect(r.serviceInWindow[0]).toBe(0);
+    const tenants = 2;
+    const bucket = (b: number) => r.serviceBucket[b * tenants + 1]!;
+    expect(bucket(100)).toBeCloseTo(20 / 12, 9); // [8.333, 8.417], wholly inside the turn
+    expect(bucket(160)).toBeCloseTo(20 / 12, 9);
+    expect(bucket(94)).toBe(0); // before 8 s
+    expect(bucket(169)).toBe(0); // after 14 s
+    let total = 0;
+    for (let b = 0; b < 240; b++) total += bucket(b);
+    expect(total).toBeCloseTo(120, 9);
+  });
+
   it("agrees with a direct integral of the step function for any sequence of changes (property)", () => {
     fc.assert(
       fc.property(
