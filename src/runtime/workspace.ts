@@ -40,12 +40,17 @@ const LOOK_ALIKE =
  * and the root itself unless `allowRoot` (for listing).
  */
 export function normalizePath(raw: unknown, allowRoot = false): PathCheck {
+  return screenPath(raw, allowRoot, true);
+}
+
+/** `normalizePath`, with the refusal of percent-encoded characters optional (see `weakenResolver`). */
+function screenPath(raw: unknown, allowRoot: boolean, percent: boolean): PathCheck {
   if (typeof raw !== "string") return refuse(`a path must be a string, got ${typeof raw}`);
   if (raw === "") return refuse("empty path");
   if (raw.length > PATH_LIMITS.maxPathChars) {
     return refuse(`path longer than ${PATH_LIMITS.maxPathChars} characters`);
   }
-  const bad = PLAIN.test(raw) ? undefined : badCharacter(raw);
+  const bad = PLAIN.test(raw) ? undefined : badCharacter(raw, percent);
   if (bad !== undefined) return refuse(bad);
   if (raw.startsWith("/")) return refuse("absolute path");
   if (raw.startsWith("~")) return refuse('home-directory reference "~"');
@@ -68,12 +73,12 @@ export function normalizePath(raw: unknown, allowRoot = false): PathCheck {
   return { ok: true, path: segments.join("/") };
 }
 
-function badCharacter(raw: string): string | undefined {
+function badCharacter(raw: string, percent = true): string | undefined {
   const control = CONTROL.exec(raw);
   if (control !== null) return `control character ${codePoint(control[0])}`;
   if (raw.includes("\\")) return "backslash (a Windows separator)";
   if (raw.includes(":")) return "colon (drive letters, alternate data streams, URL schemes)";
-  if (PERCENT.test(raw)) return "percent-encoded character";
+  if (percent && PERCENT.test(raw)) return "percent-encoded character";
   const invisible = INVISIBLE.exec(raw);
   if (invisible !== null) return `invisible or unpaired character ${codePoint(invisible[0])}`;
   if (raw.normalize("NFKC") !== raw) {
@@ -95,124 +100,629 @@ function refuse(reason: string): { ok: false; reason: string } {
 /** Longest raw path copied into an audit record's target when a path is refused. */
 const TARGET_CHARS_MAX = 256;
 
+/** Links followed while resolving one path before it is given up as a loop (Linux's limit). */
+export const LINK_HOPS_MAX = 40;
+
 /**
- * Every run's private namespace: a flat map from normalized paths to contents (directories are
- * implied by prefixes). Each operation names the calling run, works only in that run's
- * namespace, and is audited through the sink, allowed or denied: an operation that completes
- * is `ok`, a refused path is `deny` with its reason, a missing file is `error`. Besides the
- * `normalizePath` refusals, a path whose first segment is another opened run's id is refused,
- * so nothing in one run's files can pass for another run's location.
+ * How paths are resolved before access, a scenario choice (`runtime.workspaces.resolver`):
+ * - `strict` (default): every path is screened (`normalizePath`), then walked from the run's
+ *   root in the one tree, following links, and refused as soon as the walk would look at
+ *   anything outside that root; what is accessed is exactly what was checked.
+ * - `prefix-only`: a modelled flaw, common in real runtimes: the raw path, joined to the run's
+ *   root, is allowed when it starts with `/runs/<run>/`, without normalization or link
+ *   resolution; the file system then resolves `..` and links as usual. `../other/x`, an
+ *   absolute path into another root, and a link to another root all escape.
+ */
+export type ResolverMode = "strict" | "prefix-only";
+
+/** The resolver modes a scenario may choose, the default first. */
+export const RESOLVER_MODES: readonly ResolverMode[] = ["strict", "prefix-only"];
+
+/** Options of `Workspaces`. */
+export interface WorkspacesConstraints {
+  /** How paths are resolved before access; default "strict". */
+  resolver?: ResolverMode;
+}
+
+/**
+ * Test-only weakenings of the strict resolver, each a real class of bug, so that a property
+ * test can show it finds the escape each one opens (never reachable from a scenario):
+ * - `no-link-resolution`: the check walks the path without following links; the access follows them.
+ * - `decode-after-check`: percent-encoding is let through the check and decoded before the access.
+ * - `prefix-no-separator`: the walk may go anywhere; where it ends is checked as a string
+ *   prefix without the separator, so `/runs/a` admits `/runs/ab`.
+ */
+export type ResolverWeakening = "no-link-resolution" | "decode-after-check" | "prefix-no-separator";
+
+const DIR = 0;
+const FILE = 1;
+const LINK = 2;
+
+/** A directory of the tree; `root` is the run root it lies in (null above the run roots). */
+class Dir {
+  readonly kind = DIR;
+  readonly entries = new Map<string, Entry>();
+  /** Changes made under a run root (kept on the root): a count the resolver cannot fake. */
+  version = 0;
+  constructor(public root: Dir | null) {}
+}
+
+interface File {
+  readonly kind: typeof FILE;
+  data: string;
+}
+
+/** A symlink-like entry: `target` is absolute (from the tree root) or relative to its directory. */
+interface Link {
+  readonly kind: typeof LINK;
+  readonly target: string;
+}
+
+type Entry = Dir | File | Link;
+
+/**
+ * Where a walk ended: the absolute names of the location, the directory holding it (null when
+ * that directory does not exist) and the entry there (undefined when missing).
+ */
+interface Place {
+  names: string[];
+  parent: Dir | null;
+  entry: Entry | undefined;
+}
+
+/** A walk's outcome: a place, a refusal (`denied`), or an error such as a loop. */
+type Walk = { ok: true; place: Place } | { ok: false; reason: string; denied: boolean };
+
+/** How a walk treats the run root: confined to it (strict), or free (the file system itself). */
+const CONFINED = 0;
+const FREE = 1;
+
+const weakenings = new WeakMap<Workspaces, ResolverWeakening>();
+
+/** Hooks for tests only; nothing in a scenario reaches them. */
+export const __testing = {
+  /** Weakens the strict resolver of `workspaces` in one of the ways of `ResolverWeakening`. */
+  weakenResolver(workspaces: Workspaces, kind: ResolverWeakening): void {
+    weakenings.set(workspaces, kind);
+  },
+};
+
+/**
+ * Every run's workspace, held as a real runtime holds them: one file tree (directories, files
+ * and links) with a root per run at `/runs/<run>`. Isolation comes only from resolving every
+ * path before access (see `ResolverMode`); nothing else separates the runs. Each operation
+ * names the calling run and is audited through the sink: an operation that completes is `ok`
+ * (its target the run-relative path it reached), a refused path is `deny` with its reason, a
+ * missing file or a bad shape (a file used as a directory, a loop of links) is `error`.
+ *
+ * Strict resolution: the path is screened by `normalizePath` (so `..`, absolute paths and
+ * encodings never get as far as the tree), a path whose first segment is another run's id is
+ * refused (so nothing in one run's files can pass for another run's location), and the walk
+ * then follows links: a link's target may be absolute or relative, with `..`, and is screened
+ * for the same character tricks; the walk is refused the moment it would step outside the
+ * path from the tree root to the run's root, so no entry of another run is ever looked at.
  */
 export class Workspaces {
-  private readonly spaces = new Map<string, Map<string, string>>();
+  private readonly tree = new Dir(null);
+  private readonly runsDir = new Dir(null);
   /** Every run ever opened (kept after close, so its name stays reserved). */
   private readonly runs = new Set<string>();
+  private readonly mode: ResolverMode;
 
   /** Workspaces auditing every operation to `audit`. */
-  constructor(private readonly audit: AuditSink) {}
+  constructor(
+    private readonly audit: AuditSink,
+    options: WorkspacesConstraints = {},
+  ) {
+    this.mode = options.resolver ?? "strict";
+    if (!RESOLVER_MODES.includes(this.mode)) {
+      throw new Error(
+        `Workspaces: resolver must be one of ${RESOLVER_MODES.join(", ")}, got ${JSON.stringify(this.mode)}`,
+      );
+    }
+    this.tree.entries.set("runs", this.runsDir);
+  }
 
-  /** Creates the run's empty namespace; opening a run twice is misuse. */
+  /** Creates the run's empty root `/runs/<run>`; opening a run twice, or a run id that is not one segment, is misuse. */
   open(run: string): void {
     if (this.runs.has(run))
       throw new Error(`Workspaces.open: run ${JSON.stringify(run)} was already opened`);
+    if (run === "" || run === "." || run === ".." || run.includes("/")) {
+      throw new Error(
+        `Workspaces.open: a run id must be one path segment, got ${JSON.stringify(run)}`,
+      );
+    }
     this.runs.add(run);
-    this.spaces.set(run, new Map());
+    const root = new Dir(null);
+    root.root = root;
+    this.runsDir.entries.set(run, root);
   }
 
   /** Drops the run's files when it ends; its name stays reserved. */
   close(run: string): void {
-    this.namespace("close", run);
-    this.spaces.delete(run);
+    this.rootOf("close", run);
+    this.runsDir.entries.delete(run);
   }
 
-  /** Reads a file of the caller's workspace. */
+  /** Reads a file of the caller's workspace (through links). */
   read(timeS: number, caller: AuditedRun, path: string): WorkspaceResult<string> {
-    const files = this.namespace("read", caller.run);
-    const checked = this.check(timeS, caller, "workspace.read", path);
-    if (!checked.ok) return checked;
-    const data = files.get(checked.path);
-    if (data === undefined) return this.missing(timeS, caller, "workspace.read", checked.path);
-    this.audit.append(timeS, caller.actor, "workspace.read", checked.path, "ok");
-    return { ok: true, value: data };
+    const found = this.resolve(timeS, caller, "workspace.read", path, true);
+    if (!found.ok) return found;
+    const { entry } = found.place;
+    const where = this.shown(caller.run, found.place.names);
+    if (entry === undefined)
+      return this.failed(timeS, caller, "workspace.read", where, "no such file");
+    if (entry.kind !== FILE)
+      return this.failed(timeS, caller, "workspace.read", where, "is a directory");
+    this.audit.append(timeS, caller.actor, "workspace.read", where, "ok");
+    return { ok: true, value: entry.data };
   }
 
-  /** Writes (creates or replaces) a file of the caller's workspace; returns its normalized path. */
+  /** Writes (creates or replaces) a file of the caller's workspace, through links; returns the run-relative path written. */
   write(timeS: number, caller: AuditedRun, path: string, data: string): WorkspaceResult<string> {
-    const files = this.namespace("write", caller.run);
+    this.rootOf("write", caller.run);
     if (typeof data !== "string") throw new TypeError("Workspaces.write: data must be a string");
-    const checked = this.check(timeS, caller, "workspace.write", path);
-    if (!checked.ok) return checked;
-    files.set(checked.path, data);
-    this.audit.append(timeS, caller.actor, "workspace.write", checked.path, "ok");
-    return { ok: true, value: checked.path };
-  }
-
-  /** Deletes a file of the caller's workspace; returns its normalized path. */
-  delete(timeS: number, caller: AuditedRun, path: string): WorkspaceResult<string> {
-    const files = this.namespace("delete", caller.run);
-    const checked = this.check(timeS, caller, "workspace.delete", path);
-    if (!checked.ok) return checked;
-    if (!files.delete(checked.path)) {
-      return this.missing(timeS, caller, "workspace.delete", checked.path);
+    const found = this.resolve(timeS, caller, "workspace.write", path, true);
+    if (!found.ok) return found;
+    const { names, entry } = found.place;
+    const where = this.shown(caller.run, names);
+    if (entry !== undefined && entry.kind !== FILE) {
+      return this.failed(timeS, caller, "workspace.write", where, "is a directory");
     }
-    this.audit.append(timeS, caller.actor, "workspace.delete", checked.path, "ok");
-    return { ok: true, value: checked.path };
+    const parent = this.makeParents(names);
+    if (parent === null)
+      return this.failed(timeS, caller, "workspace.write", where, "not a directory");
+    if (entry === undefined) parent.entries.set(names[names.length - 1]!, { kind: FILE, data });
+    else (entry as File).data = data;
+    touch(parent);
+    this.audit.append(timeS, caller.actor, "workspace.write", where, "ok");
+    return { ok: true, value: where };
   }
 
-  /** The caller's file paths under `dir` (default the root), at any depth, sorted. */
+  /**
+   * Creates a link at `path` (not followed) to `target`: an absolute path from the tree root or
+   * one relative to the link's directory. The target is resolved like any path, so a link that
+   * would lead outside the caller's root is refused when made, and again whenever it is used.
+   * Audited as a `workspace.write` of `path -> target`. Returns the run-relative path of the link.
+   */
+  link(timeS: number, caller: AuditedRun, path: string, target: string): WorkspaceResult<string> {
+    this.rootOf("link", caller.run);
+    const shownTarget =
+      typeof target === "string" ? target.slice(0, TARGET_CHARS_MAX) : String(target);
+    const action: AuditAction = "workspace.write";
+    const found = this.resolve(timeS, caller, action, path, false, ` -> ${shownTarget}`);
+    if (!found.ok) return found;
+    const { names, entry } = found.place;
+    const where = this.shown(caller.run, names);
+    if (entry !== undefined)
+      return this.failed(timeS, caller, action, `${where} -> ${shownTarget}`, "exists");
+    const aimed = this.resolveTarget(caller.run, names, target);
+    if (!aimed.ok) {
+      this.audit.append(
+        timeS,
+        caller.actor,
+        action,
+        `${where} -> ${shownTarget}`,
+        aimed.denied ? "deny" : "error",
+        aimed.reason,
+      );
+      return aimed;
+    }
+    const parent = this.makeParents(names);
+    if (parent === null)
+      return this.failed(timeS, caller, action, `${where} -> ${shownTarget}`, "not a directory");
+    parent.entries.set(names[names.length - 1]!, { kind: LINK, target });
+    touch(parent);
+    this.audit.append(timeS, caller.actor, action, `${where} -> ${shownTarget}`, "ok");
+    return { ok: true, value: where };
+  }
+
+  /** Deletes a file or link of the caller's workspace (a link itself, not its target); empty directories left go too. */
+  delete(timeS: number, caller: AuditedRun, path: string): WorkspaceResult<string> {
+    const found = this.resolve(timeS, caller, "workspace.delete", path, false);
+    if (!found.ok) return found;
+    const { names, parent, entry } = found.place;
+    const where = this.shown(caller.run, names);
+    if (entry === undefined || parent === null) {
+      return this.failed(timeS, caller, "workspace.delete", where, "no such file");
+    }
+    if (entry.kind === DIR)
+      return this.failed(timeS, caller, "workspace.delete", where, "is a directory");
+    parent.entries.delete(names[names.length - 1]!);
+    touch(parent);
+    this.prune(names);
+    this.audit.append(timeS, caller.actor, "workspace.delete", where, "ok");
+    return { ok: true, value: where };
+  }
+
+  /**
+   * The caller's file and link paths under `dir` (default the root; through links), at any
+   * depth, sorted; links are listed, not followed. A directory that does not exist lists empty.
+   */
   list(timeS: number, caller: AuditedRun, dir = ""): WorkspaceResult<string[]> {
-    const files = this.namespace("list", caller.run);
-    const checked = this.check(timeS, caller, "workspace.list", dir === "" ? "." : dir, true);
-    if (!checked.ok) return checked;
-    const prefix = checked.path === "" ? "" : `${checked.path}/`;
-    const paths = [...files.keys()].filter((p) => p.startsWith(prefix)).sort();
-    this.audit.append(timeS, caller.actor, "workspace.list", checked.path, "ok");
+    const found = this.resolve(
+      timeS,
+      caller,
+      "workspace.list",
+      dir === "" ? "." : dir,
+      true,
+      "",
+      true,
+    );
+    if (!found.ok) return found;
+    const { names, entry } = found.place;
+    const where = this.shown(caller.run, names);
+    const paths: string[] = [];
+    if (entry !== undefined && entry.kind === DIR) {
+      collect(entry, where === "" ? "" : `${where}/`, paths, false);
+    }
+    paths.sort();
+    this.audit.append(timeS, caller.actor, "workspace.list", where, "ok");
     return { ok: true, value: paths };
   }
 
-  /** A copy of a run's files, path to contents, sorted by path (for checks and reports). */
+  /** A copy of a run's files, run-relative path to contents, sorted by path (for checks and reports); read from the tree, not through the resolver. */
   files(run: string): Map<string, string> {
-    const files = this.namespace("files", run);
-    return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    const root = this.rootOf("files", run);
+    const out: [string, string][] = [];
+    collectFiles(root, "", out);
+    return new Map(out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 
-  private namespace(operation: string, run: string): Map<string, string> {
-    const files = this.spaces.get(run);
-    if (files === undefined) {
+  /**
+   * How many changes were made under the run's root, counted where the tree changes (not by the
+   * resolver): a run's count that moves while another run acts is a breach.
+   */
+  changes(run: string): number {
+    return this.rootOf("changes", run).version;
+  }
+
+  private rootOf(operation: string, run: string): Dir {
+    const root = this.runsDir.entries.get(run);
+    if (root === undefined || root.kind !== DIR) {
       throw new Error(`Workspaces.${operation}: run ${JSON.stringify(run)} has no open workspace`);
     }
-    return files;
+    return root;
   }
 
-  /** Normalizes and checks a path for the caller; a refusal is audited as `deny`. */
-  private check(
+  /**
+   * Resolves the caller's `path` under the resolver in force; a refusal is audited as `deny`
+   * (`suffix` is added to the audited target). `followLast`: whether a link at the end is followed.
+   */
+  private resolve(
     timeS: number,
     caller: AuditedRun,
     action: AuditAction,
     path: string,
+    followLast: boolean,
+    suffix = "",
     allowRoot = false,
-  ): { ok: true; path: string } | { ok: false; reason: string; denied: boolean } {
-    let checked = normalizePath(path, allowRoot);
-    if (checked.ok) {
-      const first = checked.path.split("/", 1)[0]!;
-      if (first !== caller.run && this.runs.has(first)) {
-        checked = refuse(`names another run's namespace (${JSON.stringify(first)})`);
-      }
-    }
-    if (checked.ok) return checked;
-    const target = typeof path === "string" ? path.slice(0, TARGET_CHARS_MAX) : String(path);
-    this.audit.append(timeS, caller.actor, action, target, "deny", checked.reason);
-    return { ok: false, reason: checked.reason, denied: true };
+  ): Walk {
+    this.rootOf(action.slice(10), caller.run);
+    const walk =
+      this.mode === "prefix-only"
+        ? this.prefixOnly(caller.run, path, followLast)
+        : this.strict(caller.run, path, followLast, allowRoot);
+    if (walk.ok) return walk;
+    if (walk.denied) return this.refused(timeS, caller, action, path, suffix, walk.reason);
+    this.audit.append(
+      timeS,
+      caller.actor,
+      action,
+      `${shownRaw(path)}${suffix}`,
+      "error",
+      walk.reason,
+    );
+    return walk;
   }
 
-  private missing(
+  /** The strict resolver, or one of its test-only weakenings. */
+  private strict(run: string, path: string, followLast: boolean, allowRoot: boolean): Walk {
+    const weakening = weakenings.get(this);
+    const checked = screenPath(path, allowRoot, weakening !== "decode-after-check");
+    if (!checked.ok) return { ok: false, reason: checked.reason, denied: true };
+    const first = checked.path.split("/", 1)[0]!;
+    if (first !== run && this.runs.has(first)) {
+      return {
+        ok: false,
+        reason: `names another run's namespace (${JSON.stringify(first)})`,
+        denied: true,
+      };
+    }
+    const segments = checked.path === "" ? [] : checked.path.split("/");
+    if (weakening === undefined)
+      return this.walk(run, ["runs", run], segments, followLast, CONFINED, true);
+    // The weakenings: the check sees one thing, the file system then does another.
+    if (weakening === "prefix-no-separator") {
+      const walk = this.walk(run, ["runs", run], segments, followLast, FREE, true);
+      if (walk.ok && !`/${walk.place.names.join("/")}`.startsWith(`/runs/${run}`)) {
+        return { ok: false, reason: "outside the workspace", denied: true };
+      }
+      return walk;
+    }
+    const links = weakening !== "no-link-resolution";
+    const check = this.walk(run, ["runs", run], segments, followLast, CONFINED, links);
+    if (!check.ok) return check;
+    const accessed =
+      weakening === "decode-after-check" ? decodeFully(checked.path).split("/") : segments;
+    return this.walk(run, ["runs", run], accessed, followLast, FREE, true);
+  }
+
+  /** The modelled flaw: a string prefix check of the raw path; the file system resolves the rest. */
+  private prefixOnly(run: string, path: string, followLast: boolean): Walk {
+    if (typeof path !== "string" || path === "")
+      return { ok: false, reason: "empty path", denied: true };
+    const root = `/runs/${run}`;
+    const joined = path.startsWith("/") ? path : `${root}/${path}`;
+    if (!joined.startsWith(`${root}/`) && joined !== root) {
+      return { ok: false, reason: "outside the workspace (prefix check)", denied: true };
+    }
+    return this.walk(run, [], joined.split("/"), followLast, FREE, true);
+  }
+
+  /**
+   * Walks `segments` from the absolute location `start`, following links (all but a last one
+   * unless `followLast`; none unless `links`). Confined, it refuses to step anywhere but down the
+   * path from the tree root to the run's root or inside that root, so it never looks at another
+   * run's entries; free, it goes where the path says, as a file system would.
+   */
+  private walk(
+    run: string,
+    start: string[],
+    segments: string[],
+    followLast: boolean,
+    how: number,
+    links: boolean,
+  ): Walk {
+    const names = start.slice();
+    const dirs: (Dir | null)[] = [this.tree];
+    for (const name of names) dirs.push(lookupDir(dirs[dirs.length - 1]!, name));
+    // Segments still to walk, last first (a link's target is pushed in front of the rest).
+    const pending: string[] = [];
+    for (let i = segments.length - 1; i >= 0; i--) pushSegment(pending, segments[i]!);
+    let parent: Dir | null = dirs[dirs.length - 2] ?? null;
+    let entry: Entry | undefined = dirs[dirs.length - 1] ?? undefined;
+    let hops = 0;
+    while (pending.length > 0) {
+      const segment = pending.pop()!;
+      if (segment === "..") {
+        if (names.length > 0) {
+          names.pop();
+          dirs.pop();
+        }
+        if (how === CONFINED && !onRootPath(names, run)) {
+          return { ok: false, reason: 'parent segment ".." leaves the workspace', denied: true };
+        }
+        parent = dirs[dirs.length - 2] ?? null;
+        entry = dirs[dirs.length - 1] ?? undefined;
+        continue;
+      }
+      if (how === CONFINED && names.length < 2 && segment !== (names.length === 0 ? "runs" : run)) {
+        return { ok: false, reason: "outside the workspace", denied: true };
+      }
+      const here = dirs[dirs.length - 1] ?? null;
+      if (entry !== undefined && entry.kind === FILE) {
+        return { ok: false, reason: "not a directory", denied: false };
+      }
+      const next = here === null ? undefined : here.entries.get(segment);
+      if (next !== undefined && next.kind === LINK && links && (pending.length > 0 || followLast)) {
+        if (++hops > LINK_HOPS_MAX)
+          return { ok: false, reason: "too many links (a loop?)", denied: false };
+        const decode = how === FREE && weakenings.get(this) === "decode-after-check";
+        const target = screenTarget(decode ? decodeFully(next.target) : next.target, !decode);
+        if (!target.ok) return { ok: false, reason: `link target: ${target.reason}`, denied: true };
+        if (target.absolute) {
+          names.length = 0;
+          dirs.length = 1;
+          parent = null;
+          entry = this.tree;
+        }
+        for (let i = target.segments.length - 1; i >= 0; i--)
+          pushSegment(pending, target.segments[i]!);
+        continue;
+      }
+      names.push(segment);
+      dirs.push(next !== undefined && next.kind === DIR ? next : null);
+      parent = here;
+      entry = next;
+    }
+    if (how === CONFINED && !onRootPath(names, run)) {
+      return { ok: false, reason: "outside the workspace", denied: true };
+    }
+    if (how === CONFINED && names.length < 2) {
+      return { ok: false, reason: "outside the workspace", denied: true };
+    }
+    return { ok: true, place: { names, parent, entry } };
+  }
+
+  /** Resolves a new link's target from the link's directory: where it leads must be inside the caller's root. */
+  private resolveTarget(run: string, linkNames: string[], target: string): Walk {
+    if (this.mode === "prefix-only") {
+      if (typeof target !== "string" || target === "")
+        return { ok: false, reason: "empty link target", denied: true };
+      const ok = !target.startsWith("/") || target.startsWith(`/runs/${run}/`);
+      return ok
+        ? { ok: true, place: { names: [], parent: null, entry: undefined } }
+        : { ok: false, reason: "link target outside the workspace (prefix check)", denied: true };
+    }
+    const weakening = weakenings.get(this);
+    const screened = screenTarget(target, weakening !== "decode-after-check");
+    if (!screened.ok) return { ok: false, reason: `link target: ${screened.reason}`, denied: true };
+    const from = screened.absolute ? [] : linkNames.slice(0, -1);
+    if (weakening === "no-link-resolution" || weakening === "prefix-no-separator") {
+      const walk = this.walk(
+        run,
+        from,
+        screened.segments,
+        true,
+        weakening === "no-link-resolution" ? CONFINED : FREE,
+        weakening !== "no-link-resolution",
+      );
+      if (
+        walk.ok &&
+        weakening === "prefix-no-separator" &&
+        !`/${walk.place.names.join("/")}`.startsWith(`/runs/${run}`)
+      ) {
+        return { ok: false, reason: "link target outside the workspace", denied: true };
+      }
+      return walk;
+    }
+    const walk = this.walk(run, from, screened.segments, true, CONFINED, true);
+    if (!walk.ok) return { ok: false, reason: `link target: ${walk.reason}`, denied: walk.denied };
+    return walk;
+  }
+
+  /** Creates the missing directories above `names` (absolute); null when a file or link stands in the way. */
+  private makeParents(names: string[]): Dir | null {
+    let dir: Dir = this.tree;
+    for (let i = 0; i < names.length - 1; i++) {
+      const next = dir.entries.get(names[i]!);
+      if (next === undefined) {
+        const made = new Dir(dir.root);
+        dir.entries.set(names[i]!, made);
+        touch(dir);
+        dir = made;
+      } else if (next.kind === DIR) dir = next;
+      else return null;
+    }
+    return dir;
+  }
+
+  /** Removes the empty directories above `names`, up to the run root (which stays). */
+  private prune(names: string[]): void {
+    for (let depth = names.length - 1; depth > 2; depth--) {
+      let dir: Dir = this.tree;
+      for (let i = 0; i < depth - 1; i++) {
+        const next = dir.entries.get(names[i]!);
+        if (next === undefined || next.kind !== DIR) return;
+        dir = next;
+      }
+      const child = dir.entries.get(names[depth - 1]!);
+      if (child === undefined || child.kind !== DIR || child.entries.size > 0) return;
+      dir.entries.delete(names[depth - 1]!);
+      touch(dir);
+    }
+  }
+
+  /** The run-relative path of a location in the caller's root; an absolute one elsewhere (a breach). */
+  private shown(run: string, names: string[]): string {
+    if (names.length >= 2 && names[0] === "runs" && names[1] === run)
+      return names.slice(2).join("/");
+    return `/${names.join("/")}`;
+  }
+
+  private refused(
     timeS: number,
     caller: AuditedRun,
     action: AuditAction,
     path: string,
+    suffix: string,
+    reason: string,
+  ): { ok: false; reason: string; denied: boolean } {
+    this.audit.append(timeS, caller.actor, action, `${shownRaw(path)}${suffix}`, "deny", reason);
+    return { ok: false, reason, denied: true };
+  }
+
+  private failed(
+    timeS: number,
+    caller: AuditedRun,
+    action: AuditAction,
+    path: string,
+    reason: string,
   ): WorkspaceResult<never> {
-    const reason = "no such file";
     this.audit.append(timeS, caller.actor, action, path, "error", reason);
     return { ok: false, reason, denied: false };
   }
+}
+
+/** A link target, screened: its segments (".." kept, "" and "." dropped) and whether it is absolute. */
+type TargetCheck =
+  | { ok: true; absolute: boolean; segments: string[] }
+  | { ok: false; reason: string };
+
+/**
+ * Screens a link's target for the character tricks `normalizePath` refuses (control characters,
+ * backslashes, colons, percent-encoding unless `percent` is false, invisible and look-alike
+ * characters, "~"); `..` and a leading "/" are allowed, since a target names a location the
+ * resolver then walks, and the walk decides whether it stays inside.
+ */
+export function screenTarget(raw: unknown, percent: boolean): TargetCheck {
+  if (typeof raw !== "string")
+    return { ok: false, reason: `a path must be a string, got ${typeof raw}` };
+  if (raw === "") return { ok: false, reason: "empty path" };
+  if (raw.length > PATH_LIMITS.maxPathChars) {
+    return { ok: false, reason: `path longer than ${PATH_LIMITS.maxPathChars} characters` };
+  }
+  const bad = PLAIN.test(raw) ? undefined : badCharacter(raw, percent);
+  if (bad !== undefined) return { ok: false, reason: bad };
+  if (raw.startsWith("~")) return { ok: false, reason: 'home-directory reference "~"' };
+  const segments: string[] = [];
+  for (const segment of raw.split("/")) {
+    if (segment === "" || segment === ".") continue;
+    if (segment.length > PATH_LIMITS.maxSegmentChars) {
+      return { ok: false, reason: `segment longer than ${PATH_LIMITS.maxSegmentChars} characters` };
+    }
+    if (segment !== ".." && (segment.trim() !== segment || segment.endsWith("."))) {
+      return { ok: false, reason: "segment a file system would trim" };
+    }
+    segments.push(segment);
+  }
+  if (segments.length > 2 * PATH_LIMITS.maxDepth) {
+    return { ok: false, reason: `path deeper than ${2 * PATH_LIMITS.maxDepth} segments` };
+  }
+  return { ok: true, absolute: raw.startsWith("/"), segments };
+}
+
+/** Whether absolute `names` lie on the path from the tree root to the run's root, or inside that root. */
+function onRootPath(names: string[], run: string): boolean {
+  if (names.length === 0) return true;
+  if (names[0] !== "runs") return false;
+  return names.length === 1 || names[1] === run;
+}
+
+function pushSegment(pending: string[], segment: string): void {
+  if (segment !== "" && segment !== ".") pending.push(segment);
+}
+
+function lookupDir(dir: Dir | null, name: string): Dir | null {
+  const next = dir?.entries.get(name);
+  return next !== undefined && next.kind === DIR ? next : null;
+}
+
+/** Marks a change under a run root (directories above the roots have none). */
+function touch(dir: Dir): void {
+  if (dir.root !== null) dir.root.version++;
+}
+
+/** Decodes percent-encoding until nothing changes (double encodings included); bad encodings stay. */
+function decodeFully(segment: string): string {
+  for (let i = 0; i < 4; i++) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      return segment;
+    }
+    if (decoded === segment) return segment;
+    segment = decoded;
+  }
+  return segment;
+}
+
+function collect(dir: Dir, prefix: string, out: string[], filesOnly: boolean): void {
+  for (const [name, entry] of dir.entries) {
+    if (entry.kind === DIR) collect(entry, `${prefix}${name}/`, out, filesOnly);
+    else if (!filesOnly || entry.kind === FILE) out.push(`${prefix}${name}`);
+  }
+}
+
+function collectFiles(dir: Dir, prefix: string, out: [string, string][]): void {
+  for (const [name, entry] of dir.entries) {
+    if (entry.kind === DIR) collectFiles(entry, `${prefix}${name}/`, out);
+    else if (entry.kind === FILE) out.push([`${prefix}${name}`, entry.data]);
+  }
+}
+
+function shownRaw(path: unknown): string {
+  return typeof path === "string" ? path.slice(0, TARGET_CHARS_MAX) : String(path);
 }
