@@ -163,10 +163,10 @@ export class Endpoint {
   }
 
   /**
-   * Plans an attempt: its duration and outcome. Draws come from `rng` in a fixed order
-   * (latency, jitter, error, error point) so the same stream gives the same plan. The plan
-   * returned is the endpoint's own, overwritten by the next call: read it at once (an attempt
-   * a turn would otherwise allocate one more object).
+   * Plans an attempt about to take a slot (call it before `takeSlot`): its duration and
+   * outcome. Draws come from `rng` in a fixed order (latency, jitter, error, error point) so the
+   * same stream gives the same plan. The plan returned is the endpoint's own, overwritten by the
+   * next call: read it at once (an attempt a turn would otherwise allocate one more object).
    */
   plan(
     promptTokens: number,
@@ -183,7 +183,11 @@ export class Endpoint {
       fixedS = 0;
       perTokenS = outputTokens > 0 ? totalS / outputTokens : 0;
     } else {
-      const slowdown = 1 + (latency.loadSlowdown * (this.busy - 1)) / Math.max(1, this.slots - 1);
+      // The slots busy with this turn included: `plan` runs before the turn takes its slot, so
+      // `busy` counts the others. A lone turn sees no slowdown; with every slot busy it is
+      // 1 + loadSlowdown. Never below 1, so no loadSlowdown (>= 0) makes a time negative.
+      const others = this.busy;
+      const slowdown = 1 + (latency.loadSlowdown * others) / Math.max(1, this.slots - 1);
       // Prefill covers the prompt tokens not served from a cache.
       const prefillTokens = promptTokens > cachedTokens ? promptTokens - cachedTokens : 0;
       fixedS = Math.max(0, this.ttft!(rng)) + latency.perPromptTokenS * prefillTokens;

@@ -5,14 +5,14 @@
  *
  * A run is one object. In a saturated cell tens of thousands of runs wait in the queue at once,
  * and each survives several young-generation collections, which copy it; so a run keeps its
- * numbers (times, token counts, its stream's state, its first-attempt draws) in a row of a
- * shared Float64Array (`RunRows`) rather than in fields, where V8 would box every double in a
- * heap number of its own, and it is its own kernel process, program cursor and draw buffer. A
+ * numbers (times, token counts, its stream's state and key) in a row of a shared Float64Array
+ * (`RunRows`) rather than in fields, where V8 would box every double in a heap number of its
+ * own, and it is its own kernel process and program cursor. A
  * waiting run was a process, a turn, a stream, a draw buffer, a program and a plan object plus
  * a dozen boxed numbers (about 1.4 KB in 22 objects); it is now this object and its row.
  */
 
-import { aleaNext } from "../sim/alea.ts";
+import { ALEA_STATE, aleaKey, aleaNext, aleaSeedKeyed } from "../sim/alea.ts";
 import { EventClass, type SimEvent } from "../sim/event.ts";
 import { Process, type Yieldable } from "../sim/process.ts";
 import type { Request } from "../sim/resource.ts";
@@ -87,35 +87,39 @@ const PLANNED_OUTPUT = 22;
 const PLANNED_DURATION_S = 23;
 /** The run's own stream: an Alea state (four doubles, see `aleaNext`). */
 const STREAM = 24;
-/** The first-attempt draws of the model call under way (eight), and the next one's index. */
-const DRAWS = 28;
-const DRAW_COUNT = 8;
-const DRAW_INDEX = 36;
+/** The run's key: its stream's seed words (three), which key its attempts' draws. */
+const KEY = 28;
+/** The model calls the run has made (turns and compactions), the one under way included. */
+const CALL = 31;
 // Small integers, flags and codes live in the row too: a field of the object would cost a
 // run 8 bytes more to copy at every collection it survives (measured on a saturated cell:
 // 144 bytes more a run, 10% more CPU).
-const RUN_ID = 37;
-const TENANT_INDEX = 38;
-const ACTOR = 39;
-const TURNS_DONE = 40;
-const PHASE = 41;
-const ATTEMPT = 42;
-const ENDPOINT_MASK = 43;
-const SLOT = 44;
-const TOOL_INDEX = 45;
-const TOOLS_OUTSIDE = 46;
+const RUN_ID = 32;
+const TENANT_INDEX = 33;
+const ACTOR = 34;
+const TURNS_DONE = 35;
+const PHASE = 36;
+const ATTEMPT = 37;
+const ENDPOINT_MASK = 38;
+const SLOT = 39;
+const TOOL_INDEX = 40;
+const TOOLS_OUTSIDE = 41;
 /** Flags: 1 or 0. */
-const MEASURED = 47;
-const MISBEHAVING = 48;
-const PLAN_INCLUDES_CONTEXT = 49;
-const COMPACTING = 50;
-const TOOL_FAILED = 51;
+const MEASURED = 42;
+const MISBEHAVING = 43;
+const PLAN_INCLUDES_CONTEXT = 44;
+const COMPACTING = 45;
+const TOOL_FAILED = 46;
 /** Codes: indexes of STATUSES, KINDS and OUTCOMES. */
-const STATUS = 52;
-const KIND = 53;
-const PLANNED_OUTCOME = 54;
+const STATUS = 47;
+const KIND = 48;
+const PLANNED_OUTCOME = 49;
 /** Doubles a row. */
-const ROW = 55;
+const ROW = 50;
+
+/** The lanes of an attempt's draws (see `RunState.seedAttempt`): the endpoint's plan, the backoff. */
+export const PLAN_LANE = 0;
+export const BACKOFF_LANE = 1;
 
 const STATUSES: readonly (RunStatus | null)[] = [null, "completed", "failed", "rejected"];
 const KINDS = ["turn", "compaction"] as const;
@@ -171,7 +175,6 @@ export class RunState extends Process<void> implements ReadyTurn, ProgramRun, Rn
   toolCall: ToolCallPlan | null = null;
   tool: ToolRuntime | undefined = undefined;
   toolRequest: Request | null = null;
-  private retryStream: Rng | null = null;
   private readonly driver: RunDriver;
 
   /**
@@ -205,8 +208,8 @@ export class RunState extends Process<void> implements ReadyTurn, ProgramRun, Rn
     rows[at + ACTOR] = -1;
     rows[at + SLOT] = -1;
     rows[at + FIRST_READY_S] = -1;
-    rows[at + DRAW_INDEX] = DRAW_COUNT;
     driver.sim.rng.seedInto(this.name, rows, at + STREAM);
+    aleaKey(rows, at + STREAM, rows, at + KEY);
     fields.job.programs.start(this, fields.turns);
   }
 
@@ -222,7 +225,7 @@ export class RunState extends Process<void> implements ReadyTurn, ProgramRun, Rn
     return this.driver.advance(this, value);
   }
 
-  // The run's own stream (`run/<id>`): program, first-attempt and tool draws, in the run's order.
+  // The run's own stream (`run/<id>`): program and tool draws, in the run's order.
 
   /** The stream's name. */
   get name(): string {
@@ -234,27 +237,18 @@ export class RunState extends Process<void> implements ReadyTurn, ProgramRun, Rn
     return aleaNext(this.rows, this.base + STREAM);
   }
 
-  /** The stream for retries and backoff jitter, made on first use (most runs never retry). */
-  retries(): Rng {
-    if (this.retryStream === null) this.retryStream = this.sim.rng.stream(`run/${this.id}/retries`);
-    return this.retryStream;
-  }
-
-  /** Draws the first attempt's eight draws from the run's stream (always eight: a fixed sequence). */
-  fillDraws(): void {
+  /**
+   * Seeds `state[0..4)` with the Alea stream of the attempt under way, lane `lane` (PLAN_LANE:
+   * the endpoint's plan of it; BACKOFF_LANE: the jitter of the backoff after it). The stream is
+   * keyed by the run (its seed's words), its call index and the attempt, never by when or in
+   * what order a policy served it: attempt k of call c of a run draws the same numbers under
+   * every policy, however many it needs (common random numbers), and drawing them moves no
+   * other stream.
+   */
+  seedAttempt(state: Float64Array, lane: number): void {
     const rows = this.rows;
-    const at = this.base + DRAWS;
-    for (let i = 0; i < DRAW_COUNT; i++) rows[at + i] = this.next();
-    rows[this.base + DRAW_INDEX] = 0;
-  }
-
-  /** The next first-attempt draw; once the eight are spent, the retries stream's. */
-  firstDraw(): number {
-    const rows = this.rows;
-    const index = rows[this.base + DRAW_INDEX]!;
-    if (index >= DRAW_COUNT) return this.retries().next();
-    rows[this.base + DRAW_INDEX] = index + 1;
-    return rows[this.base + DRAWS + index]!;
+    const at = this.base;
+    aleaSeedKeyed(rows, at + KEY, rows[at + CALL]!, rows[at + ATTEMPT]! * 2 + lane, state, 0);
   }
 
   // The turn being taken (`ProgramRun`).
@@ -367,6 +361,10 @@ export class RunState extends Process<void> implements ReadyTurn, ProgramRun, Rn
   }
   set attempt(value: number) {
     this.rows[this.base + ATTEMPT] = value;
+  }
+  /** The index of the model call under way among the run's calls (1 = its first). */
+  get call(): number {
+    return this.rows[this.base + CALL]!;
   }
   /** The model call under way: a turn's or a compaction. */
   get kind(): "turn" | "compaction" {
@@ -481,7 +479,7 @@ export class RunState extends Process<void> implements ReadyTurn, ProgramRun, Rn
   get level(): number {
     return this.jobRuntime.level;
   }
-  /** The endpoint whose latency model the first-attempt draws are meant for. */
+  /** The endpoint the job's calls go to first (sjf's estimate, the recorder's offered load). */
   get preferredEndpoint(): number {
     return this.jobRuntime.preferredEndpoint;
   }
@@ -532,7 +530,7 @@ export class RunState extends Process<void> implements ReadyTurn, ProgramRun, Rn
     return this.rows[this.base + PLANNED_DURATION_S]!;
   }
 
-  /** Prepares a new model call of the run (its first attempt's draws are made separately). */
+  /** Prepares a new model call of the run: the next call index, no attempt made yet. */
   resetCall(
     expectedCost: number,
     expectedDurationS: number,
@@ -553,6 +551,7 @@ export class RunState extends Process<void> implements ReadyTurn, ProgramRun, Rn
     rows[at + KIND] = kind === "turn" ? 0 : 1;
     rows[at + ENDPOINT_MASK] = endpointMask;
     rows[at + ATTEMPT] = 0;
+    rows[at + CALL]++;
   }
 
   /** The call is ready now, as enqueue number `seq`: its ready time and service snapshot. */
@@ -577,18 +576,30 @@ export class RunState extends Process<void> implements ReadyTurn, ProgramRun, Rn
 }
 
 /**
- * The first-attempt draws of a run as a stream, for the endpoint's attempt plan: one serves every
- * run, pointed at the run being planned just before (a plan is made at once, synchronously).
+ * The draws of one attempt as a stream (see `RunState.seedAttempt`): one serves every run, seeded
+ * for the attempt at hand just before it is used (a plan or a backoff is drawn at once,
+ * synchronously), so an attempt's draws cost no object.
  */
-export class FirstAttemptDraws implements Rng {
-  /** The run whose draws `next` gives. */
-  run: RunState | null = null;
+export class AttemptDraws implements Rng {
+  private readonly state = new Float64Array(ALEA_STATE);
+  /** The run whose attempt is drawn (for the name only). */
+  private run: RunState | null = null;
+  private lane = PLAN_LANE;
+
+  /** Points the stream at lane `lane` of the attempt under way of `run`, from its first draw. */
+  seed(run: RunState, lane: number): this {
+    this.run = run;
+    this.lane = lane;
+    run.seedAttempt(this.state, lane);
+    return this;
+  }
 
   get name(): string {
-    return `run/${this.run!.id}/draws`;
+    const run = this.run!;
+    return `run/${run.id}/call/${run.call}/attempt/${run.attempt}/${this.lane === PLAN_LANE ? "plan" : "backoff"}`;
   }
 
   next(): number {
-    return this.run!.firstDraw();
+    return aleaNext(this.state, 0);
   }
 }

@@ -9,7 +9,6 @@ import type { JobSpec, RuntimeSpec, Scenario, ToolSpec } from "../scenario/types
 import { EventClass, type SimEvent } from "../sim/event.ts";
 import { type Process, type ProcessGenerator, SUSPEND, type Yieldable } from "../sim/process.ts";
 import { Resource } from "../sim/resource.ts";
-import type { Rng } from "../sim/rng.ts";
 import type { Sampler } from "../sim/sample.ts";
 import type { Simulation } from "../sim/simulation.ts";
 import type { ToolCallPlan } from "../workload/program.ts";
@@ -21,7 +20,9 @@ import { AccessManager } from "./governance.ts";
 import type { Recorder } from "./recorder.ts";
 import type { CallCounters } from "./result.ts";
 import {
-  FirstAttemptDraws,
+  AttemptDraws,
+  BACKOFF_LANE,
+  PLAN_LANE,
   type RunDriver,
   type RunJob,
   RunRows,
@@ -138,8 +139,8 @@ export class Runtime implements RunDriver {
   private readonly step: { done: false; value: Yieldable } = { done: false, value: 0 };
   // The end event carries its run as its value, so one callback serves every attempt.
   private readonly onAttemptEnd = (event: SimEvent<RunState>) => this.finish(event.value, event);
-  // The endpoint's view of a run's first-attempt draws (pointed at the run being planned).
-  private readonly firstDraws = new FirstAttemptDraws();
+  // The draws of the attempt being planned or backed off from (seeded for it just before).
+  private readonly draws = new AttemptDraws();
 
   constructor(
     readonly sim: Simulation,
@@ -309,15 +310,6 @@ export class Runtime implements RunDriver {
             );
             this.modelCall(run, job, run.context, run.keep, "compaction", 0, undefined);
           } else {
-            const budgetCheck = run.access!.checkModelCall(
-              run.turnPromptTokens + run.planOutputTokens,
-            );
-            if (!budgetCheck.allow) {
-              this.record(run, "model.call", job.spec.name, "deny", budgetCheck.reason);
-              this.deny("token budget");
-              this.end(run, "failed", "token budget exceeded");
-              return FINISHED;
-            }
             this.modelCall(
               run,
               job,
@@ -435,11 +427,39 @@ export class Runtime implements RunDriver {
     return step;
   }
 
-  /** Queues attempt `run.attempt` of the run's model call; the run then waits for its outcome. */
+  /**
+   * Attempt `run.attempt` of the run's model call (a turn's or a compaction's, first or retry):
+   * checks it against the job's governance (the token budget: tokens used so far plus all the
+   * attempt may use) and audits the decision made, then queues it, and the run waits for its
+   * outcome; a denied attempt fails the run. Every `model.call allow` in the trail is the
+   * record of such a check: an attempt is never queued without one.
+   */
   private attempt(run: RunState): IteratorResult<Yieldable, void> {
+    const check = run.access!.checkModelCall(run.promptTokens + run.outputTokens);
+    if (!check.allow) {
+      this.record(run, "model.call", this.callTarget(run), "deny", check.reason);
+      this.deny("token budget");
+      this.end(run, "failed", "token budget exceeded");
+      return FINISHED;
+    }
+    this.record(run, "model.call", this.callTarget(run), "allow");
     this.enqueue(run);
     run.phase = Phase.Outcome;
     return this.waitFor(SUSPEND);
+  }
+
+  /**
+   * The endpoint a model call is headed for, naming it in the governance record: the job's
+   * preferred endpoint when the call may go there, else the first it may go to. (The endpoint
+   * that serves it, failover included, is named by its dispatch and result records.)
+   */
+  private callTarget(run: RunState): string {
+    const endpoints = this.endpoints;
+    const preferred = endpoints[run.preferredEndpoint]!;
+    const mask = run.endpointMask;
+    if (!this.multiEndpoint || (mask & preferred.bit) !== 0) return preferred.name;
+    for (const endpoint of endpoints) if ((mask & endpoint.bit) !== 0) return endpoint.name;
+    return preferred.name;
   }
 
   /** A turn and its tool calls are done: the workspace and store activity that follows it. */
@@ -453,7 +473,7 @@ export class Runtime implements RunDriver {
     }
   }
 
-  /** Sets up the run's model call (its first attempt's draws made). */
+  /** Sets up the run's model call (its next call index; no attempt yet). */
   private modelCall(
     run: RunState,
     job: JobRuntime,
@@ -476,8 +496,6 @@ export class Runtime implements RunDriver {
       endpointMask,
       cachedTokens,
     );
-    // The first attempt's draws always come from the run's own stream, in the run's order.
-    run.fillDraws();
   }
 
   /**
@@ -490,8 +508,11 @@ export class Runtime implements RunDriver {
     attempt: number,
     attempts: number,
   ): number {
+    // Turn latency runs from the first attempt's ready time to the outcome, so the waits, the
+    // failed attempts and the backoffs of a retried call are in it; only runs arriving in the
+    // window count, whether the call succeeded or failed for good.
     if (outcome === "ok") {
-      this.recorder.turnLatency.record(this.sim.now - run.firstReadyS);
+      if (run.measured) this.recorder.turnLatency.record(this.sim.now - run.firstReadyS);
       return OK;
     }
     if (attempt >= attempts) {
@@ -500,7 +521,8 @@ export class Runtime implements RunDriver {
     }
     const retry = this.runtime.retry;
     const backoffS =
-      Math.min(retry.maxS, retry.baseS * 2 ** (attempt - 1)) * (0.5 + run.retries().next());
+      Math.min(retry.maxS, retry.baseS * 2 ** (attempt - 1)) *
+      (0.5 + this.draws.seed(run, BACKOFF_LANE).next());
     this.calls.retries++;
     this.record(
       run,
@@ -575,7 +597,6 @@ export class Runtime implements RunDriver {
     this.recorder.dequeued(run, now, true);
     this.calls.attempts++;
     this.record(run, "turn.dispatch", endpoint.name, "ok");
-    this.record(run, "model.call", endpoint.name, "allow");
     const tokens = run.promptTokens + run.outputTokens;
     if (endpoint.down) {
       this.refuse(run, endpoint, "unavailable");
@@ -585,14 +606,9 @@ export class Runtime implements RunDriver {
       this.refuse(run, endpoint, "rate_limited");
       return;
     }
-    const firstTry = run.attempt === 1 && endpoint.index === run.preferredEndpoint;
-    let draws: Rng;
-    if (firstTry) {
-      this.firstDraws.run = run;
-      draws = this.firstDraws;
-    } else {
-      draws = run.retries();
-    }
+    // The attempt's draws come from its own stream (see `RunState.seedAttempt`), however many
+    // the endpoint's latency model needs.
+    const draws = this.draws.seed(run, PLAN_LANE);
     const plan = endpoint.plan(run.promptTokens, run.outputTokens, draws, run.cachedTokens);
     run.endpoint = endpoint;
     run.slot = endpoint.takeSlot(run);

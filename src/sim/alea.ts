@@ -92,3 +92,45 @@ export class Alea {
     return aleaNext(this.state, 0);
   }
 }
+
+/** MurmurHash3's 32-bit finalizer: a bijection of 32-bit integers with full avalanche. */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * Seeds the Alea state at `state[at..at+4)` from a key of three 32-bit words at
+ * `key[keyAt..keyAt+3)` and two small non-negative integers `a` and `b` (e.g. a run's key, its
+ * call index and its attempt): a stream per (key, a, b) made with a few integer multiplications,
+ * where seeding from a string would hash every character. The state has the form Mash gives
+ * (three multiples of 2^-32 in [0, 1), carry 1), so the draws are Alea's. Integer arithmetic
+ * only (`Math.imul`, shifts): bit-identical on every machine and worker.
+ */
+export function aleaSeedKeyed(
+  key: Float64Array,
+  keyAt: number,
+  a: number,
+  b: number,
+  state: Float64Array,
+  at: number,
+): void {
+  const t = fmix32((Math.imul(a, 0x9e3779b1) + Math.imul(b, 0x632be5ab) + 0x7f4a7c15) | 0);
+  state[at] = fmix32(key[keyAt]! ^ t) * 2.3283064365386963e-10;
+  state[at + 1] = fmix32(key[keyAt + 1]! ^ fmix32(t ^ 0x1b873593)) * 2.3283064365386963e-10;
+  state[at + 2] = fmix32(key[keyAt + 2]! ^ fmix32(t ^ 0xcc9e2d51)) * 2.3283064365386963e-10;
+  state[at + 3] = 1;
+}
+
+/**
+ * Writes the key of the Alea state at `state[at..at+4)` (its three words as 32-bit integers) to
+ * `key[keyAt..keyAt+3)`, for `aleaSeedKeyed`. Read it from a freshly seeded state, whose words
+ * are the seed's Mash hashes.
+ */
+export function aleaKey(state: Float64Array, at: number, key: Float64Array, keyAt: number): void {
+  for (let i = 0; i < 3; i++) key[keyAt + i] = Math.floor(state[at + i]! * 4294967296) >>> 0;
+}

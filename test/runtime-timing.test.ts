@@ -1,0 +1,205 @@
+/**
+ * Timing by hand: the load slowdown counts the turn itself (a lone turn sees none, a full
+ * endpoint 1 + loadSlowdown), and a turn's latency runs from its first attempt's ready time to
+ * its outcome, so a 429 and the backoff after it are in it; only runs arriving in the
+ * measurement window are measured, whether their calls succeed or fail.
+ */
+import { describe, expect, it } from "vitest";
+import { simulateCell } from "../src/runtime/cell.ts";
+import { Endpoint } from "../src/runtime/endpoint.ts";
+import type { EndpointSpec, Scenario } from "../src/scenario/types.ts";
+import type { Rng } from "../src/sim/rng.ts";
+import { job, scenario } from "./support/scenarios.ts";
+
+/** An endpoint of `slots` slots: ttft 0.5 s, 10 ms an output token, no prefill, no failures. */
+function tokenEndpoint(slots: number, loadSlowdown: number): Endpoint {
+  const spec: EndpointSpec = {
+    name: "llm",
+    slots,
+    latency: {
+      kind: "tokens",
+      ttft: { dist: "constant", value: 0.5 },
+      perOutputTokenS: { dist: "constant", value: 0.01 },
+      loadSlowdown,
+      perPromptTokenS: 0,
+    },
+    failures: { errorRate: 0, timeoutS: Number.POSITIVE_INFINITY, outages: [] },
+    models: ["llm"],
+    failover: [],
+  };
+  return new Endpoint(spec, 0);
+}
+
+const half: Rng = { name: "half", next: () => 0.5 };
+
+/** The duration of a 100-output-token turn planned with `busy` other slots taken. */
+function durationWithOthers(endpoint: Endpoint, busy: number): number {
+  for (let i = 0; i < busy; i++) endpoint.takeSlot(i);
+  const { durationS } = endpoint.plan(100, 100, half);
+  return durationS;
+}
+
+describe("load slowdown", () => {
+  it("leaves a lone turn at its base time and slows a full endpoint by 1 + loadSlowdown", () => {
+    // Base time: 0.5 + 100 x 0.01 = 1.5 s; the per-token part (1 s) is what slows.
+    // One slot, loadSlowdown 0.5: a lone turn, 1.5 s (it ran 1.0 s, 50% faster, before).
+    expect(durationWithOthers(tokenEndpoint(1, 0.5), 0)).toBeCloseTo(1.5, 12);
+    // Three slots, loadSlowdown 0.5: slowdown = 1 + 0.5 x (busy with this turn - 1) / 2.
+    expect(durationWithOthers(tokenEndpoint(3, 0.5), 0)).toBeCloseTo(1.5, 12);
+    expect(durationWithOthers(tokenEndpoint(3, 0.5), 1)).toBeCloseTo(0.5 + 1.25, 12);
+    expect(durationWithOthers(tokenEndpoint(3, 0.5), 2)).toBeCloseTo(0.5 + 1.5, 12);
+    // The largest loadSlowdown the format allows (10): a full endpoint of two slots, 11x per token.
+    expect(durationWithOthers(tokenEndpoint(2, 10), 1)).toBeCloseTo(0.5 + 11, 12);
+    expect(durationWithOthers(tokenEndpoint(1, 10), 0)).toBeCloseTo(1.5, 12);
+  });
+
+  it("gives a lone run on a one-slot endpoint its base time through the runtime", () => {
+    const s = scenario({
+      jobs: [
+        job({
+          name: "j",
+          tenant: "t",
+          arrivals: { process: "constant", ratePerS: 0.1 },
+          turns: {
+            count: { dist: "constant", value: 1 },
+            promptTokens: { dist: "constant", value: 100 },
+            outputTokens: { dist: "constant", value: 100 },
+            toolCalls: [],
+          },
+        }),
+      ],
+    });
+    const lone: Scenario = {
+      ...s,
+      horizonS: 10,
+      endpoints: [{ ...s.endpoints[0]!, latency: tokenEndpointSpecLatency(0.9) }],
+    };
+    const latencies: number[] = [];
+    simulateCell(lone, {
+      policy: "fifo",
+      instrument: (runtime) => {
+        runtime.recorder.turnLatency.record = (value: number) => {
+          latencies.push(value);
+        };
+      },
+    });
+    expect(latencies).toEqual([1.5]);
+  });
+});
+
+function tokenEndpointSpecLatency(loadSlowdown: number): EndpointSpec["latency"] {
+  return {
+    kind: "tokens",
+    ttft: { dist: "constant", value: 0.5 },
+    perOutputTokenS: { dist: "constant", value: 0.01 },
+    loadSlowdown,
+    perPromptTokenS: 0,
+  };
+}
+
+/**
+ * Two runs of one turn, at t = 1 and t = 2, on two slots taking 1 s a turn, under a limit of one
+ * request every 2 s (a bucket of one): the first is served at once; the second is refused (429)
+ * at t = 2 with half a request in the bucket, backs off 2 s x (0.5 + u), which is at least the
+ * 1 s the bucket needs, and is served then.
+ */
+function refusedOnce(warmupS: number): Scenario {
+  const s = scenario({
+    jobs: [
+      job({
+        name: "j",
+        tenant: "t",
+        arrivals: { process: "constant", ratePerS: 1 },
+        turns: {
+          count: { dist: "constant", value: 1 },
+          promptTokens: { dist: "constant", value: 100 },
+          outputTokens: { dist: "constant", value: 100 },
+          toolCalls: [],
+        },
+      }),
+    ],
+  });
+  return {
+    ...s,
+    horizonS: 2,
+    warmupS,
+    runtime: { ...s.runtime, retry: { attempts: 3, baseS: 2, maxS: 10 } },
+    endpoints: [
+      {
+        ...s.endpoints[0]!,
+        slots: 2,
+        latency: { kind: "whole", turn: { dist: "constant", value: 1 } },
+        rateLimit: { requestsPerS: 0.5, burstRequests: 1 },
+      },
+    ],
+  };
+}
+
+describe("turn latency", () => {
+  it("runs from the first attempt's ready time to the ok outcome, 429 and backoff included", () => {
+    const latencies: number[] = [];
+    const { result, audit } = simulateCell(refusedOnce(0), {
+      policy: "fifo",
+      audit: { mode: "memory" },
+      instrument: (runtime) => {
+        runtime.recorder.turnLatency.record = (value: number) => {
+          latencies.push(value);
+        };
+      },
+    });
+    expect(result.calls).toMatchObject({ attempts: 3, ok: 2, rateLimited: 1, retries: 1 });
+    const retry = audit.records().find((r) => r.action === "retry")!;
+    const backoffS = Number(/backoff ([\d.]+)s/.exec(retry.detail)![1]);
+    expect(retry.detail).toMatch(/^attempt 2 after rate_limited/);
+    expect(retry.time).toBe(2);
+    expect(backoffS).toBeGreaterThanOrEqual(1);
+    expect(backoffS).toBeLessThan(3);
+    // Run 1: ready at 1, served 1 s. Run 2: ready at 2, refused at once, backs off, served 1 s.
+    expect(latencies).toHaveLength(2);
+    expect(latencies[0]).toBe(1);
+    expect(latencies[1]).toBeCloseTo(backoffS + 1, 3);
+    const served = audit
+      .records()
+      .filter((r) => r.action === "model.result" && r.decision === "ok");
+    expect(served.map((r) => r.time)).toEqual([2, expect.closeTo(2 + backoffS + 1, 3)]);
+  });
+
+  it("measures only runs arriving in the window: a warm-up run's turn is not recorded, ok or failed", () => {
+    // Warm-up until 1.5 s: the run at t = 1 is not measured, the one at t = 2 is.
+    const latencies: number[] = [];
+    simulateCell(refusedOnce(1.5), {
+      policy: "fifo",
+      instrument: (runtime) => {
+        runtime.recorder.turnLatency.record = (value: number) => {
+          latencies.push(value);
+        };
+      },
+    });
+    expect(latencies).toHaveLength(1);
+    expect(latencies[0]).toBeGreaterThanOrEqual(2);
+    // Failed calls too: every attempt fails (a 5xx), one attempt each, only the measured run counts.
+    const failing = refusedOnce(1.5);
+    const failed: Scenario = {
+      ...failing,
+      runtime: { ...failing.runtime, retry: { attempts: 1, baseS: 2, maxS: 10 } },
+      endpoints: [
+        {
+          ...failing.endpoints[0]!,
+          rateLimit: undefined,
+          failures: { errorRate: 1, timeoutS: Number.POSITIVE_INFINITY, outages: [] },
+        },
+      ],
+    };
+    const failedLatencies: number[] = [];
+    const { result } = simulateCell(failed, {
+      policy: "fifo",
+      instrument: (runtime) => {
+        runtime.recorder.turnLatency.record = (value: number) => {
+          failedLatencies.push(value);
+        };
+      },
+    });
+    expect(result.counts.failed).toBe(2);
+    expect(failedLatencies).toHaveLength(1);
+  });
+});
