@@ -109,6 +109,7 @@ describe("DESIGN.md's noisy-neighbor example", () => {
       circuitBreaker: { cooldownS: 5 },
       admission: { maxWaitingTurns: Number.POSITIVE_INFINITY },
       timelineTurns: 1000,
+      workspaces: { resolver: "strict" },
     });
     expect(s.tenants).toEqual([
       { name: "support", weight: 1 },

@@ -9,7 +9,7 @@ import type { JobSpec } from "../scenario/types.ts";
 import type { AuditSink } from "./audit/sink.ts";
 import type { RunAccess } from "./governance.ts";
 import { Store } from "./store.ts";
-import { Workspaces } from "./workspace.ts";
+import { type ResolverMode, Workspaces } from "./workspace.ts";
 
 /** Counters of isolation attempts and store activity (reported in the cell result). */
 export interface ActivityCounters {
@@ -35,24 +35,56 @@ interface Garbage {
   run: string;
 }
 
-/** The escape tricks an adversarial run tries, `{victim}` replaced by another run's id. */
+/**
+ * The escape tricks an adversarial run tries on paths, `{victim}` replaced by another open
+ * run's id and `{self}` by its own: `..` and absolute paths, repeated slashes, backslashes,
+ * percent-encoding (single and double), fullwidth and other look-alike dots and slashes,
+ * invisible characters, NUL, drive letters, home references, over-long and over-deep paths.
+ */
 export const ESCAPE_PATHS = [
   "../{victim}/out/turn-0-0.txt",
   "../../etc/passwd",
   "/etc/passwd",
+  "/runs/{victim}/out/turn-0-0.txt",
+  "//runs//{victim}//out/turn-0-0.txt",
+  "/runs/{self}/../{victim}/out/turn-0-0.txt",
   "{victim}/out/turn-0-0.txt",
-  "%2e%2e/{victim}/out/turn-0-0.txt",
-  "%252e%252e/secret",
   "out/../../{victim}/secret",
+  "%2e%2e/{victim}/out/turn-0-0.txt",
+  "%2e%2e%2f{victim}%2fout%2fturn-0-0.txt",
+  "..%2f{victim}/secret",
+  "%252e%252e/secret",
+  "%252e%252e%252f{victim}/secret",
   "\uff0e\uff0e/{victim}/secret",
+  "..\uff0f{victim}/secret",
+  "\u2025/{victim}/secret",
+  "..\u2215{victim}/secret",
   "out\\..\\..\\{victim}\\secret",
   "out/\u200b../secret",
   "safe\u0000../../secret",
+  ".. /{victim}/secret",
   "",
   "~/.ssh/id_rsa",
   "C:\\Windows\\system.ini",
   `${"a/".repeat(40)}deep`,
   "x".repeat(2000),
+] as const;
+
+/**
+ * Link targets an adversarial run tries: it makes a link in its workspace's `links/` folder, then
+ * reads or writes through it. Absolute targets into another root, relative ones climbing out of
+ * `links/` and the run's root (`../../<victim>`), encoded and look-alike ones.
+ */
+export const ESCAPE_LINK_TARGETS = [
+  "/runs/{victim}/out/turn-0-0.txt",
+  "/runs/{victim}/out",
+  "../../{victim}/out/turn-0-0.txt",
+  "../../../runs/{victim}",
+  "/runs/{self}/../{victim}/out/turn-0-0.txt",
+  "%2e%2e/{victim}/out/turn-0-0.txt",
+  "\uff0e\uff0e/{victim}",
+  "..\\{victim}",
+  "/etc/passwd",
 ] as const;
 
 /** The workspace and store activity of a cell's runs. */
@@ -75,8 +107,9 @@ export class RunActivity {
   private readonly recent: string[] = [];
   private readonly open = new Set<string>();
 
-  constructor(audit: AuditSink) {
-    this.workspaces = new Workspaces(audit);
+  /** Activity audited to `audit`, workspaces resolved by `resolver` (default strict). */
+  constructor(audit: AuditSink, resolver: ResolverMode = "strict") {
+    this.workspaces = new Workspaces(audit, { resolver });
     this.store = new Store(audit);
   }
 
@@ -157,30 +190,57 @@ export class RunActivity {
     }
   }
 
+  /**
+   * One escape attempt, drawn from the run's stream: a trick path (read or write), a link to a
+   * trick target then an access through it, or a chain (a link up to the root, then a link
+   * through it and `..` into another root). The attempt is refused when any step is denied; a
+   * breach is detected apart from the workspaces' checks: the victim's root changed (counted
+   * where the tree changes), a read returned data not written by this run, or an access
+   * reached a path outside its own root.
+   */
   private escape(timeS: number, run: RunAccess, draw: () => number): void {
     const victims = this.recent.filter((id) => id !== run.run && this.open.has(id));
     const victim = victims.length > 0 ? victims[Math.floor(draw() * victims.length)]! : undefined;
-    // Without another open run, naming one's namespace would only name a folder of one's own.
-    const templates =
-      victim === undefined ? ESCAPE_PATHS.filter((p) => !p.startsWith("{victim}")) : ESCAPE_PATHS;
-    const template = templates[Math.floor(draw() * templates.length)]!;
-    const path = template.replaceAll("{victim}", victim ?? "other-run");
+    const fill = (template: string) =>
+      template.replaceAll("{victim}", victim ?? "other-run").replaceAll("{self}", run.run);
+    const kind = draw();
     const write = draw() < 0.5;
     this.counters.escapeAttempts++;
-    const before = victim !== undefined ? snapshot(this.workspaces.files(victim)) : "";
+    const before = victim !== undefined ? this.workspaces.changes(victim) : 0;
+    const n = this.counters.escapeAttempts;
+    let path: string;
+    if (kind < 0.6) {
+      // Without another open run, naming one's namespace would only name a folder of one's own.
+      const templates =
+        victim === undefined ? ESCAPE_PATHS.filter((p) => !p.startsWith("{victim}")) : ESCAPE_PATHS;
+      path = fill(templates[Math.floor(draw() * templates.length)]!);
+    } else {
+      path = `links/e${n}`;
+      const target =
+        kind < 0.85
+          ? fill(ESCAPE_LINK_TARGETS[Math.floor(draw() * ESCAPE_LINK_TARGETS.length)]!)
+          : `e${n}-up/../${victim ?? "other-run"}/out/turn-0-0.txt`;
+      if (kind >= 0.85 && !this.step(this.workspaces.link(timeS, run, `links/e${n}-up`, ".."))) {
+        return;
+      }
+      if (!this.step(this.workspaces.link(timeS, run, path, target))) return;
+    }
     const outcome = write
       ? this.workspaces.write(timeS, run, path, `${run.run}:escape`)
       : this.workspaces.read(timeS, run, path);
+    if (!this.step(outcome) || !outcome.ok) return;
+    const changed = victim !== undefined && this.workspaces.changes(victim) !== before;
+    const leakedRead = !write && !String(outcome.value).startsWith(`${run.run}:`);
+    const outside = write && String(outcome.value).startsWith("/");
+    if (changed || leakedRead || outside) this.counters.breaches++;
+  }
+
+  /** Counts one operation of an escape attempt; false (and the attempt counted as refused, if denied) when it did not go through. */
+  private step(outcome: { ok: boolean; denied?: boolean }): boolean {
     this.counters.operations++;
-    if (!outcome.ok) {
-      if (outcome.denied) this.counters.escapesRefused++;
-      return;
-    }
-    // Allowed: it must have stayed inside the run's own namespace. Check independently.
-    const after = victim !== undefined ? snapshot(this.workspaces.files(victim)) : "";
-    const leakedRead =
-      !write && typeof outcome.value === "string" && !outcome.value.startsWith(`${run.run}:`);
-    if (before !== after || leakedRead) this.counters.breaches++;
+    if (outcome.ok) return true;
+    if (outcome.denied) this.counters.escapesRefused++;
+    return false;
   }
 
   private entity(scopes: readonly string[], keysPerScope: number, draw: () => number): string {
@@ -191,8 +251,4 @@ export class RunActivity {
 
 function isGarbage(value: unknown): boolean {
   return typeof value === "object" && value !== null && (value as Garbage).garbage === true;
-}
-
-function snapshot(files: Map<string, string>): string {
-  return JSON.stringify([...files]);
 }

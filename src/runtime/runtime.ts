@@ -156,7 +156,9 @@ export class Runtime implements RunDriver {
     this.access = new AccessManager(audit);
     for (const job of jobs) this.access.declare(job.spec.name, job.spec.governance);
     this.activeJobs = jobs.map((job) => RunActivity.active(job.spec));
-    this.activity = this.activeJobs.some(Boolean) ? new RunActivity(audit) : null;
+    this.activity = this.activeJobs.some(Boolean)
+      ? new RunActivity(audit, scenario.runtime.workspaces.resolver)
+      : null;
     this.runtime = scenario.runtime;
     this.tenantNames = scenario.tenants.map((t) => t.name);
     this.costPrompt = scenario.runtime.serviceCost.promptWeight;

@@ -140,6 +140,7 @@ function runtimeLines(runtime: RuntimeSpec): string[] {
     `  service cost: prompt x ${round(serviceCost.promptWeight)} + output x ${round(serviceCost.outputWeight)}`,
     `  circuit breaker: ${runtime.circuitBreaker.cooldownS > 0 ? `after a 503, no dispatch to that endpoint for ${runtime.circuitBreaker.cooldownS}s` : "off"}`,
     `  admission: ${Number.isFinite(runtime.admission.maxWaitingTurns) ? `reject runs while ${runtime.admission.maxWaitingTurns} turns wait` : "unlimited"}; timeline keeps ${runtime.timelineTurns} turns`,
+    `  workspaces: one tree, a root per run; ${runtime.workspaces.resolver === "strict" ? "paths resolved strictly (normalized, links followed, confined to the run's root)" : "prefix-only resolver (a modelled flaw: a string prefix check, no normalization or link resolution)"}`,
   ];
 }
 

@@ -189,6 +189,7 @@ function runtimeSpec(runtime: ParsedDocument["runtime"], errors: ScenarioError[]
       maxWaitingTurns: runtime?.admission?.maxWaitingTurns ?? Number.POSITIVE_INFINITY,
     },
     timelineTurns: runtime?.timelineTurns ?? 1000,
+    workspaces: { resolver: runtime?.workspaces?.resolver ?? "strict" },
   };
 }
 

@@ -552,6 +552,17 @@ const runtime = obj(
     timelineTurns: count("turn records kept for the slot timeline; 0 disables; default 1000", {
       default: 1000,
     }).optional(),
+    workspaces: obj(
+      {
+        resolver: z
+          .enum(["strict", "prefix-only"])
+          .describe(
+            "how a workspace path is resolved before access: strict (normalized, links followed, confined to the run's root) or prefix-only (a modelled flaw: a string prefix check without normalization or link resolution); default strict",
+          )
+          .optional(),
+      },
+      "the runs' workspaces: one file tree with a root per run",
+    ).optional(),
   },
   "runtime-wide settings",
 );

@@ -130,6 +130,11 @@ export interface RuntimeSpec {
   admission: { maxWaitingTurns: number };
   /** Turn records kept for the slot timeline (Gantt) of a cell; default 1000 (0 disables). */
   timelineTurns: number;
+  /**
+   * Workspaces: how a path is resolved before access; default "strict". "prefix-only" models a
+   * runtime with a weak resolver (a string prefix check, no normalization or link resolution).
+   */
+  workspaces: { resolver: "strict" | "prefix-only" };
 }
 
 /** A tenant, with its fair-share weight (default 1). */

@@ -62,6 +62,7 @@ export function scenario(overrides: Partial<Scenario> & { jobs: JobSpec[] }): Sc
       circuitBreaker: { cooldownS: 5 },
       admission: { maxWaitingTurns: Number.POSITIVE_INFINITY },
       timelineTurns: 200,
+      workspaces: { resolver: "strict" },
     },
     tenants: [{ name: "t", weight: 1 }],
     sweep: [],
