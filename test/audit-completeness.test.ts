@@ -157,11 +157,13 @@ describe("the audit trail of an adversarial fleet", () => {
         const storeOps = (counts.get("store.read") ?? 0) + (counts.get("store.write") ?? 0);
         expect(workspaceOps + storeOps).toBe(activity.operations);
         expect(counts.get("audit.seal")).toBe(1);
-        expect(records.length).toBe(runtime.actionsTaken + activity.operations + 1);
+        expect(counts.get("audit.genesis")).toBe(1);
+        expect(records[0]!.action).toBe("audit.genesis");
+        expect(records.length).toBe(runtime.actionsTaken + activity.operations + 2);
         // Authority: every record of a run carries its job's authorizedBy; denials carry a reason.
         const authority: Record<string, string> = { honest: "head-of-ops", rogue: "cto" };
         for (const r of records) {
-          if (r.action === "audit.seal") continue;
+          if (r.action === "audit.seal" || r.action === "audit.genesis") continue;
           expect(r.authorizedBy).toBe(authority[r.job]);
           if (r.decision === "deny" || r.decision === "error")
             expect(r.detail.length).toBeGreaterThan(0);

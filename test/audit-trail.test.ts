@@ -14,7 +14,13 @@ import {
   openBodyOf,
   verifyJsonl,
 } from "../src/runtime/audit/index.ts";
-import { PROPERTY_TIMEOUT_MS, RUNS, replay, trailSpec } from "./support/audit-trails.ts";
+import {
+  PROPERTY_TIMEOUT_MS,
+  RUNS,
+  replay,
+  TEST_GENESIS,
+  trailSpec,
+} from "./support/audit-trails.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "agentsim-audit-"));
 let files = 0;
@@ -95,6 +101,44 @@ describe("AuditTrail", () => {
     ).toBe(true);
   });
 
+  it("shows that a trail given a genesis opens with it: seq 1 at time 0, on nobody's behalf, its binding as canonical JSON", () => {
+    const trail = new AuditTrail({
+      genesis: { ...TEST_GENESIS, point: { "b.x": 2, "a.y": "3/s" } },
+    });
+    const a = trail.actor({ run: "r1", job: "triage", tenant: "support", authorizedBy: "boss" });
+    trail.append(0.5, a, "run.start", "r1", "ok");
+    trail.seal(2);
+    const [genesis, first, seal] = trail.records();
+    expect(genesis).toMatchObject({
+      seq: 1,
+      time: 0,
+      run: "",
+      job: "",
+      tenant: "",
+      action: "audit.genesis",
+      target: "",
+      decision: "ok",
+      authorizedBy: "",
+      prevHash: GENESIS_HASH,
+    });
+    // Keys sorted at every level, so the same binding always reads the same.
+    expect(genesis!.detail).toBe(
+      `{"agentsim":"0.0.0-test","point":{"a.y":"3/s","b.x":2},"policy":"fifo","replication":0,"scenario":"${"5".repeat(64)}","seed":7}`,
+    );
+    expect(first).toMatchObject({ seq: 2, prevHash: genesis!.hash });
+    expect(seal).toMatchObject({ seq: 3, action: "audit.seal", detail: "records=2" });
+    // Neither the genesis nor the seal is an action, nor a record without authority.
+    expect(trail.actionRecords).toBe(1);
+    expect(trail.counts()).toMatchObject({ records: 3, withoutAuthority: 0 });
+    expect(importJsonl(trail.exportJsonl()).counts()).toEqual(trail.counts());
+    expect(verifyJsonl(trail.exportJsonl())).toMatchObject({
+      ok: true,
+      records: 3,
+      head: seal!.hash,
+      genesis: { point: { "a.y": "3/s", "b.x": 2 } },
+    });
+  });
+
   it("shows that misuse throws at once, naming the limit", () => {
     const trail = new AuditTrail();
     const a = trail.actor({ run: "r", job: "j", tenant: "t", authorizedBy: "boss" });
@@ -109,7 +153,10 @@ describe("AuditTrail", () => {
     expect(() => trail.append(6, a, "tool.hack" as never, "x", "ok")).toThrow(
       /action "tool.hack" is not one of/,
     );
-    expect(() => trail.append(6, a, "audit.seal", "x", "ok")).toThrow(/written by seal/);
+    expect(() => trail.append(6, a, "audit.seal", "x", "ok")).toThrow(/the seal by seal\(\)/);
+    expect(() => trail.append(6, a, "audit.genesis", "x", "ok")).toThrow(
+      /the genesis is written by the constructor/,
+    );
     expect(() => trail.append(6, a, "retry", "x", "fine" as never)).toThrow(/decision "fine"/);
     expect(() => trail.append(6, 0, "retry", "x", "ok")).toThrow(/actor 0 was not registered/);
     expect(() => trail.append(6, 9, "retry", "x", "ok")).toThrow(/actor 9 was not registered/);
@@ -130,15 +177,17 @@ describe("AuditTrail", () => {
       const path = tempPath();
       fc.assert(
         fc.property(trailSpec(), fc.boolean(), (spec, seal) => {
-          const memory = new AuditTrail();
-          const file = new AuditTrail({ mode: "file", path, flushChars: 300 });
-          const summary = new AuditTrail({ mode: "summary" });
+          const genesis = TEST_GENESIS;
+          const memory = new AuditTrail({ genesis });
+          const file = new AuditTrail({ mode: "file", path, flushChars: 300, genesis });
+          const summary = new AuditTrail({ mode: "summary", genesis });
           for (const trail of [memory, file, summary]) replay(spec, trail, seal);
           // The counts, against an independent tally of the generated appends.
           const counts = memory.counts();
           expect(file.counts()).toEqual(counts);
           expect(summary.counts()).toEqual(counts);
-          expect(counts.records).toBe(spec.appends.length + (seal ? 1 : 0));
+          expect(counts.records).toBe(1 + spec.appends.length + (seal ? 1 : 0));
+          expect(memory.actionRecords).toBe(spec.appends.length);
           expect(counts.denials).toBe(spec.appends.filter((a) => a.decision === "deny").length);
           const lacking = spec.appends.filter(
             (a) => spec.actors[a.actor % spec.actors.length]!.authorizedBy === "",
@@ -147,20 +196,20 @@ describe("AuditTrail", () => {
           for (const action of AUDIT_ACTIONS) {
             const n =
               spec.appends.filter((a) => a.action === action).length +
-              (seal && action === "audit.seal" ? 1 : 0);
+              (seal && action === "audit.seal" ? 1 : 0) +
+              (action === "audit.genesis" ? 1 : 0);
             expect(counts.byAction[action]?.total ?? 0).toBe(n);
           }
           // The chain, verified in each mode.
-          expect(memory.verify({ requireSeal: seal })).toEqual({
+          const verified = {
             ok: true,
             records: counts.records,
             verified: counts.records,
-          });
-          expect(file.verify({ requireSeal: seal })).toEqual({
-            ok: true,
-            records: counts.records,
-            verified: counts.records,
-          });
+            head: memory.headHash(),
+            genesis,
+          };
+          expect(memory.verify({ requireSeal: seal })).toEqual(verified);
+          expect(file.verify({ requireSeal: seal })).toEqual(verified);
           expect(summary.verify()).toEqual({ ok: true, records: counts.records, verified: 0 });
           expect(file.headHash()).toBe(memory.headHash());
           if (!seal) file.seal();
@@ -217,7 +266,7 @@ describe("AuditTrail", () => {
     expect(picked).toEqual(all.filter((r) => r.run === "r1" && r.time >= 50 && r.time < 120));
     expect(trail.query({ limit: 3, fromS: 199.9 }).map((r) => r.seq)).toEqual([2000]);
     expect(trail.counts().withoutAuthority).toBe(666);
-    expect(trail.verify()).toEqual({ ok: true, records: 2000, verified: 2000 });
+    expect(trail.verify()).toMatchObject({ ok: true, records: 2000, verified: 2000 });
     expect(trail.verify({ requireSeal: true })).toMatchObject({ ok: false, seq: 2001 });
   });
 
@@ -227,7 +276,7 @@ describe("AuditTrail", () => {
     const a = trail.actor({ run: "r", job: "j", tenant: "t", authorizedBy: "boss" });
     for (let i = 0; i < 10; i++) trail.append(i, a, "model.call", `turn-${i}`, "allow");
     expect(() => trail.records()).toThrow(/importJsonl/);
-    expect(trail.verify()).toEqual({ ok: true, records: 10, verified: 10 });
+    expect(trail.verify()).toMatchObject({ ok: true, records: 10, verified: 10 });
     trail.seal();
     const text = readFileSync(path, "utf8");
     expect(importJsonl({ path }).exportJsonl()).toBe(text);

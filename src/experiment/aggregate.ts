@@ -5,14 +5,21 @@
  * policies' order, and nothing reads a clock. So any worker count or shard split gives the
  * same bytes.
  */
-import { readFileSync } from "node:fs";
 import { pairedComparison } from "../metrics/stat.ts";
+import { AGENTSIM_VERSION } from "../runtime/audit/version.ts";
 import type { CellResult } from "../runtime/result.ts";
 import type { Scenario, SweepAxis } from "../scenario/types.ts";
 import { expandGrid } from "../scenario/vary.ts";
 import { pointRecord } from "./cells.ts";
 import { type ScenarioInfo, scenarioInfo } from "./plan.ts";
-import type { CheckResult, Comparison, PolicyResults, Results, SweepPoint } from "./results.ts";
+import type {
+  CheckResult,
+  Comparison,
+  PolicyResults,
+  Results,
+  SweepPoint,
+  TrailHead,
+} from "./results.ts";
 import { histogramOf, num, policyResults, summaryOf, tenantsOf } from "./summary.ts";
 
 /** What `aggregate` needs besides the scenario and the cells. */
@@ -26,12 +33,12 @@ export interface AggregateExtras {
   axes?: readonly SweepAxis[];
   /** The `agentsim check` verdicts, when it ran. */
   check?: CheckResult;
+  /** Trails verified outside the cells (check's audited replications), listed after the cells'. */
+  trails?: readonly TrailHead[];
 }
 
-/** agentsim's version, written into results.json. */
-export const VERSION: string = JSON.parse(
-  readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
-).version;
+/** agentsim's version, written into results.json (the one every trail's genesis binds). */
+export const VERSION: string = AGENTSIM_VERSION;
 
 /**
  * Aggregates cells into results.json. Every (point, policy, replication) must be present once.
@@ -62,6 +69,8 @@ export function aggregate(
     registry: info.registry,
     traces: info.traces,
   };
+  const trails = [...trailHeads(groups), ...(extras.trails ?? [])];
+  if (trails.length > 0) results.audit = { trails };
   if (extras.check !== undefined) results.check = extras.check;
   if (axes.length > 0) {
     results.sweep = {
@@ -81,6 +90,30 @@ function sweepPoint(
     policies[policy] = { summary: summaryOf(cells, true), tenants: tenantsOf(cells) };
   }
   return { point, policies };
+}
+
+// The kept trails' heads, in cell order (point, policy, replication): the same on any split.
+function trailHeads(groups: readonly Map<string, CellResult[]>[]): TrailHead[] {
+  const heads: TrailHead[] = [];
+  for (const group of groups) {
+    for (const [policy, cells] of group) {
+      for (const cell of cells) {
+        const trail = cell.audit.trail;
+        if (trail === null || trail === undefined) continue;
+        heads.push({
+          policy,
+          replication: cell.replication,
+          seed: cell.seed,
+          ...(Object.keys(cell.point).length === 0 ? {} : { point: cell.point }),
+          scenario: trail.scenario,
+          ...(trail.file === undefined ? {} : { file: trail.file }),
+          records: cell.audit.records,
+          head: trail.head,
+        });
+      }
+    }
+  }
+  return heads;
 }
 
 // Cells by point (grid order), then policy (extras order), each in replication order.

@@ -1,14 +1,30 @@
 /**
- * `agentsim check`: the three questions of DESIGN.md, answered with evidence.
+ * `agentsim check`: the three questions of DESIGN.md, answered with evidence. Each test says
+ * `pass`, `fail` or `not-exercised` (nothing was there to test, which is not a pass).
  *
- * - Arbitration: Jain's index among backlogged tenants (mean over replications) of the
+ * - Arbitration: Jain's index (mean over the replications that could measure it) of the
  *   fair-share policy (else the first policy) is at least `checks.minJain`, and that policy is
  *   work-conserving: after every dispatch round of its audited replication, no slot of an
- *   available endpoint (its circuit breaker closed) idles while a turn waits.
- * - Isolation: over every cell, no workspace escape succeeded (`isolation.succeeded` = 0).
- * - Audit: one replication per policy keeps its whole trail in memory; the chain verifies (the
- *   seal included), every action has its record and every record names who authorized it.
+ *   available endpoint (its circuit breaker closed) idles while a turn waits. Not exercised
+ *   when fairness is not measurable (fewer than two tenants with demand) and no slot idled.
+ * - Isolation: over every cell, no workspace escape succeeded (`isolation.succeeded` = 0); not
+ *   exercised when no run tried one.
+ * - Audit: one replication per policy writes its trail to a JSONL file, and the file's bytes are
+ *   verified by the streaming verifier, every hash recomputed from them, against the genesis
+ *   the cell should have written and the head and count the runtime reported; every action has
+ *   its record and every record names who authorized it.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  AGENTSIM_VERSION,
+  canonicalJson,
+  describeBinding,
+  type GenesisBinding,
+  scenarioDigest,
+  verifyJsonl,
+} from "../runtime/audit/index.ts";
 import { runCell } from "../runtime/prepare.ts";
 import type { CellResult } from "../runtime/result.ts";
 import type { Runtime } from "../runtime/runtime.ts";
@@ -16,14 +32,18 @@ import { aggregate } from "./aggregate.ts";
 import { pointRecord } from "./cells.ts";
 import type { ExperimentPlan } from "./plan.ts";
 import { type RunCellsOptions, runCells } from "./pool.ts";
-import type { CheckResult, Results } from "./results.ts";
+import type { CheckResult, CheckStatus, Results, TrailHead } from "./results.ts";
 
 /** One policy's audited replication: its trail's verdict and the work-conservation count. */
 export interface AuditedReplication {
   policy: string;
+  /** Records the runtime reported (genesis and seal included). */
   records: number;
+  /** Whether the written file verified against the expected genesis, head and count. */
   verified: boolean;
   reason?: string;
+  /** The trail's anchor as the runtime reported it. */
+  trail: TrailHead;
   unaudited: number;
   withoutAuthority: number;
   /** Dispatch rounds observed, and those after which a slot idled while a turn waited. */
@@ -33,13 +53,20 @@ export interface AuditedReplication {
   judged: boolean;
 }
 
+/** Options of `runCheck`. */
+export interface CheckOptions extends Pick<RunCellsOptions, "jobs" | "onProgress" | "clock"> {
+  /** Whether a test that was not exercised fails the check (default false). */
+  strict?: boolean;
+}
+
 /** Runs the experiment and the checks; results.json carries the verdicts in `check`. */
 export async function runCheck(
   plan: ExperimentPlan,
-  options: Pick<RunCellsOptions, "jobs" | "onProgress" | "clock"> = {},
+  options: CheckOptions = {},
 ): Promise<{ check: CheckResult; results: Results }> {
+  const { strict = false, ...run } = options;
   const cells = await runCells(plan.source, plan.cells, {
-    ...options,
+    ...run,
     prepared: { point: [], scenario: plan.prepared },
   });
   const audited = plan.policies.map((policy) => auditedReplication(plan, policy));
@@ -47,12 +74,18 @@ export async function runCheck(
     seed: plan.seed,
     replications: plan.replications,
     policies: plan.policies,
+    trails: audited.map((a) => a.trail),
   };
-  const check = verdicts(plan, aggregate(plan.info, cells, extras), cells, audited);
+  const check = verdicts(plan, aggregate(plan.info, cells, extras), cells, audited, strict);
   return { check, results: aggregate(plan.info, cells, { ...extras, check }) };
 }
 
-/** Replication 0 of a policy with its trail in memory, instrumented for work conservation. */
+/**
+ * Replication 0 of a policy with its trail written to a temporary JSONL file, instrumented for
+ * work conservation. The file is verified from its bytes, independently of how the runtime
+ * kept the chain, then removed; the cell's own end-of-cell verification is skipped so that a
+ * broken trail is a failed check, not a crash.
+ */
 export function auditedReplication(plan: ExperimentPlan, policy: string): AuditedReplication {
   const scenario = plan.prepared.scenario;
   const allEndpoints = scenario.endpoints.length;
@@ -69,23 +102,59 @@ export function auditedReplication(plan: ExperimentPlan, policy: string): Audite
     };
   };
   const cell = plan.cells.find((c) => c.policy === policy && c.replication === 0)!;
-  const { result, audit } = runCell(
-    plan.prepared,
-    { policy, seed: cell.seed, replication: 0, point: pointRecord(cell.point) },
-    { audit: { mode: "memory" }, instrument },
-  );
-  const verify = audit.verify({ requireSeal: true });
-  return {
+  const point = pointRecord(cell.point);
+  const expected: GenesisBinding = {
+    agentsim: AGENTSIM_VERSION,
+    scenario: scenarioDigest(scenario),
+    seed: cell.seed,
     policy,
-    records: result.audit.records,
-    verified: verify.ok,
-    ...(verify.ok ? {} : { reason: `record ${verify.seq}: ${verify.reason}` }),
-    unaudited: result.audit.unaudited,
-    withoutAuthority: result.audit.withoutAuthority,
-    rounds,
-    idleWhileWaiting,
-    judged,
+    replication: 0,
+    point,
   };
+  const dir = mkdtempSync(join(tmpdir(), "agentsim-check-"));
+  try {
+    const path = join(dir, "audit.jsonl");
+    const { result } = runCell(
+      plan.prepared,
+      { policy, seed: cell.seed, replication: 0, point },
+      { audit: { mode: "file", path }, instrument, verifyAudit: false },
+    );
+    const head = result.audit.trail?.head ?? "";
+    const records = result.audit.records;
+    const verify = verifyJsonl(
+      { path },
+      {
+        expect: (genesis) =>
+          canonicalJson(genesis) === canonicalJson(expected)
+            ? { head, records, source: "the runtime reported" }
+            : `the genesis binds ${genesis.agentsim}, ${describeBinding(genesis)}; this cell is ${expected.agentsim}, ${describeBinding(expected)}`,
+      },
+    );
+    return {
+      policy,
+      records,
+      verified: verify.ok,
+      ...(verify.ok
+        ? {}
+        : { reason: `record ${verify.seq} (line ${verify.line}): ${verify.reason}` }),
+      trail: {
+        policy,
+        replication: 0,
+        seed: cell.seed,
+        ...(Object.keys(point).length === 0 ? {} : { point }),
+        scenario: expected.scenario,
+        records,
+        head,
+      },
+      unaudited: result.audit.unaudited,
+      withoutAuthority: result.audit.withoutAuthority,
+      rounds,
+      idleWhileWaiting,
+      judged,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function verdicts(
@@ -93,7 +162,21 @@ function verdicts(
   results: Results,
   cells: readonly CellResult[],
   audited: readonly AuditedReplication[],
+  strict: boolean,
 ): CheckResult {
+  const arbitration = arbitrationVerdict(plan, results, audited);
+  const isolation = isolationVerdict(cells);
+  const audit = auditVerdict(audited);
+  const statuses = [arbitration.status, isolation.status, audit.status];
+  const pass = statuses.every((s) => s === "pass" || (s === "not-exercised" && !strict));
+  return { scenario: plan.info.name, pass, strict, tests: { arbitration, isolation, audit } };
+}
+
+function arbitrationVerdict(
+  plan: ExperimentPlan,
+  results: Results,
+  audited: readonly AuditedReplication[],
+): CheckResult["tests"]["arbitration"] {
   const scenario = plan.prepared.scenario;
   const fairShare = plan.policies.find(
     (label) => scenario.policies.find((p) => p.label === label)?.name === "fair-share",
@@ -101,59 +184,82 @@ function verdicts(
   const policy =
     fairShare ?? (plan.policies.includes("fair-share") ? "fair-share" : plan.policies[0]!);
   const summary = results.policies[policy]!.summary;
-  const jain = summary.fairness.jain;
+  // A mean over no measurable replication is null (or NaN before a JSON round trip).
+  const mean = summary.fairness.jain as number | null;
+  const jain = mean !== null && Number.isFinite(mean) ? mean : null;
   const minJain = scenario.checks.minJain;
-  const ci = summary.intervals?.["fairness.jain"]?.ci95;
   const own = audited.find((a) => a.policy === policy)!;
   const workConserving = own.idleWhileWaiting === 0;
-  const jainText = `Jain's index ${fmt(jain)} (mean of ${plan.replications} replication${plan.replications === 1 ? "" : "s"}${ci && plan.replications > 1 ? `, 95% CI [${fmt(ci[0])}, ${fmt(ci[1])}]` : ""}) ${jain >= minJain ? ">=" : "<"} ${minJain}`;
+  const conserving = workConserving || !own.judged;
+  const ci = summary.intervals?.["fairness.jain"]?.ci95 as [number, number] | null | undefined;
+  const n = plan.replications;
+  const interval = ci && n > 1 ? `, 95% CI [${fmt(ci[0])}, ${fmt(ci[1])}]` : "";
+  const jainText =
+    jain === null
+      ? "fairness not measurable (one tenant with demand): Jain's index needs two tenants with demand in the window"
+      : `Jain's index ${fmt(jain)} (mean of ${n} replication${n === 1 ? "" : "s"}${interval}) ${jain >= minJain ? ">=" : "<"} ${minJain}`;
   const conservationText = !own.judged
     ? `work conservation: ${own.idleWhileWaiting} of ${own.rounds} dispatch rounds left a slot idle while a turn waited (some jobs are restricted to endpoints, so idle slots may be ones they cannot use)`
     : workConserving
       ? `work-conserving: no slot idled while a turn waited after any of ${own.rounds} dispatch rounds`
       : `not work-conserving: a slot idled while a turn waited after ${own.idleWhileWaiting} of ${own.rounds} dispatch rounds`;
-  const isolation = { attempts: 0, refused: 0, succeeded: 0 };
+  // Idling while a turn waits fails whether or not fairness could be measured.
+  const status: CheckStatus = !conserving
+    ? "fail"
+    : jain === null
+      ? "not-exercised"
+      : jain >= minJain
+        ? "pass"
+        : "fail";
+  return {
+    status,
+    pass: passOf(status),
+    evidence: `${policy}: ${jainText}; ${conservationText}`,
+    policy,
+    jain,
+    minJain,
+    workConserving,
+  };
+}
+
+function isolationVerdict(cells: readonly CellResult[]): CheckResult["tests"]["isolation"] {
+  const counts = { attempts: 0, refused: 0, succeeded: 0 };
   for (const cell of cells) {
-    isolation.attempts += cell.isolation.attempts;
-    isolation.refused += cell.isolation.refused;
-    isolation.succeeded += cell.isolation.succeeded;
+    counts.attempts += cell.isolation.attempts;
+    counts.refused += cell.isolation.refused;
+    counts.succeeded += cell.isolation.succeeded;
   }
+  const status: CheckStatus =
+    counts.succeeded > 0 ? "fail" : counts.attempts === 0 ? "not-exercised" : "pass";
+  const evidence =
+    counts.attempts === 0
+      ? "not exercised: no run tried to reach outside its workspace in any cell (a job's behaviour.workspaceEscapes makes runs try)"
+      : `${counts.attempts} attempts to reach outside a workspace: ${counts.refused} refused, ${counts.succeeded} succeeded`;
+  return { status, pass: passOf(status), ...counts, evidence };
+}
+
+function auditVerdict(audited: readonly AuditedReplication[]): CheckResult["tests"]["audit"] {
   const audit = {
     records: audited.reduce((s, a) => s + a.records, 0),
     verified: audited.every((a) => a.verified),
     unaudited: audited.reduce((s, a) => s + a.unaudited, 0),
     withoutAuthority: audited.reduce((s, a) => s + a.withoutAuthority, 0),
   };
-  const arbitrationPass = jain >= minJain && (workConserving || !own.judged);
-  const isolationPass = isolation.succeeded === 0;
-  const auditPass = audit.verified && audit.unaudited === 0 && audit.withoutAuthority === 0;
-  return {
-    scenario: plan.info.name,
-    pass: arbitrationPass && isolationPass && auditPass,
-    tests: {
-      arbitration: {
-        pass: arbitrationPass,
-        evidence: `${policy}: ${jainText}; ${conservationText}`,
-        policy,
-        jain,
-        minJain,
-        workConserving,
-      },
-      isolation: { pass: isolationPass, ...isolation, evidence: isolationText(isolation) },
-      audit: { pass: auditPass, ...audit, evidence: auditText(audited) },
-    },
-  };
+  const ok = audit.verified && audit.unaudited === 0 && audit.withoutAuthority === 0;
+  const status: CheckStatus = ok ? "pass" : "fail";
+  return { status, pass: passOf(status), ...audit, evidence: auditText(audited) };
 }
 
-function isolationText(i: { attempts: number; refused: number; succeeded: number }): string {
-  if (i.attempts === 0) return "no run tried to reach outside its workspace in any cell";
-  return `${i.attempts} attempts to reach outside a workspace: ${i.refused} refused, ${i.succeeded} succeeded`;
+function passOf(status: CheckStatus): boolean | null {
+  return status === "not-exercised" ? null : status === "pass";
 }
 
 function auditText(audited: readonly AuditedReplication[]): string {
   return audited
     .map((a) => {
-      const chain = a.verified ? "chain verified" : `chain broken at ${a.reason}`;
+      const chain = a.verified
+        ? `file verified against the runtime's head ${a.trail.head.slice(0, 12)}…`
+        : `file does not verify at ${a.reason}`;
       return `${a.policy}: ${a.records} records, ${chain}, ${a.unaudited} unaudited actions, ${a.withoutAuthority} without authority`;
     })
     .join("; ");

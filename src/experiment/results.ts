@@ -141,27 +141,65 @@ export interface Results {
   };
   /** Addition: trace files replayed (for attribution; the Azure trace is CC-BY). */
   traces: { job: string; file: string; format: string; runs: number }[];
+  /**
+   * Addition: the head hash and record count of every audit trail written (`--audit`) or
+   * verified (`check`), so a trail can be checked against a head kept apart from it
+   * (`agentsim audit verify <trail> --results results.json`). Absent when no trail was kept.
+   */
+  audit?: { trails: TrailHead[] };
   /** Addition: the verdicts of `agentsim check`, when it ran. */
   check?: CheckResult;
   /** Present for sweeps: the points in grid order. */
   sweep?: { axes: { path: string; values: (string | number)[] }[]; points: SweepPoint[] };
 }
 
+/**
+ * One kept audit trail's anchor in results.json: the cell that wrote it (as its genesis record
+ * binds it: policy, replication, seed, sweep point, scenario digest), its file's name when it
+ * was written with `--audit`, its record count (genesis and seal included) and its head hash
+ * (the seal's hash).
+ */
+export interface TrailHead {
+  policy: string;
+  replication: number;
+  seed: number;
+  /** The sweep point; absent outside sweeps. */
+  point?: Record<string, string | number>;
+  /** SHA-256 of the canonical JSON of the normalized scenario the cell ran. */
+  scenario: string;
+  file?: string;
+  records: number;
+  head: string;
+}
+
+/**
+ * A test's verdict: `pass` and `fail` when it looked, `not-exercised` when there was nothing to
+ * look at (no escape attempted, fairness not measurable), which is not a pass.
+ */
+export type CheckStatus = "pass" | "fail" | "not-exercised";
+
 /** `agentsim check --json` (DESIGN.md). */
 export interface CheckResult {
   scenario: string;
+  /** No test failed (and, with `strict`, every test was exercised). */
   pass: boolean;
+  /** Addition: whether a test that was not exercised fails the check (`--strict`). */
+  strict: boolean;
   tests: {
     arbitration: {
-      pass: boolean;
+      status: CheckStatus;
+      /** null when not exercised. */
+      pass: boolean | null;
       evidence: string;
       policy: string;
-      jain: number;
+      /** Mean Jain's index over the replications that could measure it; null when none could. */
+      jain: number | null;
       minJain: number;
       workConserving: boolean;
     };
     isolation: {
-      pass: boolean;
+      status: CheckStatus;
+      pass: boolean | null;
       attempts: number;
       refused: number;
       succeeded: number;
@@ -169,8 +207,10 @@ export interface CheckResult {
       evidence?: string;
     };
     audit: {
-      pass: boolean;
+      status: CheckStatus;
+      pass: boolean | null;
       records: number;
+      /** Every audited trail's file verified, against the head and count the runtime reported. */
       verified: boolean;
       unaudited: number;
       withoutAuthority: number;

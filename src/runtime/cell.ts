@@ -5,6 +5,7 @@
  * cell's measurements.
  */
 
+import { basename } from "node:path";
 import { Histogram } from "../metrics/histogram.ts";
 import { littlesLaw } from "../metrics/littles-law.ts";
 import { type Bottleneck, saturation } from "../metrics/saturation.ts";
@@ -14,7 +15,13 @@ import { distMean, sampler } from "../sim/sample.ts";
 import { Simulation } from "../sim/simulation.ts";
 import { type ArrivalTarget, type ReplayRun, startArrivals } from "../workload/arrivals.ts";
 import { DrawnPrograms, programModel, replayedPrograms } from "../workload/program.ts";
-import { type AuditSink, AuditTrail, type AuditTrailOptions } from "./audit/index.ts";
+import {
+  AGENTSIM_VERSION,
+  type AuditSink,
+  AuditTrail,
+  type AuditTrailOptions,
+  scenarioDigest,
+} from "./audit/index.ts";
 import { Endpoint } from "./endpoint.ts";
 import { BUCKETS, type GroupRecorder, Recorder } from "./recorder.ts";
 import type { CellResult, Counts, JobCell, TenantCell } from "./result.ts";
@@ -132,9 +139,21 @@ export function simulateCell(scenario: Scenario, options: SimulateOptions): Simu
     costOutput: scenario.runtime.serviceCost.outputWeight,
   });
   const auditOff = options.audit === "off";
-  const audit = new AuditTrail(
-    options.audit === "off" || options.audit === undefined ? { mode: "summary" } : options.audit,
-  );
+  // The trail opens with its genesis record: what ran (version, scenario, seed, policy, cell).
+  const genesis = {
+    agentsim: AGENTSIM_VERSION,
+    scenario: scenarioDigest(scenario),
+    seed,
+    policy: ref.label,
+    replication: options.replication ?? 0,
+    point: options.point ?? {},
+  };
+  const audit = new AuditTrail({
+    ...(options.audit === "off" || options.audit === undefined
+      ? { mode: "summary" }
+      : options.audit),
+    genesis,
+  });
   const runtime = new Runtime(
     sim,
     scenario,
@@ -183,6 +202,7 @@ export function simulateCell(scenario: Scenario, options: SimulateOptions): Simu
   audit.seal(sim.now);
 
   const result = buildResult(
+    genesis,
     scenario,
     ref.label,
     seed,
@@ -215,6 +235,7 @@ function meanOutput(replay: readonly ReplayRun[] | undefined): number {
 }
 
 function buildResult(
+  genesis: { scenario: string },
   scenario: Scenario,
   policy: string,
   seed: number,
@@ -347,10 +368,21 @@ function buildResult(
       mode: audit.mode,
       records: auditCounts.records,
       verified,
-      // The runtime's own ledger against the trail's count (the seal is the trail's own record).
-      unaudited: ledger - (auditCounts.records - 1),
+      // The runtime's own ledger against the trail's count (genesis and seal are its own records).
+      unaudited: ledger - audit.actionRecords,
       withoutAuthority: auditCounts.withoutAuthority,
       byAction,
+      // A file's head costs nothing (hashed as written); a memory trail's only once verified.
+      trail:
+        audit.mode === "summary" || (audit.mode === "memory" && verified === null)
+          ? null
+          : {
+              scenario: genesis.scenario,
+              head: audit.headHash(),
+              ...(options.audit !== "off" && options.audit?.mode === "file"
+                ? { file: basename(options.audit.path) }
+                : {}),
+            },
     },
     store: {
       writes: activity?.storeWrites ?? 0,
@@ -366,7 +398,7 @@ function buildResult(
         counts.inFlight === runtime.live.size,
       slotsWithinCapacity: endpoints.every((e) => e.maxBusy <= e.slots),
       auditVerified: verified !== false,
-      auditComplete: ledger === auditCounts.records - 1,
+      auditComplete: ledger === audit.actionRecords,
     },
     timeseries: {
       bucketS,

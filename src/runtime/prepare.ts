@@ -153,7 +153,11 @@ export interface CellSpec {
 export function runCell(
   prepared: PreparedScenario,
   cell: CellSpec,
-  options: { audit?: AuditTrailOptions; instrument?: SimulateOptions["instrument"] } = {},
+  options: {
+    audit?: AuditTrailOptions;
+    instrument?: SimulateOptions["instrument"];
+    verifyAudit?: boolean;
+  } = {},
 ): SimulatedCell {
   const ref =
     prepared.scenario.policies.find((p) => p.label === cell.policy) ?? policyByName(cell.policy);
@@ -166,6 +170,7 @@ export function runCell(
     audit: options.audit,
     replay: prepared.replay,
     instrument: options.instrument,
+    verifyAudit: options.verifyAudit,
   });
 }
 

@@ -169,6 +169,12 @@ export interface CellResult {
     unaudited: number;
     withoutAuthority: number;
     byAction: Record<string, number>;
+    /**
+     * The kept trail's anchor: the digest its genesis binds, its head hash (the seal's hash)
+     * and, in file mode, the file's name; `records` above is its count. null when no chain was
+     * kept (summary mode), or a memory-mode chain was not hashed (`verifyAudit: false`).
+     */
+    trail: { scenario: string; head: string; file?: string } | null;
   };
   store: {
     writes: number;

@@ -3,10 +3,25 @@
  * non-decreasing times, replayable into a trail of any retention mode.
  */
 import fc from "fast-check";
-import type { AuditAction, AuditDecision, AuditTrail } from "../../src/runtime/audit/index.ts";
+import type {
+  AuditAction,
+  AuditDecision,
+  AuditTrail,
+  GenesisBinding,
+} from "../../src/runtime/audit/index.ts";
 import { AUDIT_ACTIONS, AUDIT_DECISIONS } from "../../src/runtime/audit/index.ts";
 
 export { PROPERTY_TIMEOUT_MS, RUNS } from "./property-runs.ts";
+
+/** A genesis binding for test trails (what a cell's trail binds: see `GenesisBinding`). */
+export const TEST_GENESIS: GenesisBinding = {
+  agentsim: "0.0.0-test",
+  scenario: "5".repeat(64),
+  seed: 7,
+  policy: "fifo",
+  replication: 0,
+  point: {},
+};
 
 /** One append: which actor, how much later than the previous one, and the record's fields. */
 export interface AppendSpec {
@@ -52,7 +67,9 @@ const appendSpec: fc.Arbitrary<AppendSpec> = fc.record({
     fc.double({ min: 0, max: 1e6, noNaN: true, noDefaultInfinity: true }),
     fc.constantFrom(1e-9, 0.1, 0.30000000000000004, 5e-324),
   ),
-  action: fc.constantFrom(...AUDIT_ACTIONS.filter((a) => a !== "audit.seal")),
+  action: fc.constantFrom(
+    ...AUDIT_ACTIONS.filter((a) => a !== "audit.seal" && a !== "audit.genesis"),
+  ),
   target: name,
   decision: fc.constantFrom(...AUDIT_DECISIONS),
   detail: fc.oneof(fc.constant(""), name, fc.string({ unit: "grapheme", maxLength: 10 })),

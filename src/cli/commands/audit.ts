@@ -1,13 +1,20 @@
+import { readFileSync } from "node:fs";
 import { type Command, InvalidArgumentError } from "commander";
+import type { TrailHead } from "../../experiment/results.ts";
 import {
   AUDIT_ACTIONS,
   AUDIT_DECISIONS,
   type AuditAction,
   type AuditDecision,
   type AuditQuery,
+  canonicalJson,
+  describeBinding,
+  type Expectation,
+  type GenesisBinding,
   importJsonl,
   verifyJsonl,
 } from "../../runtime/audit/index.ts";
+import { ScenarioError } from "../../sim/errors.ts";
 import { parseDuration } from "../../sim/units.ts";
 import type { Io } from "../io.ts";
 import { positiveInteger } from "../options.ts";
@@ -40,6 +47,114 @@ function duration(flag: string) {
   };
 }
 
+interface VerifyOptions {
+  head?: string;
+  records?: number;
+  results?: string;
+  json?: boolean;
+}
+
+// A head hash as given: 64 hex digits (either case), kept in lowercase.
+function headHash(value: string): string {
+  if (!/^[0-9a-fA-F]{64}$/.test(value)) {
+    throw new InvalidArgumentError(
+      `expected a head hash of 64 hex digits, got ${JSON.stringify(value)} (${value.length} characters)`,
+    );
+  }
+  return value.toLowerCase();
+}
+
+// What the trail must end at, from the flags; bad input throws ScenarioError (exit 2).
+function expectationOf(options: VerifyOptions): { expect?: Expectation; anchored: boolean } {
+  if (options.results !== undefined) {
+    if (options.head !== undefined || options.records !== undefined) {
+      throw new ScenarioError("--results", "either --results or --head/--records", "both", {
+        foundShown: true,
+      });
+    }
+    const trails = trailHeadsOf(options.results);
+    const file = options.results;
+    return { expect: (genesis) => matchTrail(file, trails, genesis), anchored: true };
+  }
+  if (options.head === undefined && options.records === undefined) return { anchored: false };
+  return {
+    expect: { head: options.head, records: options.records, source: "given" },
+    anchored: options.head !== undefined,
+  };
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+// The trail heads of a results.json, checked; anything else is bad input naming the file.
+function trailHeadsOf(file: string): TrailHead[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    throw new ScenarioError("", "a readable results.json", String(code ?? error), { file });
+  }
+  let results: unknown;
+  try {
+    results = JSON.parse(text);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new ScenarioError("", "results.json (JSON)", `text that is not JSON (${why})`, {
+      file,
+      foundShown: true,
+    });
+  }
+  const trails = (results as { audit?: { trails?: unknown } } | null)?.audit?.trails;
+  if (!Array.isArray(trails) || trails.length === 0) {
+    throw new ScenarioError(
+      "audit.trails",
+      "the head hashes of the trails written (run or compare with --audit) or verified (check)",
+      "none",
+      { file, foundShown: true },
+    );
+  }
+  trails.forEach((t: Partial<TrailHead> | null, i) => {
+    const bad = (field: string, expected: string, found: unknown): never => {
+      throw new ScenarioError(`audit.trails[${i}]${field}`, expected, found, { file });
+    };
+    if (typeof t !== "object" || t === null) bad("", "a trail head", t);
+    const trail = t as Partial<TrailHead>;
+    if (typeof trail.policy !== "string") bad(".policy", "a policy label", trail.policy);
+    if (!Number.isSafeInteger(trail.replication))
+      bad(".replication", "an integer", trail.replication);
+    if (!Number.isSafeInteger(trail.seed)) bad(".seed", "an integer", trail.seed);
+    if (!Number.isSafeInteger(trail.records)) bad(".records", "an integer", trail.records);
+    if (typeof trail.head !== "string" || !HEX64.test(trail.head))
+      bad(".head", "64 lowercase hex digits", trail.head);
+    if (typeof trail.scenario !== "string" || !HEX64.test(trail.scenario))
+      bad(".scenario", "64 lowercase hex digits", trail.scenario);
+  });
+  return trails as TrailHead[];
+}
+
+// The results entry of the cell a genesis names, as an expectation, or why there is none.
+function matchTrail(
+  file: string,
+  trails: readonly TrailHead[],
+  genesis: GenesisBinding,
+): { head: string; records: number; source: string } | string {
+  const point = canonicalJson(genesis.point);
+  const cell = trails.find(
+    (t) =>
+      t.policy === genesis.policy &&
+      t.replication === genesis.replication &&
+      canonicalJson(t.point ?? {}) === point,
+  );
+  if (cell === undefined) {
+    return `${file} has no trail of policy ${JSON.stringify(genesis.policy)}, replication ${genesis.replication}${point === "{}" ? "" : `, point ${point}`} (the genesis binds ${describeBinding(genesis)})`;
+  }
+  if (cell.seed !== genesis.seed || cell.scenario !== genesis.scenario) {
+    return `the genesis binds ${describeBinding(genesis)}; ${file} has that cell with seed ${cell.seed} and scenario ${cell.scenario} (a trail of another seed or scenario)`;
+  }
+  const what = `${file} (policy ${cell.policy}, replication ${cell.replication})`;
+  return { head: cell.head, records: cell.records, source: what };
+}
+
 interface QueryOptions {
   run?: string;
   job?: string;
@@ -60,22 +175,41 @@ export function registerAudit(program: Command, io: Io, exit: (code: number) => 
   audit
     .command("verify")
     .argument("<audit.jsonl>", "audit trail")
-    .description("check the hash chain; exit 1 naming the first bad record (its seq and line)")
+    .description(
+      "check the trail: every line canonical, the hash chain, genesis first, seal last; with --head or --results, also its head and count; exit 1 naming the first bad record (its seq and line)",
+    )
+    .option("--head <hash>", "the head hash (64 hex digits) the trail must end at", headHash)
+    .option("--records <n>", "the number of records (lines) the trail must hold", positiveInteger)
+    .option(
+      "--results <results.json>",
+      "find the trail's head and count in results.json (by its genesis: policy, replication, seed, point) and check them",
+    )
     .option("--json", "print the verdict as JSON")
     .addHelpText(
       "after",
       `
-Example:
-  $ agentsim audit verify reports/noisy-neighbor/audit-fifo.jsonl`,
+Without --head or --results only the chain is checked, and anyone can recompute a chain: a
+trail cut and re-sealed, or rewritten whole, passes. Anchored to a head kept elsewhere, it does not.
+
+Examples:
+  $ agentsim audit verify reports/noisy-neighbor/audit-fifo.jsonl
+  $ agentsim audit verify audit-fifo.jsonl --results reports/noisy-neighbor/results.json
+  $ agentsim audit verify audit.jsonl --head 9b8e46902f77b0e1e95c8d5721a3603d0223da7ed3b4e3ba82744daefac68f4d`,
     )
-    .action((file: string, options: { json?: boolean }) => {
-      const result = verifyJsonl({ path: file });
-      if (options.json) io.out(resultsText({ file, ...result }));
+    .action((file: string, options: VerifyOptions) => {
+      const { expect, anchored } = expectationOf(options);
+      const result = verifyJsonl({ path: file }, expect === undefined ? {} : { expect });
+      if (options.json) io.out(resultsText({ file, anchored, ...result }));
       else if (result.ok) {
-        io.out(`${file}: ${result.records} records, chain verified\n`);
+        const anchor = anchored
+          ? `, head matches ${options.results ?? "--head"}`
+          : " (not anchored: give --head or --results to catch a trail cut and re-sealed or rewritten whole)";
+        io.out(
+          `${file}: ${result.records} records, chain verified${anchor}\nhead ${result.head}\n`,
+        );
       } else {
         io.out(
-          `${file}: chain broken at record seq ${result.seq}${result.line === undefined ? "" : ` (line ${result.line})`}: ${result.reason}\n`,
+          `${file}: rejected at record seq ${result.seq}${result.line === undefined ? "" : ` (line ${result.line})`}: ${result.reason}\n`,
         );
       }
       exit(result.ok ? 0 : 1);

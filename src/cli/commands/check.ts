@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { runCheck } from "../../experiment/check.ts";
 import { planExperiment } from "../../experiment/plan.ts";
-import type { CheckResult } from "../../experiment/results.ts";
+import type { CheckResult, CheckStatus } from "../../experiment/results.ts";
 import { type Io, paint, type RunSettings, withProgress } from "../io.ts";
 import { type CommonOptions, defaultJobs, experimentOptions, wallClock } from "../options.ts";
 import { resultsText, writeResults } from "../output.ts";
@@ -17,20 +17,25 @@ export function registerCheck(
     .command("check")
     .argument("<scenario>", "scenario file")
     .description(
-      "the three tests: arbitration (Jain's index, work conservation), workspace isolation, audit trail; exit 1 if one fails",
+      "the three tests: arbitration (Jain's index, work conservation), workspace isolation, audit trail; exit 1 if one fails (with --strict, also if one was not exercised)",
     );
   experimentOptions(command);
   command
     .option("--out <dir>", "also write results.json (with the verdicts) and the report there")
+    .option(
+      "--strict",
+      "fail a test that was not exercised (no escape attempted, fairness not measurable)",
+    )
     .addHelpText(
       "after",
       `
 Examples:
   $ agentsim check scenarios/noisy-neighbor.yaml
   $ agentsim check my.yaml --json | jq .tests.audit
-  $ agentsim check my.yaml --replications 3 || echo "a check failed"`,
+  $ agentsim check my.yaml --replications 3 || echo "a check failed"
+  $ agentsim check my.yaml --strict   # every test must have been exercised, and pass`,
     )
-    .action(async (scenario: string, options: CommonOptions) => {
+    .action(async (scenario: string, options: CommonOptions & { strict?: boolean }) => {
       const plan = await planExperiment(scenario, {
         policies: options.policies,
         replications: options.replications,
@@ -45,6 +50,7 @@ Examples:
           runCheck(plan, {
             jobs: options.jobs ?? defaultJobs(),
             onProgress,
+            strict: options.strict === true,
             ...(settings.workersOnly ? {} : { clock: wallClock }),
           }),
       );
@@ -57,23 +63,27 @@ Examples:
     });
 }
 
-function verdict(io: Io, pass: boolean): string {
-  return pass ? paint(io, "green", "PASS") : paint(io, "red", "FAIL");
+/** A test's status as printed: PASS, FAIL, or NOT EXERCISED (which is not a pass). */
+function verdict(io: Io, status: CheckStatus): string {
+  if (status === "pass") return paint(io, "green", "PASS");
+  if (status === "fail") return paint(io, "red", "FAIL");
+  return paint(io, "yellow", "NOT EXERCISED");
 }
 
-/** The verdicts with their evidence, one test a paragraph. */
+/** The verdicts with their evidence, one test a line. */
 export function checkText(io: Io, check: CheckResult): string {
   const { arbitration, isolation, audit } = check.tests;
+  const unexercised = [arbitration, isolation, audit].some((t) => t.status === "not-exercised");
+  const headline = !check.pass
+    ? "a check failed"
+    : unexercised
+      ? "no check failed; a test was not exercised (--strict fails it)"
+      : "all checks pass";
   return `${[
-    paint(io, "bold", `${check.scenario}: ${check.pass ? "all checks pass" : "a check failed"}`),
+    paint(io, "bold", `${check.scenario}: ${headline}`),
     "",
-    `${verdict(io, arbitration.pass)}  arbitration: ${arbitration.evidence}`,
-    `${verdict(io, isolation.pass)}  isolation: ${isolation.evidence ?? `${isolation.attempts} attempts, ${isolation.refused} refused, ${isolation.succeeded} succeeded`}`,
-    `${verdict(io, audit.pass)}  audit: ${
-      audit.pass
-        ? `every policy's audited replication verifies (${audit.records} records), no action unaudited, none without authority`
-        : (audit.evidence ??
-          `chain ${audit.verified ? "verified" : "broken"}, ${audit.unaudited} unaudited, ${audit.withoutAuthority} without authority`)
-    }`,
+    `${verdict(io, arbitration.status)}  arbitration: ${arbitration.evidence}`,
+    `${verdict(io, isolation.status)}  isolation: ${isolation.evidence ?? `${isolation.attempts} attempts, ${isolation.refused} refused, ${isolation.succeeded} succeeded`}`,
+    `${verdict(io, audit.status)}  audit: ${audit.evidence ?? `${audit.records} records, chain ${audit.verified ? "verified" : "broken"}, ${audit.unaudited} unaudited, ${audit.withoutAuthority} without authority`}`,
   ].join("\n")}\n`;
 }

@@ -20,13 +20,16 @@ export const AUDIT_ACTIONS = [
   "store.read",
   "store.write",
   "context.compact",
+  "audit.genesis",
   "audit.seal",
 ] as const;
 
 /**
  * One action of the runtime. `run.reject` is an admission refusal; `abort` covers timeouts and
- * preemption (the turn's partial tokens are lost); `audit.seal` is written once, by
- * `AuditTrail.seal`, as the last record, so a truncated trail is detected.
+ * preemption (the turn's partial tokens are lost). The trail writes two records of its own:
+ * `audit.genesis` first, binding the trail to what produced it (agentsim's version, the
+ * scenario's digest, seed, policy, replication, sweep point), and `audit.seal` last, counting
+ * the records before it, so a trail cut at its tail is detected.
  */
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -49,6 +52,9 @@ export const DECISION_CODE: Readonly<Record<string, number>> = codes(AUDIT_DECIS
 
 /** The code of `audit.seal`, which the trail treats specially (last record, no authority). */
 export const SEAL_CODE = AUDIT_ACTIONS.indexOf("audit.seal");
+
+/** The code of `audit.genesis`, which the trail treats specially (first record, no authority). */
+export const GENESIS_CODE = AUDIT_ACTIONS.indexOf("audit.genesis");
 
 function codes(names: readonly string[]): Readonly<Record<string, number>> {
   const table: Record<string, number> = Object.create(null);

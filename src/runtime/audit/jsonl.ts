@@ -7,6 +7,9 @@ import type { AuditRecord } from "./record.ts";
 /** A JSONL audit trail: its text, or `{ path }` of a file (read in chunks, never whole). */
 export type AuditSource = string | { readonly path: string };
 
+/** A trail as stored: JSONL text, a file, or text in pieces (a memory trail's export). */
+export type StoredSource = AuditSource | { readonly chunks: Iterable<string> };
+
 /** Bytes read from a file at a time. */
 const READ_CHUNK_BYTES = 1 << 20;
 
@@ -73,6 +76,85 @@ function forEachLineOfFile(fd: number, onLine: (line: string, lineNo: number) =>
     if (bytes === 0) break;
   }
   if (pending !== "") onLine(stripCr(pending), lineNo + 1);
+}
+
+/**
+ * Calls `onLine` with each line exactly as stored, for verification: a "\r" is kept, each line's
+ * bytes are decoded as strict UTF-8 (a byte sequence that is not UTF-8, or a byte-order mark,
+ * is not silently replaced or dropped: `problem` says so), and `terminated` tells whether the
+ * line ended with "\n". Stops early when `onLine` returns false. An unreadable file throws
+ * `ScenarioError` naming it.
+ */
+export function forEachStoredLine(
+  source: StoredSource,
+  onLine: (line: string, lineNo: number, terminated: boolean, problem?: string) => boolean,
+): void {
+  if (typeof source === "string" || "chunks" in source) {
+    const chunks = typeof source === "string" ? [source] : source.chunks;
+    let pending = "";
+    let lineNo = 0;
+    for (const chunk of chunks) {
+      const text = pending + chunk;
+      let start = 0;
+      for (let end = text.indexOf("\n"); end !== -1; end = text.indexOf("\n", start)) {
+        lineNo++;
+        if (!onLine(text.slice(start, end), lineNo, true)) return;
+        start = end + 1;
+      }
+      pending = text.slice(start);
+    }
+    if (pending !== "") onLine(pending, lineNo + 1, false);
+    return;
+  }
+  let fd: number;
+  try {
+    fd = openSync(source.path, "r");
+  } catch (error) {
+    throw new ScenarioError("", "a readable JSONL audit file", codeOf(error), {
+      file: source.path,
+    });
+  }
+  try {
+    forEachStoredLineOfFile(fd, onLine);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function forEachStoredLineOfFile(
+  fd: number,
+  onLine: (line: string, lineNo: number, terminated: boolean, problem?: string) => boolean,
+): void {
+  const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  const decode = (bytes: Uint8Array, lineNo: number, terminated: boolean): boolean => {
+    let line: string;
+    try {
+      line = decoder.decode(bytes);
+    } catch {
+      return onLine("", lineNo, terminated, "bytes that are not UTF-8");
+    }
+    return onLine(line, lineNo, terminated);
+  };
+  let pending: Buffer[] = [];
+  let lineNo = 0;
+  for (;;) {
+    const bytes = readSync(fd, buffer, 0, buffer.length, null);
+    if (bytes === 0) break;
+    const chunk = buffer.subarray(0, bytes);
+    let start = 0;
+    for (let end = chunk.indexOf(10); end !== -1; end = chunk.indexOf(10, start)) {
+      lineNo++;
+      const piece = chunk.subarray(start, end);
+      const line = pending.length === 0 ? piece : Buffer.concat([...pending, piece]);
+      pending = [];
+      if (!decode(line, lineNo, true)) return;
+      start = end + 1;
+    }
+    // The rest of the chunk is copied: the buffer is reused by the next read.
+    if (start < bytes) pending.push(Buffer.from(chunk.subarray(start)));
+  }
+  if (pending.length > 0) decode(Buffer.concat(pending), lineNo + 1, false);
 }
 
 function stripCr(line: string): string {

@@ -1,7 +1,12 @@
 import { hash } from "node:crypto";
 import type { AuditAction, AuditDecision } from "./actions.ts";
 
-/** The `prevHash` of the first record: 64 zeros. */
+/**
+ * The `prevHash` of the first record (the genesis record): 64 zeros. It is public, so a chain
+ * alone proves nothing about who wrote it: anyone can compute one from scratch. What pins a
+ * trail is its head hash kept elsewhere (results.json), and what ties it to a cell is its
+ * genesis record.
+ */
 export const GENESIS_HASH = "0".repeat(64);
 
 /** Who a record is on behalf of: a run of a job, for a tenant, under someone's authority. */
@@ -88,4 +93,19 @@ export function chainHash(prevHash: string, open: string): string {
 /** The exported JSONL line (no newline) of a record given its open body and hash. */
 export function recordLine(open: string, recordHash: string): string {
   return `${open},"hash":${JSON.stringify(recordHash)}}`;
+}
+
+/** Characters of a line's `,"hash":"<64 hex digits>"}` ending. */
+const HASH_TAIL_CHARS = 75;
+
+/**
+ * The open body of a JSONL line as it was written: the line's own characters before its
+ * `,"hash":"…"}` ending, or undefined when the line does not end that way. A verifier hashes
+ * these characters, not a re-serialization of what it parsed, so what is checked is the bytes
+ * that were stored.
+ */
+export function openBodyOfLine(line: string): string | undefined {
+  const at = line.length - HASH_TAIL_CHARS;
+  if (at <= 0 || !line.startsWith(',"hash":"', at) || !line.endsWith('"}')) return undefined;
+  return line.slice(0, at);
 }

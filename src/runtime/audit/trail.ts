@@ -5,12 +5,15 @@ import {
   AUDIT_DECISIONS,
   DECISION_CODE,
   DECISION_JSON,
+  GENESIS_CODE,
   SEAL_CODE,
 } from "./actions.ts";
 import { ActorTable } from "./actors.ts";
 import type { AuditCounts } from "./counts.ts";
 import { countsOf, DECISIONS_PER_ACTION, newCountMatrix } from "./counts.ts";
 import { FLUSH_CHARS, JsonlFileWriter } from "./file-sink.ts";
+import type { GenesisBinding } from "./genesis.ts";
+import { genesisDetail } from "./genesis.ts";
 import type { ClaimedChain } from "./memory-records.ts";
 import { MemoryRecords } from "./memory-records.ts";
 import type { AuditQuery } from "./query.ts";
@@ -18,7 +21,7 @@ import type { ActorId, AuditActor, AuditRecord } from "./record.ts";
 import { chainHash, GENESIS_HASH, openBody, recordLine } from "./record.ts";
 import type { AuditSink } from "./sink.ts";
 import type { VerifyResult } from "./verify.ts";
-import { verifyJsonl } from "./verify-jsonl.ts";
+import { verifyStored } from "./verify-jsonl.ts";
 
 /**
  * How much of the trail a cell keeps. `memory` (the default) keeps every record, compactly;
@@ -27,11 +30,16 @@ import { verifyJsonl } from "./verify-jsonl.ts";
  */
 export type RetentionMode = "memory" | "file" | "summary";
 
-/** Options of `AuditTrail`: the retention mode (default memory) and, for file mode, the path. */
-export type AuditTrailOptions =
+/**
+ * Options of `AuditTrail`: the retention mode (default memory) and, for file mode, the path;
+ * `genesis`, what the trail's first record binds it to (every trail a cell writes has one;
+ * without it the trail starts with its first action, as a bare library trail).
+ */
+export type AuditTrailOptions = (
   | { mode?: "memory" }
   | { mode: "summary" }
-  | { mode: "file"; path: string; flushChars?: number };
+  | { mode: "file"; path: string; flushChars?: number }
+) & { genesis?: GenesisBinding };
 
 /** Options of `AuditTrail.verify`. */
 export interface VerifyOptions {
@@ -39,7 +47,7 @@ export interface VerifyOptions {
   requireSeal?: boolean;
 }
 
-/** The identity of the trail's own record (the seal): actor 0, no run and no authority. */
+/** The identity of the trail's own records (genesis, seal): actor 0, no run and no authority. */
 const TRAIL_ACTOR: AuditActor = { run: "", job: "", tenant: "", authorizedBy: "" };
 
 /**
@@ -69,6 +77,9 @@ export class AuditTrail implements AuditSink {
   private lastTimeS = 0;
   private closed = false;
   private sealed = false;
+  /** Records the trail wrote itself (its genesis and seal), which are not actions. */
+  private own = 0;
+  private hasGenesis = false;
   /** File mode: the hash of the last record written. */
   private head = GENESIS_HASH;
 
@@ -81,6 +92,11 @@ export class AuditTrail implements AuditSink {
     if (this.mode === "memory") this.memory = new MemoryRecords(this.actors);
     if (options.mode === "file") {
       this.writer = new JsonlFileWriter(options.path, options.flushChars ?? FLUSH_CHARS);
+    }
+    if (options.genesis !== undefined) {
+      this.add(0, 0, GENESIS_CODE, DECISION_CODE.ok!, "", genesisDetail(options.genesis));
+      this.own++;
+      this.hasGenesis = true;
     }
   }
 
@@ -107,7 +123,8 @@ export class AuditTrail implements AuditSink {
       if (r.time < trail.lastTimeS) memory.timeSorted = false;
       trail.lastTimeS = r.time;
       trail.matrix[a * DECISIONS_PER_ACTION + d]!++;
-      if (r.authorizedBy === "" && a !== SEAL_CODE) trail.withoutAuthority++;
+      if (a === SEAL_CODE || a === GENESIS_CODE) trail.own++;
+      else if (r.authorizedBy === "") trail.withoutAuthority++;
       memory.columns.push(r.time, actor, a, d, r.target, r.detail);
       claimed.seq.push(r.seq);
       claimed.prevHash.push(r.prevHash);
@@ -143,6 +160,7 @@ export class AuditTrail implements AuditSink {
       a === undefined ||
       d === undefined ||
       a === SEAL_CODE ||
+      a === GENESIS_CODE ||
       !(timeS >= this.lastTimeS && timeS < Number.POSITIVE_INFINITY) ||
       !(actor > 0 && actor < this.actors.count && (actor | 0) === actor) ||
       typeof target !== "string" ||
@@ -167,6 +185,7 @@ export class AuditTrail implements AuditSink {
       );
     }
     this.add(timeS, 0, SEAL_CODE, DECISION_CODE.ok!, "", `records=${this.seq}`);
+    this.own++;
     this.closed = true;
     this.sealed = true;
     this.writer?.close();
@@ -175,6 +194,11 @@ export class AuditTrail implements AuditSink {
   /** Number of records appended (the seal included). */
   get size(): number {
     return this.seq;
+  }
+
+  /** Records of actions: every record but the trail's own genesis and seal. */
+  get actionRecords(): number {
+    return this.seq - this.own;
   }
 
   /** Whether the trail ends with its seal. */
@@ -188,9 +212,12 @@ export class AuditTrail implements AuditSink {
   }
 
   /**
-   * Checks the chain: memory mode hashes what was not hashed yet (imported records are checked
-   * against their claimed hashes); file mode flushes and re-reads its file; summary mode has no
-   * chain and reports `verified: 0`. Names the first broken record when there is one.
+   * Checks the chain as it would be read back: file mode flushes and verifies its file's bytes
+   * with the JSONL verifier, against the count appended and the head computed while writing;
+   * memory mode streams its own JSONL export through the same verifier (nothing outside the
+   * process can have changed its records, so this checks the serialization and the chain's
+   * rules, not tampering); imported records are checked against their claimed hashes; summary
+   * mode has no chain and reports `verified: 0`. Names the first broken record when there is one.
    */
   verify(options: VerifyOptions = {}): VerifyResult {
     const requireSeal = options.requireSeal ?? false;
@@ -199,8 +226,19 @@ export class AuditTrail implements AuditSink {
       const reason = `the trail ends after ${this.seq} records without its audit.seal record`;
       return { ok: false, seq: this.seq + 1, reason };
     }
-    if (this.memory !== undefined) return this.memory.verify(requireSeal);
-    if (this.writer !== undefined) return this.verifyFile();
+    if (this.memory !== undefined && this.imported) return this.memory.verify(requireSeal);
+    const stored = { requireSeal: this.sealed, requireGenesis: this.hasGenesis };
+    if (this.memory !== undefined) {
+      return verifyStored(
+        { chunks: this.memory.jsonlChunks(FLUSH_CHARS) },
+        { ...stored, expect: { records: this.seq, source: "the trail appended" } },
+      );
+    }
+    if (this.writer !== undefined) {
+      this.writer.flush();
+      const expect = { records: this.seq, head: this.head, source: "the trail wrote" };
+      return verifyStored({ path: this.writer.path }, { ...stored, expect });
+    }
     return { ok: true, records: this.seq, verified: 0 };
   }
 
@@ -273,16 +311,6 @@ export class AuditTrail implements AuditSink {
     return seq;
   }
 
-  private verifyFile(): VerifyResult {
-    this.writer!.flush();
-    const result = verifyJsonl({ path: this.writer!.path }, { requireSeal: this.sealed });
-    if (result.ok && result.records !== this.seq) {
-      const reason = `the file holds ${result.records} records, ${this.seq} were appended`;
-      return { ok: false, seq: result.records + 1, line: result.records + 1, reason };
-    }
-    return result;
-  }
-
   private memoryFor(operation: string): MemoryRecords {
     if (this.memory === undefined) {
       const hint = this.mode === "file" ? " (read the file back with importJsonl({ path }))" : "";
@@ -303,8 +331,13 @@ export class AuditTrail implements AuditSink {
   ): never {
     const name = "AuditTrail.append";
     if (this.closed) throw new Error(`${name}: the trail is sealed or read-only`);
-    if (ACTION_CODE[action] === undefined || action === "audit.seal") {
-      const why = "is not one of the audit actions (the seal is written by seal())";
+    if (
+      ACTION_CODE[action] === undefined ||
+      action === "audit.seal" ||
+      action === "audit.genesis"
+    ) {
+      const why =
+        "is not one of the audit actions (the genesis is written by the constructor, the seal by seal())";
       throw new Error(`${name}: action ${JSON.stringify(action)} ${why}`);
     }
     if (DECISION_CODE[decision] === undefined) {
