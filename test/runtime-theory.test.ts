@@ -52,7 +52,7 @@ describe("the runtime as a queue", () => {
   ])("$name: the mean wait matches theory within the 95% interval", (model) => {
     const expected = theory(model);
     const measured = replicate(model, 10, 40_000);
-    const [low, high] = measured.wait.ci95;
+    const [low, high] = measured.wait.ci95!;
     console.log(
       `${model.name} through the runtime: wait theory ${expected.waitS.toFixed(4)} s, simulated ${measured.wait.mean.toFixed(4)} s, 95% CI [${low.toFixed(4)}, ${high.toFixed(4)}]; utilization theory ${expected.utilization.toFixed(4)}, simulated ${measured.utilization.mean.toFixed(4)}`,
     );
@@ -63,7 +63,7 @@ describe("the runtime as a queue", () => {
     expect((high - low) / 2 / expected.waitS, `${model.name}: CI half-width / theory`).toBeLessThan(
       0.05,
     );
-    const [uLow, uHigh] = measured.utilization.ci95;
+    const [uLow, uHigh] = measured.utilization.ci95!;
     expect(uLow).toBeLessThanOrEqual(expected.utilization + 0.002);
     expect(uHigh).toBeGreaterThanOrEqual(expected.utilization - 0.002);
     // Little's law holds on the recorder's own numbers (a self-check of the metrics).

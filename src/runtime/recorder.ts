@@ -7,6 +7,7 @@
  * bottleneck (slots, rate limits, tool quotas) by all arrivals in the window, and why measured
  * runs failed.
  */
+import { addOverBuckets, bucketOf } from "../metrics/buckets.ts";
 import { type DemandFairness, demandFairness } from "../metrics/fairness.ts";
 import { Histogram } from "../metrics/histogram.ts";
 import { ServiceGapTracker } from "../metrics/service-gap-tracker.ts";
@@ -211,21 +212,14 @@ export class Recorder {
 
   private integrateBuckets(startS: number, nowS: number): void {
     const end = nowS < this.toS ? nowS : this.toS;
+    const bucketS = this.bucketS;
+    addOverBuckets(this.queueBucketArea, 1, 0, bucketS, startS, end, this.waiting);
+    addOverBuckets(this.busyBucketArea, 1, 0, bucketS, startS, end, this.busy);
+    if (this.waiting === 0) return;
     const tenants = this.waitingByTenant.length;
-    let t = startS;
-    while (t < end) {
-      const bucket = Math.min(BUCKETS - 1, Math.floor(t / this.bucketS));
-      const bucketEnd = Math.min(end, (bucket + 1) * this.bucketS);
-      const dt = bucketEnd - t;
-      if (dt <= 0) break;
-      this.queueBucketArea[bucket]! += this.waiting * dt;
-      this.busyBucketArea[bucket]! += this.busy * dt;
-      if (this.waiting > 0) {
-        for (let k = 0; k < tenants; k++) {
-          if (this.waitingByTenant[k]! > 0) this.backlogBucket[bucket * tenants + k]! += dt;
-        }
-      }
-      t = bucketEnd;
+    for (let k = 0; k < tenants; k++) {
+      if (this.waitingByTenant[k]! > 0)
+        addOverBuckets(this.backlogBucket, tenants, k, bucketS, startS, end, 1);
     }
   }
 
@@ -246,7 +240,7 @@ export class Recorder {
       this.gap.backlogStart(turn.tenantIndex, nowS);
     this.waitingByLevel[turn.level]!++;
     if (nowS < this.toS) {
-      const bucket = Math.min(BUCKETS - 1, Math.floor(nowS / this.bucketS));
+      const bucket = bucketOf(nowS, this.bucketS, BUCKETS);
       if (this.waiting > this.queueBucketMax[bucket]!) this.queueBucketMax[bucket] = this.waiting;
     }
     if (this.inWindow(nowS)) this.enqueuedInWindow++;
@@ -299,7 +293,7 @@ export class Recorder {
     if (span <= 0) {
       if (this.inWindow(endS)) this.serviceInWindow[tenant]! += cost;
       if (endS < this.toS) {
-        const bucket = Math.min(BUCKETS - 1, Math.floor(endS / this.bucketS));
+        const bucket = bucketOf(endS, this.bucketS, BUCKETS);
         this.serviceBucket[bucket * this.tenants.length + tenant]! += cost;
       }
       return;
@@ -308,16 +302,16 @@ export class Recorder {
     const a = Math.max(startS, this.fromS);
     const b = Math.min(endS, this.toS);
     if (b > a) this.serviceInWindow[tenant]! += rate * (b - a);
-    const tenants = this.tenants.length;
-    let t = startS;
     const end = Math.min(endS, this.toS);
-    while (t < end) {
-      const bucket = Math.min(BUCKETS - 1, Math.floor(t / this.bucketS));
-      const bucketEnd = Math.min(end, (bucket + 1) * this.bucketS);
-      if (bucketEnd <= t) break;
-      this.serviceBucket[bucket * tenants + tenant]! += rate * (bucketEnd - t);
-      t = bucketEnd;
-    }
+    addOverBuckets(
+      this.serviceBucket,
+      this.tenants.length,
+      tenant,
+      this.bucketS,
+      startS,
+      end,
+      rate,
+    );
   }
 
   /** A run arrived (and was admitted or rejected later). */
