@@ -2,12 +2,14 @@
  * From the validated document to the `Scenario` the runtime reads: defaults filled in (as
  * types.ts documents them), rates per second, trace files resolved against the scenario file's
  * folder, and the checks that need several fields at once (warmup before horizon, one of
- * requestsPerMinute/requestsPerSecond, ...). All problems found here are thrown together.
+ * requestsPerMinute/requestsPerSecond, token limits and budgets against the turns they meet in
+ * `limits.ts`, ...). All problems found here are thrown together.
  */
 import { basename, dirname, resolve } from "node:path";
 import type { DistSpec } from "../sim/dist.ts";
 import { ScenarioError, scenarioErrors } from "../sim/errors.ts";
 import { problemsOf } from "../sim/parse-dist.ts";
+import { limitErrors } from "./limits.ts";
 import { isModulePath, policyLabel, traceFormatOf } from "./references.ts";
 import type { ParsedDocument, ParsedJob, RawPolicy } from "./schema.ts";
 import type {
@@ -70,6 +72,7 @@ export function normalizeScenario(doc: ParsedDocument, file?: string): Scenario 
     checks: { minJain: doc.checks?.minJain ?? 0.9 },
   };
   if (sourceFile !== undefined) scenario.sourceFile = sourceFile;
+  errors.push(...limitErrors(scenario, doc));
   if (errors.length > 0) throw scenarioErrors(errors);
   return scenario;
 }
@@ -190,6 +193,7 @@ function runtimeSpec(runtime: ParsedDocument["runtime"], errors: ScenarioError[]
     },
     timelineTurns: runtime?.timelineTurns ?? 1000,
     workspaces: { resolver: runtime?.workspaces?.resolver ?? "strict" },
+    audit: { authorizedBy: runtime?.audit?.authorizedBy ?? "job" },
   };
 }
 

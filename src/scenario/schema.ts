@@ -363,10 +363,8 @@ const tokenLatency = obj(
     perOutputToken: dist("duration", "time per output token"),
     perPromptToken: duration("prefill time per prompt token, added to ttft; default 0").optional(),
     loadSlowdown: number(
-      "extra per-token slowdown with all slots busy (0.5 = 50% slower); default 0",
-      {
-        min: 0,
-      },
+      "extra per-token slowdown at full load, 0 to 10: per-token time x (1 + loadSlowdown x (busy slots with this turn - 1) / max(1, slots - 1)), so a lone turn is not slowed and 0.5 is 50% slower with all slots busy; default 0",
+      { min: 0, max: 10 },
     ).optional(),
     jitter: dist(
       "number",
@@ -434,16 +432,25 @@ const endpoint = obj(
           min: 0,
           exclusiveMin: true,
         }).optional(),
-        tokensPerMinute: number("token limit per minute", {
-          min: 0,
-          exclusiveMin: true,
-        }).optional(),
-        tokensPerSecond: number("token limit per second", {
-          min: 0,
-          exclusiveMin: true,
-        }).optional(),
+        tokensPerMinute: number(
+          "token limit per minute; at least the largest first turn (prompt + output) of a job that may use the endpoint, when its token distributions are bounded",
+          {
+            min: 0,
+            exclusiveMin: true,
+          },
+        ).optional(),
+        tokensPerSecond: number(
+          "token limit per second (60x it at least a job's largest first turn, as for tokensPerMinute)",
+          {
+            min: 0,
+            exclusiveMin: true,
+          },
+        ).optional(),
         burstRequests: number("request bucket size", { min: 0, exclusiveMin: true }).optional(),
-        burstTokens: number("token bucket size", { min: 0, exclusiveMin: true }).optional(),
+        burstTokens: number(
+          "token bucket size, at least a job's largest first turn (as for tokensPerMinute); default one second's worth (a request larger than the bucket waits for a full bucket and empties it)",
+          { min: 0, exclusiveMin: true },
+        ).optional(),
       },
       "token-bucket rate limits (over the limit: a 429 the runtime backs off from)",
     ).optional(),
@@ -563,6 +570,17 @@ const runtime = obj(
       },
       "the runs' workspaces: one file tree with a root per run",
     ).optional(),
+    audit: obj(
+      {
+        authorizedBy: z
+          .enum(["job", "omitted"])
+          .describe(
+            "what each audit record says about authority: job (the authorizedBy of the run's job) or omitted (a modelled flaw: a log that names the run but not who authorized it; check's audit test fails); default job",
+          )
+          .optional(),
+      },
+      "the runtime's audit log",
+    ).optional(),
   },
   "runtime-wide settings",
 );
@@ -583,7 +601,10 @@ const governance = obj(
     riskClass: z.enum(["minimal", "limited", "high"]).describe("default minimal").optional(),
     tools: list(name("a declared tool"), "tools the job may call; default none").optional(),
     dataScopes: list(z.string().min(1), "store scopes the job may touch; default none").optional(),
-    tokenBudget: tokens("token budget per run; default none", { positive: true }).optional(),
+    tokenBudget: tokens(
+      "token budget per run, checked before every attempt of every model call (retries and compactions too); at least the job's smallest first turn; default none",
+      { positive: true },
+    ).optional(),
   },
   "the governance metadata every job declares",
 );

@@ -78,7 +78,8 @@ export interface EndpointSpec {
 /**
  * Turn time. `whole`: one distribution of the whole turn. `tokens`: time to first token plus
  * per-output-token time, each turn's time = ttft + outputTokens x perOutputToken x slowdown,
- * where slowdown = 1 + loadSlowdown x (busySlots - 1) / max(1, slots - 1), then x jitter.
+ * where slowdown = 1 + loadSlowdown x (busySlots - 1) / max(1, slots - 1), busySlots counting
+ * this turn (a lone turn is not slowed), then x jitter.
  */
 export type LatencySpec =
   | { kind: "whole"; turn: DistSpec; jitter?: DistSpec }
@@ -86,7 +87,7 @@ export type LatencySpec =
       kind: "tokens";
       ttft: DistSpec;
       perOutputTokenS: DistSpec;
-      /** Extra per-token slowdown at full load (0.5 = 50% slower with all slots busy); default 0. */
+      /** Extra per-token slowdown at full load, 0 to 10 (0.5 = 50% slower with all slots busy); default 0. */
       loadSlowdown: number;
       /** Seconds per prompt token of prefill added to ttft; default 0. */
       perPromptTokenS: number;
@@ -135,6 +136,12 @@ export interface RuntimeSpec {
    * runtime with a weak resolver (a string prefix check, no normalization or link resolution).
    */
   workspaces: { resolver: "strict" | "prefix-only" };
+  /**
+   * The audit log: what each record says about authority; default "job" (the authorizedBy of
+   * the job the run belongs to). "omitted" models a runtime whose log names the run, job and
+   * tenant but not who authorized the job, so `check`'s audit test fails.
+   */
+  audit: { authorizedBy: "job" | "omitted" };
 }
 
 /** A tenant, with its fair-share weight (default 1). */
@@ -151,7 +158,7 @@ export interface GovernanceSpec {
   riskClass: "minimal" | "limited" | "high";
   tools: string[];
   dataScopes: string[];
-  /** Token budget per run; undefined = none. */
+  /** Token budget per run, checked before every attempt of every model call; undefined = none. */
   tokenBudget?: number;
 }
 

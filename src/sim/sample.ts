@@ -99,6 +99,33 @@ export function distMean(spec: DistSpec): number {
   }
 }
 
+/**
+ * The smallest and largest values a distribution can draw (infinite where it is unbounded),
+ * for load-time checks such as "a token budget below the smallest possible turn".
+ */
+export function distRange(spec: DistSpec): { min: number; max: number } {
+  switch (spec.dist) {
+    case "constant":
+      return { min: spec.value, max: spec.value };
+    case "uniform":
+      return { min: spec.min, max: spec.max };
+    case "exponential":
+    case "lognormal":
+      return { min: 0, max: Number.POSITIVE_INFINITY };
+    case "normal":
+      return {
+        min: spec.min ?? Number.NEGATIVE_INFINITY,
+        max: spec.max ?? Number.POSITIVE_INFINITY,
+      };
+    case "pareto":
+      return { min: spec.scale, max: Number.POSITIVE_INFINITY };
+    case "bernoulli":
+      return { min: spec.p >= 1 ? 1 : 0, max: spec.p <= 0 ? 0 : 1 };
+    case "empirical":
+      return { min: Math.min(...spec.values), max: Math.max(...spec.values) };
+  }
+}
+
 /** The q-quantile of a distribution (used by tests and by estimates such as sjf's). */
 export function distQuantile(spec: DistSpec, q: number): number {
   switch (spec.dist) {
