@@ -73,7 +73,7 @@ beforeAll(() => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const STAT = ["mean", "p50", "p95", "p99", "max", "ci95"];
+const STAT = ["mean", "p50", "p95", "p99", "max", "ci95", "truncated", "n"];
 
 function expectContract(results: Results) {
   expect(Object.keys(results).slice(0, 6)).toEqual([
@@ -99,7 +99,7 @@ function expectContract(results: Results) {
       expect(s).toHaveProperty(key);
     }
     expect(Object.keys(s.throughput)).toEqual(["runsPerSecond", "tokensPerSecond"]);
-    expect(Object.keys(s.fairness)).toEqual(["jain", "maxServiceGap"]);
+    expect(Object.keys(s.fairness)).toEqual(["jain", "maxServiceGap", "jainReplications"]);
     for (const tenant of Object.values(policy.tenants)) {
       for (const key of ["serviceShare", "wait", "runLatency", "counts"])
         expect(tenant).toHaveProperty(key);
@@ -110,7 +110,7 @@ function expectContract(results: Results) {
     for (const r of policy.replications) expect(r).toHaveProperty("summary");
   }
   for (const c of results.comparisons)
-    expect(Object.keys(c)).toEqual(["metric", "a", "b", "diff", "ci95"]);
+    expect(Object.keys(c)).toEqual(["metric", "a", "b", "n", "diff", "ci95", "clear"]);
 }
 
 describe("agentsim through bin/agentsim.js", () => {

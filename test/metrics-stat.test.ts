@@ -2,14 +2,19 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   Histogram,
-  meanWithCi95,
   normalQuantile,
-  pairedComparison,
   RunningMoments,
-  statOf,
   studentTCdf,
   studentTQuantile,
 } from "../src/metrics/index.ts";
+import {
+  FRACTION,
+  isClear,
+  meanWithCi95,
+  NON_NEGATIVE,
+  pairedComparison,
+  statOf,
+} from "../src/metrics/stat.ts";
 
 /** AGENTSIM_LONG=1 runs every property twenty times as long. */
 const LONG = process.env.AGENTSIM_LONG ? 20 : 1;
@@ -127,31 +132,59 @@ describe("confidence intervals", () => {
       for (let trial = 0; trial < trials; trial++) {
         const xs = Array.from({ length: n }, () => 10 + 3 * draw());
         const { ci95 } = meanWithCi95(xs);
-        if (ci95[0] <= 10 && 10 <= ci95[1]) covered++;
+        if (ci95 !== null && ci95[0] <= 10 && 10 <= ci95[1]) covered++;
       }
       // Binomial standard error at 2000 trials is 0.5%; allow four of them.
       expect(Math.abs(covered / trials - 0.95)).toBeLessThan(0.02);
     }
   });
 
-  it("collapse to [mean, mean] for one replication and skip NaN replications", () => {
-    expect(meanWithCi95([4])).toEqual({ mean: 4, ci95: [4, 4], n: 1 });
-    expect(meanWithCi95([Number.NaN, 4])).toEqual({ mean: 4, ci95: [4, 4], n: 1 });
+  it("give no interval for one replication (n says why) and skip NaN replications", () => {
+    expect(meanWithCi95([4])).toEqual({ mean: 4, ci95: null, truncated: false, n: 1 });
+    expect(meanWithCi95([Number.NaN, 4])).toEqual({ mean: 4, ci95: null, truncated: false, n: 1 });
     const none = meanWithCi95([]);
-    expect(Number.isNaN(none.mean) && none.n === 0).toBe(true);
+    expect(Number.isNaN(none.mean) && none.n === 0 && none.ci95 === null).toBe(true);
   });
 
-  it("pair replications: a constant shift has a zero-width interval", () => {
+  it("are cut at 0 for non-negative quantities, and at 1 for fractions, and say so", () => {
+    // By hand: [0.1, 0.2, 3.0] has mean 1.1, sample variance 2.71, t(0.975, 2) = 4.303 (table),
+    // half-width 4.303 * sqrt(2.71 / 3) = 4.0897, so the t interval is [-2.99, 5.19].
+    const raw = meanWithCi95([0.1, 0.2, 3.0]);
+    expect(raw.ci95![0]).toBeCloseTo(1.1 - 4.0897, 3);
+    expect(raw.truncated).toBe(false);
+    const cut = meanWithCi95([0.1, 0.2, 3.0], NON_NEGATIVE);
+    expect(cut.ci95![0]).toBe(0);
+    expect(cut.ci95![1]).toBeCloseTo(1.1 + 4.0897, 3);
+    expect(cut.truncated).toBe(true);
+    // [0.9, 1, 1]: mean 0.96667, variance 1/300, half-width 4.303 * sqrt(1/900) = 0.14343.
+    const fraction = meanWithCi95([0.9, 1, 1], FRACTION);
+    expect(fraction.ci95![0]).toBeCloseTo(0.96667 - 0.14343, 4);
+    expect(fraction.ci95![1]).toBe(1);
+    expect(fraction.truncated).toBe(true);
+    // An interval inside the range is left as it is.
+    expect(meanWithCi95([4, 5, 6], NON_NEGATIVE).truncated).toBe(false);
+  });
+
+  it("pair replications: a constant shift has a zero-width interval, clear when it is not 0", () => {
     const a = [3, 8, 1, 7];
     const b = a.map((x) => x - 2);
-    expect(pairedComparison(a, b)).toEqual({ diff: 2, ci95: [2, 2], n: 4 });
+    expect(pairedComparison(a, b)).toEqual({ diff: 2, ci95: [2, 2], n: 4, clear: true });
     const c = pairedComparison([1, 2, 3], [1, 1, 1]);
-    const t = studentTQuantile(0.975, 2);
+    // Differences 0, 1, 2: mean 1, variance 1, half-width 4.303 / sqrt(3) = 2.484 (table t).
     expect(c.diff).toBe(1);
-    expect(c.ci95[0]).toBeCloseTo(1 - t / Math.sqrt(3), 12);
+    expect(c.ci95![0]).toBeCloseTo(1 - 2.4843, 3);
+    expect(c.clear).toBe(false);
     expect(() => pairedComparison([1], [1, 2])).toThrow(
       /pairedComparison: expected as many b values/,
     );
+  });
+
+  it("pair one replication: no interval, nothing clear, however large the difference", () => {
+    expect(pairedComparison([100], [1])).toEqual({ diff: 99, ci95: null, n: 1, clear: false });
+    expect(isClear(null)).toBe(false);
+    expect(isClear([0.1, 2])).toBe(true);
+    expect(isClear([-2, -0.1])).toBe(true);
+    expect(isClear([-0.1, 2])).toBe(false);
   });
 });
 
@@ -171,13 +204,34 @@ describe("statOf", () => {
     expect(stat.p50).toBeCloseTo((2 + 4 + 0) / 3, 2);
     expect(stat.max).toBe(12);
     expect(stat.ci95).toEqual(meanWithCi95([2.5, 5, 3]).ci95);
+    expect(stat.n).toBe(3);
   });
 
-  it("gives [mean, mean] for one replication and leaves out replications that saw nothing", () => {
+  it("cuts the interval of the mean at 0: a time is never negative", () => {
+    const reps = [[0.01], [0.02], [9]].map((xs) => {
+      const h = new Histogram();
+      for (const x of xs) h.record(x);
+      return h;
+    });
+    const stat = statOf(reps);
+    expect(stat.ci95![0]).toBe(0);
+    expect(stat.truncated).toBe(true);
+  });
+
+  it("gives no interval for one replication and leaves out replications that saw nothing", () => {
     const h = new Histogram();
     h.record(2);
     const stat = statOf([h, new Histogram()]);
-    expect(stat).toEqual({ mean: 2, p50: 2, p95: 2, p99: 2, max: 2, ci95: [2, 2] });
+    expect(stat).toEqual({
+      mean: 2,
+      p50: 2,
+      p95: 2,
+      p99: 2,
+      max: 2,
+      ci95: null,
+      truncated: false,
+      n: 1,
+    });
     expect(Number.isNaN(statOf([new Histogram()]).mean)).toBe(true);
   });
 });

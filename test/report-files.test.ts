@@ -219,24 +219,37 @@ describe("cells.csv", () => {
 describe("summary.md", () => {
   const md = summaryMarkdown(comparison);
 
-  it("shows the verdict, saturation warnings and the latency tables with intervals", () => {
+  it("shows the verdict, steady-state warnings and the latency tables with intervals", () => {
     expect(md).toContain(`**${verdictOf(comparison).sentence}**`);
     expect(verdictOf(comparison).quietTenant).toBe("support");
     expect(md).toContain("> [!WARNING]");
+    expect(md).toContain("> - fifo is not steady state: ");
+    expect(md).not.toContain("No policy saturated");
     expect(md).toContain("### Wait (turn ready → dispatched on a slot)");
     expect(md).toContain("### Run latency (run arrives → run ends)");
     expect(md).toMatch(/\| fifo \| [\d.]+ \[[\d.]+, [\d.]+\] \| [\d.]+ \[[\d.]+, [\d.]+\] \|/);
   });
 
-  it("shows throughput, utilization, Jain's index, SLO attainment, wasted tokens and the paired differences", () => {
+  it("shows runs lost and calls refused, throughput, Jain's index, SLO attainment and every paired difference", () => {
     expect(md).toContain(
-      "| policy | runs/s | output tokens/s | utilization | Jain's index | max service gap | SLO attainment | wasted tokens | saturated |",
+      "| policy | runs submitted | completed | failed | rejected | in flight | 429 rate-limited | 503 unavailable | timeouts | retries | load | steady |",
+    );
+    const fifo = comparison.policies.fifo!.summary;
+    expect(md).toContain(
+      `| fifo | ${fifo.counts.submitted.toLocaleString("en-US")} | ${fifo.counts.completed.toLocaleString("en-US")} | ${fifo.counts.failed} | ${fifo.counts.rejected} |`,
+    );
+    expect(md).toContain(
+      "| policy | runs/s | output tokens/s | utilization | Jain's index | max service gap | SLO attainment | wasted tokens |",
     );
     expect(md).toContain("## Paired differences");
     const rows = md.split("\n").filter((l) => l.startsWith("| tenants.support.wait.p99 (s) |"));
-    expect(rows.length).toBe(
-      comparison.comparisons.filter((c) => c.metric === "tenants.support.wait.p99").length,
-    );
+    // Three policies: three pairs.
+    expect(rows.length).toBe(3);
+    expect(rows.map((r) => r.split(" | ").slice(1, 4).join(" "))).toEqual([
+      "fifo priority 3",
+      "fifo fair-share 3",
+      "priority fair-share 3",
+    ]);
   });
 
   it("shows that every table row has as many cells as its header", () => {
@@ -258,8 +271,10 @@ describe("summary.md", () => {
       check: {
         scenario: sweep.scenario,
         pass: false,
+        strict: false,
         tests: {
           arbitration: {
+            status: "pass",
             pass: true,
             evidence: "fair-share: Jain 0.95 >= 0.9",
             policy: "fair-share",
@@ -267,8 +282,15 @@ describe("summary.md", () => {
             minJain: 0.9,
             workConserving: true,
           },
-          isolation: { pass: true, attempts: 40, refused: 40, succeeded: 0 },
-          audit: { pass: false, records: 100, verified: false, unaudited: 0, withoutAuthority: 0 },
+          isolation: { status: "pass", pass: true, attempts: 40, refused: 40, succeeded: 0 },
+          audit: {
+            status: "fail",
+            pass: false,
+            records: 100,
+            verified: false,
+            unaudited: 0,
+            withoutAuthority: 0,
+          },
         },
       },
     };

@@ -1,10 +1,23 @@
 /**
  * The text the experiment commands end with: a table per policy (latency percentiles with
- * their 95% intervals across replications, throughput, Jain's index, SLO attainment),
- * saturation warnings, the main paired differences, and a sweep's curve as rows.
+ * their 95% intervals across replications, throughput, Jain's index, SLO attainment), the runs
+ * lost and the calls refused, the per-tenant figures, the steady-state warnings, the paired
+ * differences and the verdict — the same figures and sentences as summary.md and the cockpit
+ * (they come from src/report's verdict, runs table and comparisons) — and a sweep's curve as
+ * rows.
  */
 import type { Estimate, PolicySummary, Results } from "../experiment/results.ts";
-import { meanWithCi95 } from "../metrics/stat.ts";
+import { JAIN_NOT_MEASURABLE } from "../metrics/fairness.ts";
+import { comparedMetrics, isHeadline, NO_INTERVAL, pairOf } from "../report/comparisons.ts";
+import { CUT_MARK, CUT_NOTE } from "../report/format.ts";
+import { RUN_COLUMNS, runCells } from "../report/runs-table.ts";
+import {
+  ALL_STEADY,
+  allSteady,
+  jainText,
+  saturationWarnings,
+  verdictOf,
+} from "../report/verdict.ts";
 import { type Io, paint } from "./io.ts";
 
 /** A number in a few significant digits, "-" when there is none. */
@@ -21,10 +34,18 @@ function percent(x: number | null | undefined): string {
   return x === null || x === undefined || !Number.isFinite(x) ? "-" : `${(x * 100).toFixed(1)}%`;
 }
 
-// "12.3 ±1.4": the mean of the per-replication values and the half-width of its interval.
+/**
+ * "12.3 ±1.4": the mean of the per-replication values and the half-width of its interval;
+ * "0.8 [0†, 2.1]" when the interval was cut at 0; the mean alone without an interval.
+ */
 function withInterval(estimate: Estimate | undefined, fallback: number): string {
-  if (estimate === undefined) return num(fallback);
-  const half = (estimate.ci95[1] - estimate.ci95[0]) / 2;
+  if (estimate === undefined || estimate.ci95 === null) return num(estimate?.mean ?? fallback);
+  const [low, high] = estimate.ci95;
+  if (estimate.truncated) {
+    const mark = (x: number, bound: number) => `${num(x)}${x === bound ? CUT_MARK : ""}`;
+    return `${num(estimate.mean)} [${mark(low, 0)}, ${mark(high, 1)}]`;
+  }
+  const half = (high - low) / 2;
   return half > 0 && Number.isFinite(half)
     ? `${num(estimate.mean)} ±${num(half, 2)}`
     : num(estimate.mean);
@@ -49,122 +70,184 @@ function policyRow(label: string, s: PolicySummary): string[] {
     withInterval(i["runLatency.p50"], s.runLatency.p50),
     withInterval(i["runLatency.p99"], s.runLatency.p99),
     num(s.throughput.runsPerSecond),
-    num(s.fairness.jain),
+    s.fairness.jain === null ? "-" : num(s.fairness.jain),
     percent(s.sloAttainment),
   ];
 }
 
 const HEADER = ["policy", "wait p50", "wait p99", "run p50", "run p99", "runs/s", "jain", "SLO"];
 
-/** Saturation warnings, one a line, for the policies that saturated. */
+/**
+ * The steady-state warnings (one a policy that is not steady, the same sentences as the
+ * report's), or the sentence that all are steady — said only then.
+ */
 export function saturationLines(io: Pick<Io, "color">, results: Results): string[] {
-  return Object.entries(results.policies)
-    .filter(([, p]) => p.summary.saturation.saturated)
-    .map(([label, p]) => {
-      const s = p.summary.saturation;
-      return paint(
-        io,
-        "yellow",
-        `warning: ${label} is saturated (${s.reason}; runs arrive at ${num(s.arrivalsPerS)}/s, complete at ${num(s.completionsPerS)}/s): queues grow with the horizon, so its latencies are not steady-state figures`,
-      );
-    });
+  const warnings = saturationWarnings(results).map((w) => paint(io, "yellow", `warning: ${w}`));
+  if (warnings.length > 0) return warnings;
+  return allSteady(results) ? [ALL_STEADY] : [];
 }
 
-// Per tenant: p99s with their intervals from the replications, and the share of service.
+// Runs by how they ended and calls by outcome, as the report's runs table prints them.
+function runRows(results: Results): string[][] {
+  return [
+    [...RUN_COLUMNS],
+    ...Object.entries(results.policies).map(([label, p]) => runCells(label, p.summary)),
+  ];
+}
+
+// Per tenant: demand, p99s with their intervals, share of service, runs.
 function tenantRows(results: Results): string[][] {
-  const rows = [["policy", "tenant", "wait p99", "run p99", "share", "completed"]];
+  const rows = [
+    ["policy", "tenant", "demand", "wait p99", "run p99", "share", "completed", "failed/rejected"],
+  ];
   for (const [label, p] of Object.entries(results.policies)) {
     for (const [tenant, t] of Object.entries(p.tenants)) {
-      const of = (pick: (r: (typeof p.replications)[number]["tenants"][string]) => number) => {
-        const { mean, ci95 } = meanWithCi95(p.replications.map((r) => pick(r.tenants[tenant]!)));
-        return withInterval({ mean, ci95 }, mean);
-      };
       rows.push([
         label,
         tenant,
-        of((r) => r.waitP99),
-        of((r) => r.runLatencyP99),
+        num(t.demand),
+        withInterval(t.intervals?.["wait.p99"], t.wait.p99),
+        withInterval(t.intervals?.["runLatency.p99"], t.runLatency.p99),
         num(t.serviceShare),
         `${t.counts.completed}/${t.counts.submitted}`,
+        `${t.counts.failed}/${t.counts.rejected}`,
       ]);
     }
   }
   return rows;
 }
 
-// The differences the table shows: overall and per-tenant tails, fairness, SLO.
-function compared(metric: string): boolean {
-  return (
-    ["wait.p99", "runLatency.p99", "jain", "sloAttainment"].includes(metric) ||
-    /^tenants\.[^.]+\.(wait|runLatency)\.p99$/.test(metric)
-  );
+/** Policies side by side in the terminal's differences table: every pair up to this many. */
+const ALL_PAIRS_UP_TO = 3;
+
+/**
+ * The pairs the terminal shows as columns (b − a): every pair for up to three policies; for
+ * more, each policy against the verdict's leader (summary.md and results.json hold every pair).
+ */
+function shownPairs(results: Results): { pairs: [string, string][]; reference?: string } {
+  const policies = Object.keys(results.policies);
+  if (policies.length <= ALL_PAIRS_UP_TO) {
+    const pairs: [string, string][] = [];
+    for (let i = 0; i < policies.length; i++) {
+      for (let j = i + 1; j < policies.length; j++) pairs.push([policies[i]!, policies[j]!]);
+    }
+    return { pairs };
+  }
+  const v = verdictOf(results);
+  const reference = v.best ?? v.tied[0] ?? policies[0]!;
+  return {
+    pairs: policies.filter((p) => p !== reference).map((p) => [reference, p]),
+    reference,
+  };
 }
 
-// One row per metric, one column per policy compared with the first.
-function comparisonRows(results: Results): string[][] {
-  const others = [...new Set(results.comparisons.map((c) => c.b))];
-  const metrics = [...new Set(results.comparisons.map((c) => c.metric))].filter(compared);
-  const rows = [["metric", ...others.map((b) => `${b} - ${results.comparisons[0]!.a}`)]];
-  for (const metric of metrics) {
+// One row per headline metric, one column per pair shown; "*" marks a clear difference.
+function comparisonRows(results: Results, pairs: readonly [string, string][]): string[][] {
+  const rows = [["metric", ...pairs.map(([a, b]) => `${b} - ${a}`)]];
+  for (const metric of comparedMetrics(results).filter(isHeadline)) {
     rows.push([
       metric,
-      ...others.map((b) => {
-        const c = results.comparisons.find((x) => x.metric === metric && x.b === b);
+      ...pairs.map(([a, b]) => {
+        const c = pairOf(results, metric, a, b);
         if (c === undefined) return "-";
-        return `${c.diff > 0 ? "+" : ""}${num(c.diff)} [${num(c.ci95[0])}, ${num(c.ci95[1])}]`;
+        const diff = `${c.diff > 0 ? "+" : ""}${num(c.diff)}`;
+        if (c.ci95 === null) return `${diff} (no interval)`;
+        return `${diff} [${num(c.ci95[0])}, ${num(c.ci95[1])}]${c.clear ? " *" : "  "}`;
       }),
     ]);
   }
   return rows;
 }
 
-/** The compare (and run) summary: header, table, warnings, paired differences. */
+// Whether an interval the tables print was cut at 0 (then the tables say what † means).
+function hasTruncated(results: Results): boolean {
+  const shown = ["wait.p50", "wait.p99", "runLatency.p50", "runLatency.p99"];
+  return Object.values(results.policies).some(
+    (p) =>
+      shown.some((key) => p.summary.intervals?.[key]?.truncated === true) ||
+      Object.values(p.tenants).some((t) =>
+        Object.values(t.intervals ?? {}).some((e) => e.truncated),
+      ),
+  );
+}
+
+/** The compare (and run) summary: header, tables, warnings, paired differences, verdict. */
 export function compareTable(io: Pick<Io, "color">, results: Results): string {
   const policies = Object.keys(results.policies);
+  const one = results.replications < 2;
   const lines = [
     paint(
       io,
       "bold",
       `${results.scenario}: ${policies.length} polic${policies.length === 1 ? "y" : "ies"} x ${results.replications} replication${results.replications === 1 ? "" : "s"}, seed ${results.seed}, measured from ${num(results.window.fromS)} s to ${num(results.window.toS)} s`,
     ),
-    "Latencies in seconds: the mean over replications ± the half-width of its 95% interval.",
+    one
+      ? `Latencies in seconds, of the one replication (${NO_INTERVAL}).`
+      : "Latencies in seconds: the mean over replications ± the half-width of its 95% interval.",
     "",
     ...layout([
       HEADER,
       ...Object.entries(results.policies).map(([label, p]) => policyRow(label, p.summary)),
     ]),
   ];
+  if (hasTruncated(results)) lines.push(CUT_NOTE);
+  const partial = Object.entries(results.policies).filter(
+    ([, p]) =>
+      p.summary.fairness.jain === null ||
+      p.summary.fairness.jainReplications < results.replications,
+  );
+  for (const [label, p] of partial) {
+    lines.push(`jain of ${label}: ${jainText(p.summary.fairness, results.replications)}`);
+  }
+  lines.push(
+    "",
+    `Runs and model calls (totals over ${results.replications} replication${one ? "" : "s"}; load: most loaded resource, offered / limit):`,
+    ...layout(runRows(results)).map((line) => `  ${line}`),
+  );
   lines.push("", "By tenant:", ...layout(tenantRows(results), 2).map((line) => `  ${line}`));
   const warnings = saturationLines(io, results);
   if (warnings.length > 0) lines.push("", ...warnings);
   if (results.comparisons.length > 0) {
+    const { pairs, reference } = shownPairs(results);
+    const k = policies.length;
     lines.push(
       "",
-      "Paired differences on the same seeds (seconds for latencies; 95% intervals):",
-      ...layout(comparisonRows(results)).map((line) => `  ${line}`),
+      one
+        ? `Paired differences on the same seeds (b - a; ${NO_INTERVAL}, so nothing is clear):`
+        : "Paired differences on the same seeds (b - a, seconds for latencies, 95% intervals; * clear: the interval excludes 0):",
+      ...layout(comparisonRows(results, pairs)).map((line) => `  ${line}`),
     );
+    if (reference !== undefined) {
+      lines.push(
+        `  (each policy against ${reference}; all ${(k * (k - 1)) / 2} pairs are in summary.md and results.json)`,
+      );
+    }
   }
+  lines.push("", paint(io, "bold", `Verdict: ${verdictOf(results).sentence}`));
   return `${lines.join("\n")}\n`;
 }
 
-/** The sweep summary: one row per point and policy. */
+/** The sweep summary: one row per point and policy, then the warnings of points not steady. */
 export function sweepTable(io: Pick<Io, "color">, results: Results): string {
   const sweep = results.sweep;
   if (sweep === undefined) return compareTable(io, results);
-  const rows = [["point", ...HEADER, "saturated"]];
+  const rows = [["point", ...HEADER, "failed", "429", "steady"]];
   for (const point of sweep.points) {
     const label = Object.entries(point.point)
       .map(([path, value]) => `${path.split(".").pop()}=${value}`)
       .join(" ");
     for (const [policy, p] of Object.entries(point.policies)) {
+      const s = p.summary;
       rows.push([
         label,
-        ...policyRow(policy, p.summary),
-        p.summary.saturation.saturated ? "yes" : "",
+        ...policyRow(policy, s),
+        String(s.counts.failed),
+        String(s.calls.rateLimited),
+        s.saturation.steady ? "yes" : "no",
       ]);
     }
   }
-  return `${[
+  const lines = [
     paint(
       io,
       "bold",
@@ -172,5 +255,9 @@ export function sweepTable(io: Pick<Io, "color">, results: Results): string {
     ),
     "",
     ...layout(rows, 2),
-  ].join("\n")}\n`;
+  ];
+  if (rows.slice(1).some((r) => r[7] === "-")) lines.push(`jain "-": ${JAIN_NOT_MEASURABLE}`);
+  const warnings = saturationLines(io, results);
+  if (warnings.length > 0) lines.push("", ...warnings);
+  return `${lines.join("\n")}\n`;
 }

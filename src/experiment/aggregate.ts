@@ -27,7 +27,7 @@ export interface AggregateExtras {
   /** Root seed. */
   seed: number;
   replications: number;
-  /** Policy labels, in the order results list them; the first is compared with the others. */
+  /** Policy labels, in the order results list them (and comparisons pair them). */
   policies: readonly string[];
   /** Sweep axes; default none. */
   axes?: readonly SweepAxis[];
@@ -163,7 +163,13 @@ function groupCells(
 /** A metric of one replication, by name as comparisons list it. */
 type Metric = [name: string, value: (cell: CellResult) => number];
 
-function metricsOf(cell: CellResult): Metric[] {
+/**
+ * The metrics compared between policies, in the order comparisons list them: the tails and
+ * means of wait and run latency, throughput, Jain's index, SLO attainment, and each tenant's
+ * wait and run latency p99. A value a replication could not measure (Jain's index with one
+ * tenant with demand, SLO attainment without an SLO) is NaN and leaves its pair out.
+ */
+export function metricsOf(cell: CellResult): Metric[] {
   const q = (p: number) => (c: CellResult) => histogramOf(c.wait).quantile(p);
   const metrics: Metric[] = [
     ["wait.mean", (c) => histogramOf(c.wait).mean],
@@ -187,17 +193,24 @@ function metricsOf(cell: CellResult): Metric[] {
 }
 
 /**
- * Paired comparisons of the first policy (a) with each other (b): per replication b − a on the
- * same seeds, mean and Student t interval. Metrics no replication observed are left out.
+ * Paired comparisons of every pair of policies (a before b in the policies' order), metric by
+ * metric: per replication b − a on the same seeds, their mean, n and Student t interval (none
+ * below two pairs, and then nothing is clear). k policies give k(k − 1)/2 comparisons a
+ * metric; metrics no pair of replications measured are left out.
  */
-function comparisonsOf(group: Map<string, CellResult[]>): Comparison[] {
-  const [[a, aCells] = ["", []], ...others] = [...group];
-  if (aCells.length === 0) return [];
+export function comparisonsOf(group: Map<string, CellResult[]>): Comparison[] {
+  const policies = [...group];
+  const firstCell = policies[0]?.[1][0];
+  if (firstCell === undefined) return [];
   const comparisons: Comparison[] = [];
-  for (const [b, bCells] of others) {
-    for (const [metric, value] of metricsOf(aCells[0]!)) {
-      const { diff, ci95, n } = pairedComparison(bCells.map(value), aCells.map(value));
-      if (n > 0) comparisons.push({ metric, a, b, diff, ci95 });
+  for (const [metric, value] of metricsOf(firstCell)) {
+    for (let i = 0; i < policies.length; i++) {
+      for (let j = i + 1; j < policies.length; j++) {
+        const [a, aCells] = policies[i]!;
+        const [b, bCells] = policies[j]!;
+        const { diff, ci95, n, clear } = pairedComparison(bCells.map(value), aCells.map(value));
+        if (n > 0) comparisons.push({ metric, a, b, n, diff, ci95, clear });
+      }
     }
   }
   return comparisons;

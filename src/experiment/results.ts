@@ -3,15 +3,41 @@
  * output folder holds as results.json. Times in seconds. Fields beyond DESIGN.md's are
  * additions; none of DESIGN.md's are renamed.
  */
-import type { Stat } from "../metrics/stat.ts";
+
+import type { Bottleneck } from "../metrics/saturation.ts";
+import type { Interval, Stat } from "../metrics/stat.ts";
 import type { CellResult, Counts, TimelineEntry, TimeSeries } from "../runtime/result.ts";
 
-export type { Stat };
+export type { Interval, Stat };
 
-/** A mean across replications with its Student-t 95% interval. */
+/**
+ * A mean across replications with its Student-t 95% interval: null with fewer than two
+ * replications that measured it, and cut to the quantity's range (0 for times, counts and
+ * rates; 0 and 1 for fractions), `truncated` saying whether it was.
+ */
 export interface Estimate {
   mean: number;
-  ci95: [number, number];
+  ci95: Interval | null;
+  truncated: boolean;
+  /** Replications that measured the quantity. */
+  n: number;
+}
+
+/**
+ * A policy's saturation verdict over its replications: saturated if any replication was,
+ * steady only if every one was. Loads are means over replications; `reason` is the worst
+ * replication's sentence (DESIGN.md, "Saturation is reported, not hidden").
+ */
+export interface SaturationSummary
+  extends Omit<CellResult["saturation"], "bottleneck" | "resources"> {
+  /** When saturated: the resource the worst replication named, with its mean load; else null. */
+  bottleneck: Bottleneck | null;
+  /** Every resource with its offered load and limit averaged over replications, most loaded first. */
+  resources: Bottleneck[];
+  /** Replications that were not steady (saturated, or lost more than 5% of their measured runs). */
+  notSteady: number;
+  /** Index of the replication whose reason is given (the most loaded of those not steady); null when all were steady. */
+  worstReplication: number | null;
 }
 
 /** The per-policy summary. */
@@ -21,13 +47,18 @@ export interface PolicySummary {
   runLatency: Stat;
   throughput: { runsPerSecond: number; tokensPerSecond: number };
   utilization: number;
-  fairness: { jain: number; maxServiceGap: number };
+  /**
+   * `jain`: the mean of the replications' Jain's index over those where it was measurable,
+   * null when none was (fewer than two tenants with demand); `jainReplications` says how many.
+   */
+  fairness: { jain: number | null; maxServiceGap: number; jainReplications: number };
+  /** Runs by how they ended: totals over the replications. */
   counts: Counts;
   wastedTokens: number;
   /** null when no job declares an SLO. */
   sloAttainment: number | null;
-  /** Additions: saturation verdict (any replication saturated), Little's law self-check, priority and head-of-line figures, call outcomes. */
-  saturation: CellResult["saturation"];
+  /** Additions: saturation verdict, Little's law self-check, priority and head-of-line figures, call outcomes (totals over the replications). */
+  saturation: SaturationSummary;
   littlesLaw: CellResult["littlesLaw"];
   priority: CellResult["priority"];
   calls: CellResult["calls"];
@@ -45,11 +76,18 @@ export interface PolicySummary {
 /** Per-tenant results of a policy. */
 export interface TenantResults {
   weight: number;
+  /** Service its turns asked for in the window (cost units), mean over replications. */
+  demand: number;
+  /** Its weighted max-min fair share of the service delivered, mean over replications. */
+  fairShare: number;
   serviceShare: number;
   wait: Stat;
   runLatency: Stat;
+  /** Totals over the replications. */
   counts: Counts;
   headOfLineBlockedS: number;
+  /** Addition: intervals of the per-replication "wait.p99", "runLatency.p99" and "serviceShare". */
+  intervals: Record<string, Estimate>;
 }
 
 /** Per-job results of a policy. */
@@ -70,6 +108,7 @@ export interface ReplicationResult {
   tenants: Record<
     string,
     {
+      demand: number;
       serviceShare: number;
       waitMean: number;
       waitP99: number;
@@ -100,14 +139,22 @@ export interface PolicyResults {
   charts: PolicyCharts;
 }
 
-/** A paired comparison between two policies on the same seeds (common random numbers). */
+/**
+ * A paired comparison between two policies on the same seeds (common random numbers). Every
+ * pair of policies is compared, `a` before `b` in the policies' order.
+ */
 export interface Comparison {
   metric: string;
   a: string;
   b: string;
-  /** mean(b) - mean(a) of the paired per-replication values. */
+  /** Replications in which both policies measured the metric. */
+  n: number;
+  /** mean(b - a) of the paired per-replication values. */
   diff: number;
-  ci95: [number, number];
+  /** Student t 95% interval of the mean difference; null when n < 2 (no interval). */
+  ci95: Interval | null;
+  /** The interval excludes 0 (so n >= 2): b is clearly above or below a. */
+  clear: boolean;
 }
 
 /** One point of a sweep: the substituted values and each policy's summary there. */

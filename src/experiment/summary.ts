@@ -1,10 +1,18 @@
 /**
  * One policy's results from its replications' cells (in replication order): Stats from the
- * per-replication histograms with Student t intervals, means of the rates, sums of the counts,
- * per-tenant and per-job figures, and the data the report's charts need.
+ * per-replication histograms with Student t intervals, means of the rates, totals of the
+ * counts, per-tenant and per-job figures, the saturation verdict over the replications, and
+ * the data the report's charts need.
  */
 import { Histogram, type HistogramJSON } from "../metrics/histogram.ts";
-import { meanWithCi95, statOf } from "../metrics/stat.ts";
+import type { Bottleneck } from "../metrics/saturation.ts";
+import {
+  FRACTION,
+  meanWithCi95,
+  NON_NEGATIVE,
+  type RangeConstraints,
+  statOf,
+} from "../metrics/stat.ts";
 import type { CellResult, Counts, TimeSeries } from "../runtime/result.ts";
 import type {
   Estimate,
@@ -13,6 +21,7 @@ import type {
   PolicyResults,
   PolicySummary,
   ReplicationResult,
+  SaturationSummary,
   Stat,
   TenantResults,
 } from "./results.ts";
@@ -61,7 +70,7 @@ export function policyResults(cells: readonly CellResult[]): PolicyResults {
 /** The summary over cells; `intervals` adds Student t intervals of the per-replication values. */
 export function summaryOf(cells: readonly CellResult[], intervals = false): PolicySummary {
   const avg = (pick: (c: CellResult) => number | null) => mean(cells.map((c) => num(pick(c))));
-  const saturated = cells.find((c) => c.saturation.saturated);
+  const jains = cells.map((c) => c.fairness.jain).filter((j): j is number => j !== null);
   const summary: PolicySummary = {
     wait: statOfCells(cells, (c) => c.wait),
     turnLatency: statOfCells(cells, (c) => c.turnLatency),
@@ -72,20 +81,14 @@ export function summaryOf(cells: readonly CellResult[], intervals = false): Poli
     },
     utilization: avg((c) => c.utilization),
     fairness: {
-      jain: avg((c) => c.fairness.jain),
+      jain: jains.length === 0 ? null : mean(jains),
       maxServiceGap: avg((c) => c.fairness.maxServiceGap),
+      jainReplications: jains.length,
     },
     counts: sumCounts(cells.map((c) => c.counts)),
     wastedTokens: avg((c) => c.wastedTokens),
     sloAttainment: meanOrNull(cells.map((c) => c.sloAttainment)),
-    saturation: {
-      saturated: saturated !== undefined,
-      offeredPerS: avg((c) => c.saturation.offeredPerS),
-      capacityPerS: avg((c) => c.saturation.capacityPerS),
-      arrivalsPerS: avg((c) => c.saturation.arrivalsPerS),
-      completionsPerS: avg((c) => c.saturation.completionsPerS),
-      reason: (saturated ?? cells[0]!).saturation.reason,
-    },
+    saturation: saturationOf(cells),
     littlesLaw: {
       meanWaiting: avg((c) => c.littlesLaw.meanWaiting),
       lambdaW: avg((c) => c.littlesLaw.lambdaW),
@@ -109,12 +112,91 @@ export function summaryOf(cells: readonly CellResult[], intervals = false): Poli
   return summary;
 }
 
-// Intervals of the figures the comparison table prints, from one value per replication.
-function intervalsOf(cells: readonly CellResult[]): Record<string, Estimate> {
-  const of = (pick: (c: CellResult) => number | null): Estimate => {
-    const { mean, ci95 } = meanWithCi95(cells.map((c) => num(pick(c))));
-    return { mean, ci95 };
+/**
+ * The saturation verdict over replications. Saturated if any replication was, steady only if
+ * every one was: a policy that lost its steady state in one replication of five is not
+ * reported as steady. Offered loads, limits and rates are means over the replications (the
+ * figures every output prints); the reason is the worst replication's own sentence, the worst
+ * being the most loaded of those not steady (then the one that lost most runs, then the first).
+ */
+export function saturationOf(cells: readonly CellResult[]): SaturationSummary {
+  const avg = (pick: (c: CellResult) => number) => mean(cells.map((c) => num(pick(c))));
+  const load = (c: CellResult) => c.saturation.resources[0]?.load ?? 0;
+  let worst: number | null = null;
+  cells.forEach((cell, i) => {
+    if (cell.saturation.steady) return;
+    const w = worst === null ? undefined : cells[worst]!;
+    if (
+      w === undefined ||
+      load(cell) > load(w) ||
+      (load(cell) === load(w) && cell.saturation.failedFraction > w.saturation.failedFraction)
+    ) {
+      worst = i;
+    }
+  });
+  const resources = meanResources(cells);
+  const saturated = cells.some((c) => c.saturation.saturated);
+  const named = worst === null ? null : cells[worst]!.saturation.bottleneck;
+  const bottleneck =
+    named === null
+      ? null
+      : (resources.find((r) => r.resource === named.resource && r.name === named.name) ?? null);
+  return {
+    saturated,
+    steady: cells.every((c) => c.saturation.steady),
+    bottleneck,
+    resources,
+    failedFraction: avg((c) => c.saturation.failedFraction),
+    offeredPerS: avg((c) => c.saturation.offeredPerS),
+    capacityPerS: avg((c) => c.saturation.capacityPerS),
+    arrivalsPerS: avg((c) => c.saturation.arrivalsPerS),
+    completionsPerS: avg((c) => c.saturation.completionsPerS),
+    reason: worst === null ? "" : cells[worst]!.saturation.reason,
+    notSteady: cells.filter((c) => !c.saturation.steady).length,
+    worstReplication: worst,
   };
+}
+
+// Each resource's offered load and limit averaged over replications (matched by kind and
+// name), its load the ratio of the means; most loaded first, ties in first-seen order.
+function meanResources(cells: readonly CellResult[]): Bottleneck[] {
+  const groups = new Map<string, Bottleneck[]>();
+  for (const cell of cells) {
+    for (const r of cell.saturation.resources) {
+      const key = `${r.resource}\u0000${r.name}`;
+      const group = groups.get(key);
+      if (group === undefined) groups.set(key, [r]);
+      else group.push(r);
+    }
+  }
+  const resources = [...groups.values()].map((group) => {
+    const offered = mean(group.map((r) => r.offered));
+    const limit = mean(group.map((r) => r.limit));
+    const load = limit > 0 ? offered / limit : offered > 0 ? Number.POSITIVE_INFINITY : 0;
+    return { ...group[0]!, offered, limit, load };
+  });
+  return resources
+    .map((r, i) => [r, i] as const)
+    .sort(([a, i], [b, j]) => b.load - a.load || i - j)
+    .map(([r]) => r);
+}
+
+/** A mean across values (NaN and null left out) with its interval cut to `range`. */
+export function estimateOf(
+  values: readonly (number | null)[],
+  range: RangeConstraints = NON_NEGATIVE,
+): Estimate {
+  const { mean, ci95, truncated, n } = meanWithCi95(values.map(num), range);
+  return { mean, ci95, truncated, n };
+}
+
+// Intervals of the figures the tables print, from one value per replication.
+function intervalsOf(cells: readonly CellResult[]): Record<string, Estimate> {
+  const of = (pick: (c: CellResult) => number | null, range = NON_NEGATIVE): Estimate =>
+    estimateOf(
+      cells.map((c) => pick(c)),
+      range,
+    );
   const q = (json: HistogramJSON, p: number) => histogramOf(json).quantile(p);
   return {
     "wait.p50": of((c) => q(c.wait, 0.5)),
@@ -126,10 +208,15 @@ function intervalsOf(cells: readonly CellResult[]): Record<string, Estimate> {
     "runLatency.p99": of((c) => q(c.runLatency, 0.99)),
     "throughput.runsPerSecond": of((c) => c.throughput.runsPerSecond),
     "throughput.tokensPerSecond": of((c) => c.throughput.tokensPerSecond),
-    utilization: of((c) => c.utilization),
-    "fairness.jain": of((c) => c.fairness.jain),
+    utilization: of((c) => c.utilization, FRACTION),
+    "fairness.jain": of((c) => c.fairness.jain, FRACTION),
     wastedTokens: of((c) => c.wastedTokens),
-    sloAttainment: of((c) => c.sloAttainment),
+    sloAttainment: of((c) => c.sloAttainment, FRACTION),
+    "counts.failed": of((c) => c.counts.failed),
+    "counts.rejected": of((c) => c.counts.rejected),
+    "calls.rateLimited": of((c) => c.calls.rateLimited),
+    "calls.unavailable": of((c) => c.calls.unavailable),
+    "calls.timeouts": of((c) => c.calls.timeouts),
   };
 }
 
@@ -138,13 +225,24 @@ export function tenantsOf(cells: readonly CellResult[]): Record<string, TenantRe
   const tenants: Record<string, TenantResults> = {};
   for (const [name, first] of Object.entries(cells[0]!.tenants)) {
     const of = cells.map((c) => c.tenants[name]!);
+    const p99 = (json: HistogramJSON) => histogramOf(json).quantile(0.99);
     tenants[name] = {
       weight: first.weight,
+      demand: mean(of.map((t) => num(t.demand))),
+      fairShare: mean(of.map((t) => num(t.fairShare))),
       serviceShare: mean(of.map((t) => num(t.serviceShare))),
       wait: statOf(of.map((t) => histogramOf(t.wait))),
       runLatency: statOf(of.map((t) => histogramOf(t.runLatency))),
       counts: sumCounts(of.map((t) => t.counts)),
       headOfLineBlockedS: mean(of.map((t) => num(t.headOfLineBlockedS))),
+      intervals: {
+        "wait.p99": estimateOf(of.map((t) => p99(t.wait))),
+        "runLatency.p99": estimateOf(of.map((t) => p99(t.runLatency))),
+        serviceShare: estimateOf(
+          of.map((t) => t.serviceShare),
+          FRACTION,
+        ),
+      },
     };
   }
   return tenants;
@@ -172,6 +270,7 @@ function replicationOf(cell: CellResult): ReplicationResult {
     const wait = histogramOf(t.wait);
     const runLatency = histogramOf(t.runLatency);
     tenants[name] = {
+      demand: num(t.demand),
       serviceShare: num(t.serviceShare),
       waitMean: wait.mean,
       waitP99: wait.quantile(0.99),

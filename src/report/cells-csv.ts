@@ -14,6 +14,7 @@ export const CELLS_CSV_COLUMNS: readonly (readonly [name: string, meaning: strin
   ["seed", "root seed of the replication (the same seed across policies: common random numbers)"],
   ["tenant", "tenant name"],
   ["weight", "tenant's fair-share weight"],
+  ["demand", "service (cost units) the tenant's turns asked for in the measurement window"],
   ["service_share", "tenant's fraction of the service delivered in the measurement window"],
   ["wait_mean_s", "tenant's mean turn wait (ready to dispatch)"],
   ["wait_p99_s", "tenant's p99 turn wait"],
@@ -29,10 +30,23 @@ export const CELLS_CSV_COLUMNS: readonly (readonly [name: string, meaning: strin
   ["throughput_runs_per_s", "replication's completed runs per second in the window"],
   ["throughput_tokens_per_s", "replication's output tokens per second in the window"],
   ["utilization", "replication's busy fraction of endpoint slots in the window"],
-  ["jain", "replication's Jain's index among backlogged tenants"],
+  [
+    "jain",
+    "replication's Jain's index of service over max-min fair shares (empty: not measurable, fewer than two tenants with demand)",
+  ],
   ["slo_attainment", "replication's fraction of SLO runs within their SLO (empty without SLOs)"],
   ["wasted_tokens", "replication's tokens lost to aborted or failed turns"],
-  ["saturated", "whether the replication was saturated (offered load >= capacity)"],
+  [
+    "saturated",
+    "whether the replication was saturated (a resource at its limit, or a growing queue)",
+  ],
+  [
+    "steady",
+    "whether the replication was steady (not saturated, at most 5% of measured runs lost)",
+  ],
+  ["rate_limited", "replication's model calls refused with 429 (rate limit)"],
+  ["unavailable", "replication's model calls refused with 503 (outage)"],
+  ["timeouts", "replication's model calls that timed out"],
 ];
 
 /** cells.csv for the results: a header line, then a row per (policy, replication, tenant). */
@@ -50,6 +64,7 @@ export function cellsCsv(results: Results): string {
           rep.seed,
           tenant,
           weights.get(tenant) ?? p.tenants[tenant]?.weight,
+          t.demand,
           t.serviceShare,
           t.waitMean,
           t.waitP99,
@@ -69,6 +84,10 @@ export function cellsCsv(results: Results): string {
           s?.sloAttainment,
           s?.wastedTokens,
           s?.saturation?.saturated,
+          s?.saturation?.steady,
+          s?.calls?.rateLimited,
+          s?.calls?.unavailable,
+          s?.calls?.timeouts,
         ];
         lines.push(row.map(csvField).join(","));
       }

@@ -37,13 +37,39 @@ export function count(x: number | null | undefined): string {
   return sign + String(Math.abs(rounded)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 
-/** A 95% interval as "[low, high]" in the formatter given (default `seconds`). */
+/** The mark of an interval's end that was cut at the quantity's range (0, or 100% for fractions). */
+export const CUT_MARK = "†";
+
+/** The sentence that explains {@link CUT_MARK}, for a table's notes. */
+export const CUT_NOTE =
+  `${CUT_MARK} the Student t interval reached below 0 (or above 100% for a fraction), which the ` +
+  "quantity cannot; it is cut there.";
+
+/**
+ * A 95% interval as "[low, high]" in the formatter given (default `seconds`); "" when there is
+ * none (fewer than two replications). With `truncated`, the end cut at the range is marked
+ * {@link CUT_MARK}: a low end at 0, a high end at 1.
+ */
 export function interval(
   ci: readonly [number, number] | null | undefined,
   format: (x: number) => string = seconds,
+  truncated = false,
 ): string {
-  if (ci === null || ci === undefined || !isNum(ci[0]) || !isNum(ci[1])) return "–";
-  return `[${format(ci[0])}, ${format(ci[1])}]`;
+  if (ci === null || ci === undefined || !isNum(ci[0]) || !isNum(ci[1])) return "";
+  const low = format(ci[0]) + (truncated && ci[0] === 0 ? CUT_MARK : "");
+  const high = format(ci[1]) + (truncated && ci[1] === 1 ? CUT_MARK : "");
+  return `[${low}, ${high}]`;
+}
+
+/** A value followed by its interval when there is one: "4.56 [3.90, 5.21]" or "4.56". */
+export function withInterval(
+  value: number | null | undefined,
+  estimate: { ci95: readonly [number, number] | null; truncated?: boolean } | undefined,
+  format: (x: number) => string = seconds,
+): string {
+  const text = isNum(value) ? format(value) : "–";
+  const ci = interval(estimate?.ci95, format, estimate?.truncated === true);
+  return ci === "" ? text : `${text} ${ci}`;
 }
 
 /** A signed difference ("+1.25", "-0.300") in the formatter given (default `seconds`). */

@@ -7,14 +7,35 @@ export type { ChartSpec, SlotTimelineConstraints } from "./charts/index.ts";
 export { CHARTS, chartSpecs } from "./charts/index.ts";
 export type { CockpitParts, RenderedChart } from "./cockpit.ts";
 export { cockpitHtml } from "./cockpit.ts";
+export {
+  comparedMetrics,
+  HEADLINE_METRICS,
+  isHeadline,
+  lowerIsBetter,
+  NO_INTERVAL,
+  pairOf,
+} from "./comparisons.ts";
+export { CUT_MARK, CUT_NOTE } from "./format.ts";
 export { SECTIONS } from "./html/sections.ts";
 export type { RenderPngOptions, RenderSvgOptions } from "./render.ts";
 export { pngFonts, renderPng, renderSvg } from "./render.ts";
 export { resultsJson } from "./results-json.ts";
+export { RUN_COLUMNS, runCells, runsCaption } from "./runs-table.ts";
 export { summaryMarkdown } from "./summary-md.ts";
 export type { ChromeTrace, ChromeTraceOptions, TraceEvent } from "./trace.ts";
 export { chromeTrace, chromeTraceJson, RUN_TID_BASE } from "./trace.ts";
 export type { Verdict } from "./verdict.ts";
-export { quietTenant, saturationWarnings, verdictOf } from "./verdict.ts";
+export {
+  ALL_STEADY,
+  allSteady,
+  differenceText,
+  jainText,
+  loadText,
+  QUIET_MARGIN,
+  quietTenant,
+  saturationWarnings,
+  steadyWarning,
+  verdictOf,
+} from "./verdict.ts";
 export type { WriteReportOptions } from "./write.ts";
 export { writeReport } from "./write.ts";

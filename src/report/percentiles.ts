@@ -4,8 +4,7 @@
  * a Student t interval the same way the mean gets its `ci95`.
  */
 import type { PolicyResults } from "../experiment/results.ts";
-import { meanWithCi95 } from "../metrics/stat.ts";
-import { isNum } from "./format.ts";
+import { type Interval, meanWithCi95, NON_NEGATIVE } from "../metrics/stat.ts";
 
 /** The latency metrics of a policy summary, in report order. */
 export const LATENCY_METRICS = ["wait", "turnLatency", "runLatency"] as const;
@@ -26,10 +25,12 @@ export const PERCENTILES = ["p50", "p95", "p99"] as const;
 /** One of the Stat percentiles. */
 export type Percentile = (typeof PERCENTILES)[number];
 
-/** A value with its 95% interval across replications ([value, value] with one replication). */
+/** A value with its 95% interval across replications (null below two), cut at 0. */
 export interface Estimate {
   value: number;
-  ci95: [number, number];
+  ci95: Interval | null;
+  /** Whether the interval was cut at 0. */
+  truncated: boolean;
 }
 
 /** A percentile of a policy's metric with its interval from the per-replication values. */
@@ -39,13 +40,10 @@ export function percentileEstimate(
   percentile: Percentile,
 ): Estimate {
   const value = policy.summary[metric][percentile];
-  // The experiment layer may carry the interval itself (summary.intervals["wait.p99"]).
-  const given = (policy.summary as { intervals?: Record<string, { ci95?: [number, number] }> })
-    .intervals?.[`${metric}.${percentile}`]?.ci95;
-  if (given !== undefined && isNum(given[0]) && isNum(given[1])) return { value, ci95: given };
-  const perReplication = policy.replications
-    .map((r) => r.summary?.[metric]?.[percentile])
-    .filter(isNum);
-  if (perReplication.length < 2) return { value, ci95: [value, value] };
-  return { value, ci95: meanWithCi95(perReplication).ci95 };
+  // The experiment layer carries the interval itself (summary.intervals["wait.p99"]).
+  const given = policy.summary.intervals?.[`${metric}.${percentile}`];
+  if (given !== undefined) return { value, ci95: given.ci95, truncated: given.truncated };
+  const perReplication = policy.replications.map((r) => r.summary?.[metric]?.[percentile] ?? NaN);
+  const { ci95, truncated } = meanWithCi95(perReplication, NON_NEGATIVE);
+  return { value, ci95, truncated };
 }

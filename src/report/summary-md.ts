@@ -5,12 +5,30 @@
  */
 import type { PolicyResults, Results } from "../experiment/results.ts";
 import { CELLS_CSV_COLUMNS } from "./cells-csv.ts";
-import { count, fixed, interval, isNum, percent, seconds, signed } from "./format.ts";
+import { NO_INTERVAL } from "./comparisons.ts";
+import {
+  CUT_NOTE,
+  count,
+  fixed,
+  interval,
+  percent,
+  seconds,
+  signed,
+  withInterval,
+} from "./format.ts";
 import { metricFormat, metricUnit } from "./metric-format.ts";
 import type { LatencyMetric } from "./percentiles.ts";
 import { LATENCY_METRICS, PERCENTILES, percentileEstimate } from "./percentiles.ts";
+import { RUN_COLUMNS, runCells, runsCaption } from "./runs-table.ts";
 import { TENANT_COLUMNS, tenantCells } from "./tenant-table.ts";
-import { pointLabel, saturationWarnings, verdictOf } from "./verdict.ts";
+import {
+  ALL_STEADY,
+  allSteady,
+  jainText,
+  pointLabel,
+  saturationWarnings,
+  verdictOf,
+} from "./verdict.ts";
 
 const METRIC_HEADING: Record<LatencyMetric, string> = {
   wait: "Wait (turn ready → dispatched on a slot)",
@@ -32,19 +50,32 @@ export function summaryMarkdown(results: Results): string {
   out.push("## Verdict", "", `**${verdictOf(results).sentence}**`, "");
   const warnings = saturationWarnings(results);
   if (warnings.length > 0) {
-    out.push("> [!WARNING]", "> **Saturated:** offered load exceeds capacity.", ">");
+    out.push(
+      "> [!WARNING]",
+      "> **Not steady state:** a resource is saturated or runs were lost, so these figures do not describe a steady state.",
+      ">",
+    );
     for (const w of warnings) out.push(`> - ${w}`);
     out.push("");
+  } else if (allSteady(results)) {
+    out.push(ALL_STEADY, "");
   }
   if (results.check) out.push(...checkSection(results), "");
   if (policies.length > 0) {
+    out.push("## Runs and model calls", "", runsCaption(results.replications), "");
     out.push(
-      "## Latency",
-      "",
-      `Seconds. Each cell is the value averaged over ${results.replications} replications with its ` +
-        "95% interval across replications (Student t).",
+      ...table(
+        [...RUN_COLUMNS],
+        policies.map((policy) => {
+          const cells = runCells(policy, results.policies[policy]!.summary);
+          if (cells.at(-1) === "no") cells[cells.length - 1] = "**no**";
+          return cells;
+        }),
+        "lrrrrrrrrrrl",
+      ),
       "",
     );
+    out.push("## Latency", "", intervalNote(results), "");
     for (const metric of LATENCY_METRICS) {
       out.push(`### ${METRIC_HEADING[metric]}`, "");
       out.push(
@@ -68,24 +99,29 @@ export function summaryMarkdown(results: Results): string {
           "max service gap",
           "SLO attainment",
           "wasted tokens",
-          "saturated",
         ],
         policies.map((policy) => {
           const s = results.policies[policy]!.summary;
+          const jain = jainText(s.fairness, results.replications);
           return [
             policy,
             fixed(s.throughput?.runsPerSecond, 3),
             fixed(s.throughput?.tokensPerSecond, 1),
             percent(s.utilization),
-            fixed(s.fairness?.jain, 3),
+            s.fairness?.jain === null
+              ? jain
+              : `${jain} ${interval(s.intervals?.["fairness.jain"]?.ci95, three, s.intervals?.["fairness.jain"]?.truncated)}`.trim(),
             count(s.fairness?.maxServiceGap),
-            percent(s.sloAttainment),
+            withInterval(s.sloAttainment, s.intervals?.sloAttainment, percent),
             count(s.wastedTokens),
-            s.saturation?.saturated ? "**yes**" : "no",
           ];
         }),
-        "lrrrrrrrl",
+        "lrrrrrrr",
       ),
+      "",
+      "Jain's index: each tenant's service in the window over its weighted max-min fair share of " +
+        "the service delivered (1: every tenant got its fair share); not measurable with fewer " +
+        "than two tenants with demand.",
       "",
     );
     out.push("## Per tenant", "");
@@ -98,7 +134,7 @@ export function summaryMarkdown(results: Results): string {
             count(t.headOfLineBlockedS),
           ]),
         ),
-        "llrrrrrrr",
+        "llrrrrrrrrr",
       ),
       "",
     );
@@ -137,35 +173,56 @@ export function summaryMarkdown(results: Results): string {
   return `${out.join("\n").trimEnd()}\n`;
 }
 
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function three(x: number): string {
+  return fixed(x, 3);
+}
+
+/** What the tables' intervals are, or that there are none. */
+function intervalNote(results: Results): string {
+  if (results.replications < 2)
+    return `Seconds. ${capitalized(NO_INTERVAL)}: each cell is that replication's value.`;
+  return (
+    `Seconds. Each cell is the value averaged over ${results.replications} replications with its ` +
+    `95% interval across replications (Student t). ${CUT_NOTE}`
+  );
+}
+
 function latencyRow(policy: string, p: PolicyResults, metric: LatencyMetric): string[] {
   const stat = p.summary[metric];
   const cells = PERCENTILES.map((q) => {
     const e = percentileEstimate(p, metric, q);
-    return `${seconds(e.value)} ${interval(e.ci95)}`;
+    return withInterval(e.value, e);
   });
-  return [policy, ...cells, `${seconds(stat?.mean)} ${interval(stat?.ci95)}`, seconds(stat?.max)];
+  return [policy, ...cells, withInterval(stat?.mean, stat), seconds(stat?.max)];
 }
 
 function comparisonSection(results: Results): string[] {
   const rows = results.comparisons.map((c) => {
     const format = metricFormat(c.metric);
-    const clear = isNum(c.ci95?.[0]) && isNum(c.ci95?.[1]) && (c.ci95[0] > 0 || c.ci95[1] < 0);
     return [
       `${c.metric}${metricUnit(c.metric)}`,
       c.a,
       c.b,
+      count(c.n),
       signed(c.diff, format),
-      interval(c.ci95, format),
-      clear ? "**yes**" : "no",
+      c.ci95 === null || c.ci95 === undefined ? NO_INTERVAL : interval(c.ci95, format),
+      c.clear === true ? "**yes**" : "no",
     ];
   });
+  const k = Object.keys(results.policies).length;
   return [
     "## Paired differences",
     "",
-    "b − a over the same seeds (common random numbers: both policies saw the same runs), with " +
-      "the 95% interval of the per-replication differences. *Clear* means the interval excludes 0.",
+    `Every pair of the ${k} policies (${(k * (k - 1)) / 2} pairs a metric), b − a over the same ` +
+      "seeds (common random numbers: both policies saw the same runs), with the 95% interval of " +
+      "the n per-replication differences. *Clear* means the interval excludes 0; with one " +
+      "replication there is no interval and nothing is clear.",
     "",
-    ...table(["metric", "a", "b", "b − a", "95% CI", "clear"], rows, "lllrrl"),
+    ...table(["metric", "a", "b", "n", "b − a", "95% CI", "clear"], rows, "lllrrrl"),
   ];
 }
 
@@ -181,9 +238,9 @@ function sweepSection(results: Results): string[] {
         seconds(s.wait?.p99),
         seconds(s.runLatency?.p50),
         seconds(s.runLatency?.p95),
-        fixed(s.fairness?.jain, 3),
+        s.fairness?.jain === null ? "not measurable" : fixed(s.fairness?.jain, 3),
         percent(s.sloAttainment),
-        s.saturation?.saturated ? "**yes**" : "no",
+        s.saturation?.steady === false ? "**no**" : s.saturation?.steady ? "yes" : "–",
       ]);
     }
   }
@@ -202,7 +259,7 @@ function sweepSection(results: Results): string[] {
         "run latency p95 (s)",
         "Jain's index",
         "SLO attainment",
-        "saturated",
+        "steady",
       ],
       rows,
       "llrrrrrrl",
@@ -232,8 +289,9 @@ function governanceSection(results: Results): string[] {
   return [
     "## Governance, isolation and audit",
     "",
-    "Per replication, averaged. Isolation holds when no escape attempt succeeded; the audit is " +
-      "complete when no action is unaudited.",
+    `Totals over ${results.replications} replication${results.replications === 1 ? "" : "s"}. ` +
+      "Isolation holds when no escape attempt succeeded; the audit is complete when no action is " +
+      "unaudited.",
     "",
     ...table(
       [
@@ -255,7 +313,9 @@ function governanceSection(results: Results): string[] {
 
 function checkSection(results: Results): string[] {
   const c = results.check!;
-  const mark = (pass: boolean) => (pass ? "pass" : "**FAIL**");
+  // null: the test had nothing to look at (not exercised), which is not a pass.
+  const mark = (pass: boolean | null) =>
+    pass === null ? "not exercised" : pass ? "pass" : "**FAIL**";
   return [
     "## Checks",
     "",

@@ -19,13 +19,14 @@ export function latencyPercentilesChart(results: Results): ChartSpec | undefined
           percentile,
           policy,
           valueS: e.value,
-          // A wide t-interval can reach below zero; a latency cannot.
-          lowS: Math.max(0, e.ci95[0]),
-          highS: e.ci95[1],
+          // Cut at 0 by the experiment layer (a latency cannot be negative); null below two
+          // replications, when there is no interval to draw.
+          lowS: e.ci95?.[0] ?? null,
+          highS: e.ci95?.[1] ?? null,
         };
       }),
     ),
-  ).filter((v) => isNum(v.valueS) && isNum(v.lowS) && isNum(v.highS));
+  ).filter((v) => isNum(v.valueS));
   const scales = policyScales(policies);
   const x = {
     field: "percentile",
@@ -40,7 +41,10 @@ export function latencyPercentilesChart(results: Results): ChartSpec | undefined
     config: CONFIG,
     title: {
       text: "Latency percentiles per policy",
-      subtitle: `Points: mean over ${results.replications} replications; bars: 95% interval (Student t, cut at 0)`,
+      subtitle:
+        results.replications < 2
+          ? "Points: one replication's values (one replication: no interval)"
+          : `Points: mean over ${results.replications} replications; bars: 95% interval (Student t, cut at 0)`,
     },
     data: { values },
     facet: {
@@ -58,6 +62,7 @@ export function latencyPercentilesChart(results: Results): ChartSpec | undefined
       layer: [
         {
           mark: { type: "rule", strokeWidth: 2 },
+          transform: [{ filter: "isValid(datum.lowS) && isValid(datum.highS)" }],
           encoding: {
             x,
             xOffset,

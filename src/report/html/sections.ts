@@ -4,11 +4,30 @@
  */
 import type { Results } from "../../experiment/results.ts";
 import type { AuditView } from "../audit-view.ts";
-import { count, fixed, interval, isNum, percent, seconds, signed } from "../format.ts";
+import { NO_INTERVAL } from "../comparisons.ts";
+import {
+  CUT_NOTE,
+  count,
+  fixed,
+  interval,
+  isNum,
+  percent,
+  seconds,
+  signed,
+  withInterval,
+} from "../format.ts";
 import { metricFormat, metricUnit } from "../metric-format.ts";
 import { LATENCY_METRICS, METRIC_LABEL, percentileEstimate } from "../percentiles.ts";
+import { RUN_COLUMNS, RUN_NUMERIC, runCells, runsCaption } from "../runs-table.ts";
 import { TENANT_COLUMNS, tenantCells } from "../tenant-table.ts";
-import { pointLabel, saturationWarnings, verdictOf } from "../verdict.ts";
+import {
+  ALL_STEADY,
+  allSteady,
+  jainText,
+  pointLabel,
+  saturationWarnings,
+  verdictOf,
+} from "../verdict.ts";
 import { esc, htmlTable, scriptJson } from "./escape.ts";
 
 /** A chart ready for the page: its SVG and what to say about it. */
@@ -59,24 +78,26 @@ export function questionSection(results: Results): string {
   return section("question", `${description}\n<p>${facts.join(" · ")}</p>`);
 }
 
-/** Which policy serves the quiet tenant best, the saturation warnings, the check verdicts. */
+/** Which policy serves the quiet tenant best, the steady-state warnings, runs lost, the checks. */
 export function verdictSection(results: Results): string {
   const v = verdictOf(results);
   const parts = [`<p class="verdict">${esc(v.sentence)}</p>`];
   if (v.byPolicy.length > 0) {
+    const who = v.quietTenant ?? "all turns:";
+    const highlighted = v.best === undefined ? v.tied : [v.best];
     parts.push(
       htmlTable(
         [
           "policy",
-          `${v.quietTenant} wait p99 (s)`,
-          `${v.quietTenant} run latency p95 (s)`,
-          `${v.quietTenant} service share`,
+          `${who} wait p99 (s)`,
+          `${who} run latency p95 (s)`,
+          ...(v.quietTenant === undefined ? [] : [`${who} service share`]),
         ],
         v.byPolicy.map((b) => [
-          b.policy === v.best ? `<b>${esc(b.policy)}</b>` : esc(b.policy),
+          highlighted.includes(b.policy) ? `<b>${esc(b.policy)}</b>` : esc(b.policy),
           esc(seconds(b.waitP99S)),
           esc(seconds(b.runLatencyP95S)),
-          esc(percent(b.serviceShare)),
+          ...(v.quietTenant === undefined ? [] : [esc(percent(b.serviceShare))]),
         ]),
         { numeric: [1, 2, 3], id: "verdict-table" },
       ),
@@ -85,12 +106,28 @@ export function verdictSection(results: Results): string {
   const warnings = saturationWarnings(results);
   if (warnings.length > 0) {
     parts.push(
-      `<div class="warning" id="saturation-warnings" role="alert"><b>⚠ Saturated: offered load exceeds capacity.</b>` +
+      `<div class="warning" id="saturation-warnings" role="alert"><b>⚠ Not steady state: a resource is saturated or runs were lost, so these figures do not describe a steady state.</b>` +
         `<ul>${warnings.map((w) => `<li>${esc(w)}</li>`).join("")}</ul></div>`,
     );
+  } else if (allSteady(results)) {
+    parts.push(`<p id="saturation-warnings">${esc(ALL_STEADY)}</p>`);
   } else {
     parts.push(
-      '<p id="saturation-warnings">No policy saturated the endpoints: the figures are steady-state values.</p>',
+      '<p class="muted" id="saturation-warnings">These results do not say whether the policies were steady.</p>',
+    );
+  }
+  const policies = Object.entries(results.policies);
+  if (policies.length > 0) {
+    parts.push(
+      htmlTable(
+        [...RUN_COLUMNS],
+        policies.map(([policy, p]) =>
+          runCells(policy, p.summary).map((cell, i, all) =>
+            i === all.length - 1 && cell === "no" ? '<span class="fail">no</span>' : esc(cell),
+          ),
+        ),
+        { numeric: [...RUN_NUMERIC], id: "runs-table", caption: runsCaption(results.replications) },
+      ),
     );
   }
   parts.push(checkTable(results));
@@ -148,11 +185,20 @@ export function summarySection(results: Results): string {
       ...LATENCY_METRICS.flatMap((m) =>
         (["p50", "p99"] as const).map((q) => {
           const e = percentileEstimate(p, m, q);
-          return `${esc(seconds(e.value))} <span class="muted">${esc(interval(e.ci95))}</span>`;
+          const ci = interval(e.ci95, seconds, e.truncated);
+          return ci === ""
+            ? esc(seconds(e.value))
+            : `${esc(seconds(e.value))} <span class="muted">${esc(ci)}</span>`;
         }),
       ),
     ]),
-    { numeric: [1, 2, 3, 4, 5, 6], caption: "Latency, with 95% intervals across replications" },
+    {
+      numeric: [1, 2, 3, 4, 5, 6],
+      caption:
+        results.replications < 2
+          ? `Latency (${NO_INTERVAL})`
+          : `Latency, with 95% intervals across replications. ${CUT_NOTE}`,
+    },
   );
   const service = htmlTable(
     [
@@ -163,31 +209,33 @@ export function summarySection(results: Results): string {
       "Jain's index",
       "SLO attainment",
       "wasted tokens",
-      "completed / submitted",
-      "saturated",
     ],
     policies.map(([policy, p]) => {
       const s = p.summary;
+      const jain = jainText(s.fairness, results.replications);
+      const jainCi = s.intervals?.["fairness.jain"];
       return [
         esc(policy),
         esc(fixed(s.throughput?.runsPerSecond, 3)),
         esc(fixed(s.throughput?.tokensPerSecond, 1)),
         esc(percent(s.utilization)),
-        esc(fixed(s.fairness?.jain, 3)),
-        esc(percent(s.sloAttainment)),
+        esc(
+          s.fairness?.jain === null
+            ? jain
+            : `${jain} ${interval(jainCi?.ci95, (x) => fixed(x, 3), jainCi?.truncated)}`.trim(),
+        ),
+        esc(withInterval(s.sloAttainment, s.intervals?.sloAttainment, percent)),
         esc(count(s.wastedTokens)),
-        esc(`${count(s.counts?.completed)} / ${count(s.counts?.submitted)}`),
-        s.saturation?.saturated ? '<span class="fail">yes</span>' : "no",
       ];
     }),
-    { numeric: [1, 2, 3, 4, 5, 6, 7], caption: "Throughput, utilization and fairness" },
+    { numeric: [1, 2, 3, 4, 5, 6], caption: "Throughput, utilization and fairness" },
   );
   const tenants = htmlTable(
     [...TENANT_COLUMNS],
     policies.flatMap(([policy, p]) =>
       Object.entries(p.tenants).map(([tenant, t]) => tenantCells(policy, tenant, t).map(esc)),
     ),
-    { numeric: [2, 3, 4, 5, 6, 7], caption: "Per tenant" },
+    { numeric: [2, 3, 4, 5, 6, 7, 8, 9], caption: "Per tenant" },
   );
   return section("summary", [latency, service, tenants].join("\n"));
 }
@@ -201,27 +249,28 @@ export function contentionSection(results: Results, charts: readonly RenderedCha
   const parts =
     figures.length > 0 ? figures : ['<p class="muted">No chart data in these results.</p>'];
   if (results.comparisons.length > 0) {
+    const k = Object.keys(results.policies).length;
     parts.push(
       '<h3 id="differences">Paired differences (b − a on the same seeds)</h3>',
-      "<p>Both policies saw the same runs (common random numbers), so the interval of the " +
-        "per-replication differences is much narrower than comparing two separate intervals. " +
-        "<i>Clear</i>: the interval excludes 0.</p>",
+      `<p>Every pair of the ${k} policies (${(k * (k - 1)) / 2} a metric). Both policies saw the ` +
+        "same runs (common random numbers), so the interval of the n per-replication differences " +
+        "is much narrower than comparing two separate intervals. <i>Clear</i>: the interval " +
+        "excludes 0; with one replication there is no interval and nothing is clear.</p>",
       htmlTable(
-        ["metric", "a", "b", "b − a", "95% interval", "clear"],
+        ["metric", "a", "b", "n", "b − a", "95% interval", "clear"],
         results.comparisons.map((c) => {
           const format = metricFormat(c.metric);
-          const clear =
-            isNum(c.ci95?.[0]) && isNum(c.ci95?.[1]) && (c.ci95[0] > 0 || c.ci95[1] < 0);
           return [
             esc(`${c.metric}${metricUnit(c.metric)}`),
             esc(c.a),
             esc(c.b),
+            esc(count(c.n)),
             esc(signed(c.diff, format)),
-            esc(interval(c.ci95, format)),
-            clear ? "<b>yes</b>" : "no",
+            esc(c.ci95 === null || c.ci95 === undefined ? NO_INTERVAL : interval(c.ci95, format)),
+            c.clear === true ? "<b>yes</b>" : "no",
           ];
         }),
-        { numeric: [3, 4], id: "differences-table" },
+        { numeric: [3, 4, 5], id: "differences-table" },
       ),
     );
   }
@@ -240,9 +289,13 @@ export function sweepSection(results: Results): string {
         esc(fixed(s.saturation?.offeredPerS / s.saturation?.capacityPerS, 2)),
         esc(seconds(s.runLatency?.p50)),
         esc(seconds(s.runLatency?.p95)),
-        esc(fixed(s.fairness?.jain, 3)),
+        esc(s.fairness?.jain === null ? "not measurable" : fixed(s.fairness?.jain, 3)),
         esc(percent(s.sloAttainment)),
-        s.saturation?.saturated ? '<span class="fail">yes</span>' : "no",
+        s.saturation?.steady === false
+          ? '<span class="fail">no</span>'
+          : s.saturation?.steady
+            ? "yes"
+            : "–",
       ];
     }),
   );
@@ -261,7 +314,7 @@ export function sweepSection(results: Results): string {
           "run latency p95 (s)",
           "Jain's index",
           "SLO attainment",
-          "saturated",
+          "steady",
         ],
         rows,
         { numeric: [2, 3, 4, 5, 6] },
