@@ -110,6 +110,7 @@ describe("DESIGN.md's noisy-neighbor example", () => {
       admission: { maxWaitingTurns: Number.POSITIVE_INFINITY },
       timelineTurns: 1000,
       workspaces: { resolver: "strict" },
+      audit: { authorizedBy: "job" },
     });
     expect(s.tenants).toEqual([
       { name: "support", weight: 1 },

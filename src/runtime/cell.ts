@@ -20,6 +20,7 @@ import {
   type AuditSink,
   AuditTrail,
   type AuditTrailOptions,
+  authorityOmitted,
   scenarioDigest,
 } from "./audit/index.ts";
 import { Endpoint } from "./endpoint.ts";
@@ -162,7 +163,11 @@ export function simulateCell(scenario: Scenario, options: SimulateOptions): Simu
     tools,
     jobs,
     recorder,
-    auditOff ? NULL_AUDIT : audit,
+    auditOff
+      ? NULL_AUDIT
+      : scenario.runtime.audit?.authorizedBy === "omitted"
+        ? authorityOmitted(audit)
+        : audit,
   );
 
   options.instrument?.(runtime);

@@ -141,6 +141,7 @@ function runtimeLines(runtime: RuntimeSpec): string[] {
     `  circuit breaker: ${runtime.circuitBreaker.cooldownS > 0 ? `after a 503, no dispatch to that endpoint for ${runtime.circuitBreaker.cooldownS}s` : "off"}`,
     `  admission: ${Number.isFinite(runtime.admission.maxWaitingTurns) ? `reject runs while ${runtime.admission.maxWaitingTurns} turns wait` : "unlimited"}; timeline keeps ${runtime.timelineTurns} turns`,
     `  workspaces: one tree, a root per run; ${runtime.workspaces.resolver === "strict" ? "paths resolved strictly (normalized, links followed, confined to the run's root)" : "prefix-only resolver (a modelled flaw: a string prefix check, no normalization or link resolution)"}`,
+    `  audit log: ${runtime.audit.authorizedBy === "job" ? "each record names who authorized its job" : "authority omitted (a modelled flaw: records name the run, not who authorized it)"}`,
   ];
 }
 

@@ -193,6 +193,7 @@ function runtimeSpec(runtime: ParsedDocument["runtime"], errors: ScenarioError[]
     },
     timelineTurns: runtime?.timelineTurns ?? 1000,
     workspaces: { resolver: runtime?.workspaces?.resolver ?? "strict" },
+    audit: { authorizedBy: runtime?.audit?.authorizedBy ?? "job" },
   };
 }
 

@@ -570,6 +570,17 @@ const runtime = obj(
       },
       "the runs' workspaces: one file tree with a root per run",
     ).optional(),
+    audit: obj(
+      {
+        authorizedBy: z
+          .enum(["job", "omitted"])
+          .describe(
+            "what each audit record says about authority: job (the authorizedBy of the run's job) or omitted (a modelled flaw: a log that names the run but not who authorized it; check's audit test fails); default job",
+          )
+          .optional(),
+      },
+      "the runtime's audit log",
+    ).optional(),
   },
   "runtime-wide settings",
 );

@@ -136,6 +136,12 @@ export interface RuntimeSpec {
    * runtime with a weak resolver (a string prefix check, no normalization or link resolution).
    */
   workspaces: { resolver: "strict" | "prefix-only" };
+  /**
+   * The audit log: what each record says about authority; default "job" (the authorizedBy of
+   * the job the run belongs to). "omitted" models a runtime whose log names the run, job and
+   * tenant but not who authorized the job, so `check`'s audit test fails.
+   */
+  audit: { authorizedBy: "job" | "omitted" };
 }
 
 /** A tenant, with its fair-share weight (default 1). */

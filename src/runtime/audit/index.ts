@@ -11,6 +11,7 @@ export type { AuditQuery } from "./query.ts";
 export type { ActorId, AuditActor, AuditRecord } from "./record.ts";
 export { chainHash, GENESIS_HASH, openBodyOf } from "./record.ts";
 export type { AuditedRun, AuditSink } from "./sink.ts";
+export { authorityOmitted } from "./sink.ts";
 export type { AuditTrailOptions, RetentionMode, VerifyOptions } from "./trail.ts";
 export { AuditTrail } from "./trail.ts";
 export type { Expectation, TrailExpectation, VerifyResult } from "./verify.ts";

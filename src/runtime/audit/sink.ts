@@ -26,3 +26,16 @@ export interface AuditedRun {
   readonly run: string;
   readonly actor: ActorId;
 }
+
+/**
+ * A sink that registers every actor without its authority: the modelled flaw
+ * `runtime.audit.authorizedBy: omitted`, a runtime whose log names who acted but not who
+ * authorized it. Records still reach `sink`, so counts and the chain are unchanged; each record
+ * then lacks authority, which `check`'s audit test reports.
+ */
+export function authorityOmitted(sink: AuditSink): AuditSink {
+  return {
+    actor: (identity) => sink.actor({ ...identity, authorizedBy: "" }),
+    append: sink.append.bind(sink),
+  };
+}
