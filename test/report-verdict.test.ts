@@ -321,6 +321,15 @@ describe("one replication", () => {
 });
 
 describe("steady state", () => {
+  it("claims nothing about steady state when the results do not say (results.json of an older agentsim)", () => {
+    const old = results({ fifo: policy(TWO_TENANTS(2)) }, []);
+    const saturation = old.policies.fifo!.summary.saturation as { steady?: boolean };
+    delete saturation.steady;
+    for (const text of [summaryMarkdown(old), cockpitHtml(old), compareTable(NO_COLOR, old)]) {
+      expect(text).not.toContain("No policy saturated");
+    }
+  });
+
   it("says that no policy saturated only when every policy is steady", () => {
     const steady = results({ fifo: policy(TWO_TENANTS(2)), priority: policy(TWO_TENANTS(3)) }, []);
     const sentence = "No policy saturated the endpoints";

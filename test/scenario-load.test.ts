@@ -16,7 +16,7 @@ type Raw = any;
 
 const FIXTURES = resolve(import.meta.dirname, "fixtures");
 const NOISY = join(FIXTURES, "noisy-neighbor.yaml");
-const DATA = resolve(import.meta.dirname, "../../shared/data");
+const DATA = resolve(import.meta.dirname, "../data");
 
 /** The lines of the ScenarioError thrown by `run`. */
 function report(run: () => unknown): string[] {

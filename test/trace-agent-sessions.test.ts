@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { gunzipSync } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadScenarioFile } from "../src/scenario/index.ts";
@@ -13,7 +14,7 @@ import {
 
 const SESSIONS = resolve(
   import.meta.dirname,
-  "../../shared/data/agent-sessions-synthetic/sessions-300.jsonl.gz",
+  "../data/agent-sessions-synthetic/sessions-300.jsonl.gz",
 );
 const FIXTURES = resolve(import.meta.dirname, "fixtures");
 const SMALL = resolve(FIXTURES, "sessions-small.jsonl");
@@ -29,68 +30,163 @@ function report(run: () => unknown): string[] {
   throw new Error("expected a ScenarioError");
 }
 
+/** The fields of the Copilot layout these tests count, as the file holds them. */
+interface RawCall {
+  message_id: string;
+  timestamp: string;
+  duration_ms: number;
+  model: string;
+  result: string;
+  tokens: { prompt: number; completion: number; cached: number };
+}
+interface RawBatch {
+  timestamp: string;
+  duration_ms: number;
+  request_id: string;
+  function_calls: { name: string; status: number; duration_ms: number }[];
+}
+interface RawSession {
+  session_id: string;
+  date: string;
+  turns: { turn_id: string; llm_calls: RawCall[]; tool_batches: RawBatch[] }[];
+}
+
+// The expected values below are counted from the JSONL itself (gunzip, JSON.parse), not from
+// agentsim's reader: the reader is what is under test.
+const RAW: RawSession[] = gunzipSync(readFileSync(SESSIONS))
+  .toString("utf8")
+  .split("\n")
+  .filter((line) => line.trim() !== "")
+  .map((line) => JSON.parse(line));
+const USER_TURNS = RAW.flatMap((session) => session.turns);
+const CALLS = USER_TURNS.flatMap((turn) => turn.llm_calls);
+const TOOL_CALLS = USER_TURNS.flatMap((turn) =>
+  turn.tool_batches.flatMap((batch) => batch.function_calls),
+);
+const ms = (iso: string) => Date.parse(iso);
+const FIRST_MS = ms(RAW[0]!.turns[0]!.llm_calls[0]!.timestamp);
+
 describe("the synthetic agent-session trace (Copilot layout)", () => {
   const trace = readAgentSessions(SESSIONS);
 
+  it("holds what its README says, counted from the JSONL", () => {
+    // Shows the figures of data/agent-sessions-synthetic/README.md, counted line by line.
+    expect(RAW).toHaveLength(300);
+    expect(USER_TURNS).toHaveLength(1_286);
+    expect(CALLS).toHaveLength(10_208);
+    expect(CALLS.filter((call) => call.result !== "Success")).toHaveLength(100);
+    expect(TOOL_CALLS).toHaveLength(8_994);
+    expect(TOOL_CALLS.filter((call) => call.status !== 1)).toHaveLength(365);
+    const prompt = CALLS.reduce((sum, call) => sum + call.tokens.prompt, 0);
+    const cached = CALLS.reduce((sum, call) => sum + call.tokens.cached, 0);
+    expect(cached / prompt).toBeCloseTo(0.858, 3);
+  });
+
   it("reads every session, LLM call and tool call", () => {
-    // Shows 300 runs holding the file's 9,898 LLM calls and 9,028 tool calls.
+    // Shows a run per session holding all its LLM calls as turns and all its tool calls.
     expect(trace.format).toBe("agent-sessions-jsonl");
-    expect(trace.runs).toHaveLength(300);
+    expect(trace.runs).toHaveLength(RAW.length);
     expect(trace.skipped).toBe(0);
     const turns = trace.runs.flatMap((run) => run.turns);
-    expect(turns).toHaveLength(9_898);
+    expect(turns).toHaveLength(CALLS.length);
     const calls = turns.flatMap((turn) => turn.toolCalls);
-    expect(calls).toHaveLength(9_028);
-    expect(calls.filter((call) => call.failed)).toHaveLength(371);
-    expect(turns.filter((turn) => turn.recordedFailed)).toHaveLength(99);
+    expect(calls).toHaveLength(TOOL_CALLS.length);
+    expect(calls.filter((call) => call.failed)).toHaveLength(
+      TOOL_CALLS.filter((call) => call.status !== 1).length,
+    );
+    expect(turns.filter((turn) => turn.recordedFailed)).toHaveLength(
+      CALLS.filter((call) => call.result !== "Success").length,
+    );
     expect(new Set(turns.map((turn) => turn.model))).toEqual(
       new Set(["Model A", "Model B", "Model C"]),
     );
-    expect(trace.spanS).toBeCloseTo(3528.333, 3);
+    const lastMs = ms(RAW.at(-1)!.turns[0]!.llm_calls[0]!.timestamp);
+    expect(trace.spanS).toBeCloseTo((lastMs - FIRST_MS) / 1000, 3);
   });
 
-  it("keeps the first session's values: tokens, tool calls, think time", () => {
-    // Shows the first LLM call's tokens, its tool batch, and the pause before user turn 2.
+  it("keeps the first session's values: tokens, tool calls", () => {
+    // Shows the first LLM call's tokens and its tool batch as the first line records them.
+    const raw = RAW[0]!;
+    const call = raw.turns[0]!.llm_calls[0]!;
+    const batch = raw.turns[0]!.tool_batches.find((b) => b.request_id === call.message_id);
     const first = trace.runs[0]!;
-    expect(first.key).toBe("19df91b10903dd1986a02cf3");
+    expect(first.key).toBe(raw.session_id);
     expect(first.arrivalS).toBe(0);
     expect(first.line).toBe(1);
     expect(first.fields).toEqual({
-      session_id: "19df91b10903dd1986a02cf3",
+      session_id: raw.session_id,
       date: "2026-06-01",
-      model: "Model A",
+      model: call.model,
     });
-    expect(first.turns).toHaveLength(6 + 23);
+    expect(first.turns).toHaveLength(
+      raw.turns.reduce((sum, turn) => sum + turn.llm_calls.length, 0),
+    );
     expect(first.turns[0]).toEqual({
-      promptTokens: 16_832,
-      outputTokens: 56,
+      promptTokens: call.tokens.prompt,
+      outputTokens: call.tokens.completion,
       cachedTokens: 0,
-      recordedDurationS: 1.9883,
-      recordedFailed: false,
-      model: "Model A",
-      toolCalls: [{ tool: "read_file", durationS: 0.833, failed: false, batch: 0 }],
+      recordedDurationS: call.duration_ms / 1000,
+      recordedFailed: call.result !== "Success",
+      model: call.model,
+      toolCalls: (batch?.function_calls ?? []).map((f) => ({
+        tool: f.name,
+        durationS: f.duration_ms / 1000,
+        failed: f.status !== 1,
+        batch: 0,
+      })),
       thinkS: 0,
       promptIncludesContext: true,
     });
-    expect(first.turns[1]!.cachedTokens).toBe(16_929);
-    expect(first.turns[1]!.toolCalls.map((call) => call.tool)).toEqual(["replace_string_in_file"]);
-    expect(first.turns.map((turn) => turn.thinkS > 0)).toEqual(first.turns.map((_, i) => i === 6));
-    expect(first.turns[6]!.thinkS).toBeCloseTo(209.2753, 3);
+    expect(first.turns[1]?.cachedTokens).toBe(raw.turns[0]!.llm_calls[1]?.tokens.cached);
     const last = trace.runs.at(-1)!;
-    expect(last.key).toBe("9020c304bdce7230c588a607");
-    expect(last.arrivalS).toBeCloseTo(3528.333, 3);
+    expect(last.key).toBe(RAW.at(-1)!.session_id);
+    expect(last.arrivalS).toBeCloseTo(trace.spanS, 6);
+  });
+
+  it("measures the think time before a later user turn", () => {
+    // Shows the pause from the end of user turn 0 (its last call or batch to finish) to user
+    // turn 1's first call, on the first session with two user turns, and on no other turn.
+    const index = RAW.findIndex((session) => session.turns.length > 1);
+    const raw = RAW[index]!;
+    const [u0, u1] = raw.turns;
+    const endMs = Math.max(
+      ...u0!.llm_calls.map((c) => ms(c.timestamp) + c.duration_ms),
+      ...u0!.tool_batches.map((b) => ms(b.timestamp) + b.duration_ms),
+    );
+    const thinkS = (ms(u1!.llm_calls[0]!.timestamp) - endMs) / 1000;
+    expect(thinkS).toBeGreaterThan(0);
+    const run = trace.runs[index]!;
+    expect(run.key).toBe(raw.session_id);
+    const boundaries = raw.turns
+      .slice(1)
+      .map((_, k) =>
+        raw.turns.slice(0, k + 1).reduce((sum, turn) => sum + turn.llm_calls.length, 0),
+      );
+    expect(run.turns.map((turn) => turn.thinkS > 0)).toEqual(
+      run.turns.map((_, i) => boundaries.includes(i)),
+    );
+    expect(run.turns[u0!.llm_calls.length]!.thinkS).toBeCloseTo(thinkS, 6);
+    const fast = readAgentSessions(SESSIONS, { speedup: 4 });
+    expect(fast.runs[index]!.turns[u0!.llm_calls.length]!.thinkS).toBeCloseTo(thinkS / 4, 6);
   });
 
   it("splits per user turn, with a window and a speedup", () => {
-    // Shows 1,287 user-turn runs, 142 of them starting in [10m, 20m), replayed twice as fast.
-    expect(readAgentSessions(SESSIONS, { runPer: "userTurn" }).runs).toHaveLength(1_287);
+    // Shows a run per user turn, and those starting in [10m, 20m) replayed twice as fast.
+    expect(readAgentSessions(SESSIONS, { runPer: "userTurn" }).runs).toHaveLength(
+      USER_TURNS.length,
+    );
+    const inWindow = USER_TURNS.filter((turn) => {
+      const startS = (ms(turn.llm_calls[0]!.timestamp) - FIRST_MS) / 1000;
+      return startS >= 600 && startS < 1200;
+    });
+    expect(inWindow.length).toBeGreaterThan(100);
     const sliced = readAgentSessions(SESSIONS, {
       runPer: "userTurn",
       window: { fromS: 600, forS: 600 },
       speedup: 2,
     });
-    expect(sliced.runs).toHaveLength(142);
-    expect(sliced.totalRuns).toBe(1_287);
+    expect(sliced.runs).toHaveLength(inWindow.length);
+    expect(sliced.totalRuns).toBe(USER_TURNS.length);
     for (const run of sliced.runs) {
       expect(run.arrivalS).toBeGreaterThanOrEqual(0);
       expect(run.arrivalS).toBeLessThan(300);
@@ -99,20 +195,21 @@ describe("the synthetic agent-session trace (Copilot layout)", () => {
     }
   });
 
-  it("divides arrival and think times by the speedup", () => {
-    // Shows think times divided by the speedup, arrivals too.
+  it("divides arrival times by the speedup", () => {
+    // Shows the last session arriving four times sooner at speedup 4.
     const fast = readAgentSessions(SESSIONS, { speedup: 4 });
-    expect(fast.runs[0]!.turns[6]!.thinkS).toBeCloseTo(209.2753 / 4, 3);
-    expect(fast.runs.at(-1)!.arrivalS).toBeCloseTo(3528.333 / 4, 3);
+    expect(fast.runs.at(-1)!.arrivalS).toBeCloseTo(trace.spanS / 4, 6);
   });
 
   it("is replayed from a scenario, with tenants mapped by a field", () => {
-    // Shows trace-replay.yaml's copilot job: user-turn runs, tenant by date (all on 2026-06-01).
+    // Shows trace-replay.yaml's copilot job: user-turn runs, tenant by date (all on 2026-06-01,
+    // so none maps to "weekend").
+    expect(new Set(RAW.map((session) => session.date))).toEqual(new Set(["2026-06-01"]));
     const s = loadScenarioFile(resolve(FIXTURES, "trace-replay.yaml"));
     const job = s.jobs[1]!;
     if (job.arrivals.process !== "trace") throw new Error("expected a trace job");
     const replay = readTrace(job.arrivals);
-    expect(replay.runs).toHaveLength(1_287);
+    expect(replay.runs).toHaveLength(USER_TURNS.length);
     const tenants = new Set(
       replay.runs.map((run) =>
         traceTenant(

@@ -10,7 +10,7 @@ import {
   readTrace,
 } from "../src/workload/trace/index.ts";
 
-const DATA = resolve(import.meta.dirname, "../../shared/data/azure-llm-2023");
+const DATA = resolve(import.meta.dirname, "../data/azure-llm-2023");
 const CODE = resolve(DATA, "AzureLLMInferenceTrace_code.csv");
 const CONV = resolve(DATA, "AzureLLMInferenceTrace_conv.csv");
 const FIXTURES = resolve(import.meta.dirname, "fixtures");

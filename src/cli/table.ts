@@ -9,7 +9,7 @@
 import type { Estimate, PolicySummary, Results } from "../experiment/results.ts";
 import { JAIN_NOT_MEASURABLE } from "../metrics/fairness.ts";
 import { comparedMetrics, isHeadline, NO_INTERVAL, pairOf } from "../report/comparisons.ts";
-import { CUT_MARK, CUT_NOTE } from "../report/format.ts";
+import { CUT_MARK, CUT_NOTE, fixed } from "../report/format.ts";
 import { RUN_COLUMNS, runCells } from "../report/runs-table.ts";
 import {
   ALL_STEADY,
@@ -70,7 +70,8 @@ function policyRow(label: string, s: PolicySummary): string[] {
     withInterval(i["runLatency.p50"], s.runLatency.p50),
     withInterval(i["runLatency.p99"], s.runLatency.p99),
     num(s.throughput.runsPerSecond),
-    s.fairness.jain === null ? "-" : num(s.fairness.jain),
+    // Three decimals, as summary.md and the cockpit print it.
+    s.fairness.jain === null ? "-" : fixed(s.fairness.jain, 3),
     percent(s.sloAttainment),
   ];
 }
