@@ -63,6 +63,7 @@ export function scenario(overrides: Partial<Scenario> & { jobs: JobSpec[] }): Sc
       admission: { maxWaitingTurns: Number.POSITIVE_INFINITY },
       timelineTurns: 200,
       workspaces: { resolver: "strict" },
+      audit: { authorizedBy: "job" },
     },
     tenants: [{ name: "t", weight: 1 }],
     sweep: [],
