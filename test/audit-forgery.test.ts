@@ -176,6 +176,46 @@ describe("re-chained forgeries of a real trail", () => {
     }
   });
 
+  it("shows the trail's own records keep their shape: a genesis only first, genesis and seal on nobody's behalf", () => {
+    const records = real.records;
+    const seal = records.at(-1)!;
+    const cases: [string, string, RegExp][] = [
+      [
+        "a second genesis",
+        rechain([
+          ...records.slice(0, 3),
+          { ...records[0]!, time: records[2]!.time },
+          ...records.slice(3),
+        ]),
+        /an audit\.genesis record at seq 4/,
+      ],
+      [
+        "a seal on a run's behalf",
+        rechain([...records.slice(0, -1), { ...seal, run: records[1]!.run }]),
+        /the audit\.seal record must be on nobody's behalf/,
+      ],
+      [
+        "a genesis with a target",
+        rechain([{ ...records[0]!, target: "x" }, ...records.slice(1)]),
+        /the audit\.genesis record must be at time 0, on nobody's behalf/,
+      ],
+      [
+        "a genesis whose binding is not canonical",
+        rechain([
+          { ...records[0]!, detail: records[0]!.detail.replace(":", ": ") },
+          ...records.slice(1),
+        ]),
+        /detail is not in canonical form/,
+      ],
+    ];
+    for (const [name, text, reason] of cases) {
+      expect(verifyJsonl(text), name).toMatchObject({
+        ok: false,
+        reason: expect.stringMatching(reason),
+      });
+    }
+  });
+
   it("shows that agentsim audit verify passes the real trail and exits 1 on each forgery, with --results and with --head", async () => {
     const ok = await agentsim(["audit", "verify", trailFile, "--results", resultsFile]);
     expect(ok.code, ok.stdout).toBe(0);
