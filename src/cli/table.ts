@@ -10,6 +10,7 @@ import type { Estimate, PolicySummary, Results } from "../experiment/results.ts"
 import { JAIN_NOT_MEASURABLE } from "../metrics/fairness.ts";
 import { comparedMetrics, isHeadline, NO_INTERVAL, pairOf } from "../report/comparisons.ts";
 import { CUT_MARK, CUT_NOTE, fixed } from "../report/format.ts";
+import { hasCutInterval } from "../report/percentiles.ts";
 import { RUN_COLUMNS, runCells } from "../report/runs-table.ts";
 import {
   ALL_STEADY,
@@ -160,18 +161,6 @@ function comparisonRows(results: Results, pairs: readonly [string, string][]): s
   return rows;
 }
 
-// Whether an interval the tables print was cut at 0 (then the tables say what † means).
-function hasTruncated(results: Results): boolean {
-  const shown = ["wait.p50", "wait.p99", "runLatency.p50", "runLatency.p99"];
-  return Object.values(results.policies).some(
-    (p) =>
-      shown.some((key) => p.summary.intervals?.[key]?.truncated === true) ||
-      Object.values(p.tenants).some((t) =>
-        Object.values(t.intervals ?? {}).some((e) => e.truncated),
-      ),
-  );
-}
-
 /** The compare (and run) summary: header, tables, warnings, paired differences, verdict. */
 export function compareTable(io: Pick<Io, "color">, results: Results): string {
   const policies = Object.keys(results.policies);
@@ -191,7 +180,12 @@ export function compareTable(io: Pick<Io, "color">, results: Results): string {
       ...Object.entries(results.policies).map(([label, p]) => policyRow(label, p.summary)),
     ]),
   ];
-  if (hasTruncated(results)) lines.push(CUT_NOTE);
+  const shown = {
+    summary: ["wait.p50", "wait.p99", "runLatency.p50", "runLatency.p99"],
+    tenants: ["wait.p99", "runLatency.p99"],
+    stats: false,
+  };
+  if (hasCutInterval(results, shown)) lines.push(CUT_NOTE);
   const partial = Object.entries(results.policies).filter(
     ([, p]) =>
       p.summary.fairness.jain === null ||

@@ -3,7 +3,7 @@
  * per-replication percentiles (src/metrics/stat.ts), so the replications give each percentile
  * a Student t interval the same way the mean gets its `ci95`.
  */
-import type { PolicyResults } from "../experiment/results.ts";
+import type { PolicyResults, Results } from "../experiment/results.ts";
 import { type Interval, meanWithCi95, NON_NEGATIVE } from "../metrics/stat.ts";
 
 /** The latency metrics of a policy summary, in report order. */
@@ -46,4 +46,27 @@ export function percentileEstimate(
   const perReplication = policy.replications.map((r) => r.summary?.[metric]?.[percentile] ?? NaN);
   const { ci95, truncated } = meanWithCi95(perReplication, NON_NEGATIVE);
   return { value, ci95, truncated };
+}
+
+/** Which intervals a table prints: keys of `summary.intervals`, of tenants' `intervals`, and the Stats' own. */
+export interface ShownIntervals {
+  summary: readonly string[];
+  tenants: readonly string[];
+  /** The latency Stats' `ci95` (the mean's). */
+  stats: boolean;
+}
+
+/**
+ * Whether any interval a table prints was cut at the quantity's range: then it explains the
+ * mark (CUT_NOTE) it puts on the cut end.
+ */
+export function hasCutInterval(results: Results, shown: ShownIntervals): boolean {
+  return Object.values(results.policies).some(
+    (p) =>
+      (shown.stats && LATENCY_METRICS.some((m) => p.summary[m]?.truncated === true)) ||
+      shown.summary.some((key) => p.summary.intervals?.[key]?.truncated === true) ||
+      Object.values(p.tenants).some((t) =>
+        shown.tenants.some((key) => t.intervals?.[key]?.truncated === true),
+      ),
+  );
 }

@@ -18,7 +18,7 @@ import {
 } from "./format.ts";
 import { metricFormat, metricUnit } from "./metric-format.ts";
 import type { LatencyMetric } from "./percentiles.ts";
-import { LATENCY_METRICS, PERCENTILES, percentileEstimate } from "./percentiles.ts";
+import { hasCutInterval, LATENCY_METRICS, PERCENTILES, percentileEstimate } from "./percentiles.ts";
 import { RUN_COLUMNS, runCells, runsCaption } from "./runs-table.ts";
 import { TENANT_COLUMNS, tenantCells } from "./tenant-table.ts";
 import {
@@ -187,7 +187,18 @@ function intervalNote(results: Results): string {
     return `Seconds. ${capitalized(NO_INTERVAL)}: each cell is that replication's value.`;
   return (
     `Seconds. Each cell is the value averaged over ${results.replications} replications with its ` +
-    `95% interval across replications (Student t). ${CUT_NOTE}`
+    "95% interval across replications (Student t)." +
+    (hasCutInterval(results, {
+      summary: [
+        ...LATENCY_METRICS.flatMap((m) => PERCENTILES.map((q) => `${m}.${q}`)),
+        "fairness.jain",
+        "sloAttainment",
+      ],
+      tenants: ["wait.p99"],
+      stats: true,
+    })
+      ? ` ${CUT_NOTE}`
+      : "")
   );
 }
 

@@ -17,7 +17,12 @@ import {
   withInterval,
 } from "../format.ts";
 import { metricFormat, metricUnit } from "../metric-format.ts";
-import { LATENCY_METRICS, METRIC_LABEL, percentileEstimate } from "../percentiles.ts";
+import {
+  hasCutInterval,
+  LATENCY_METRICS,
+  METRIC_LABEL,
+  percentileEstimate,
+} from "../percentiles.ts";
 import { RUN_COLUMNS, RUN_NUMERIC, runCells, runsCaption } from "../runs-table.ts";
 import { TENANT_COLUMNS, tenantCells } from "../tenant-table.ts";
 import {
@@ -168,6 +173,17 @@ function checkTable(results: Results): string {
   );
 }
 
+// The intervals the summary section prints.
+const COCKPIT_INTERVALS = {
+  summary: [
+    ...LATENCY_METRICS.flatMap((m) => [`${m}.p50`, `${m}.p99`]),
+    "fairness.jain",
+    "sloAttainment",
+  ],
+  tenants: ["wait.p99"],
+  stats: false,
+};
+
 /** The summary tables: per policy and per tenant. */
 export function summarySection(results: Results): string {
   const policies = Object.entries(results.policies);
@@ -197,7 +213,7 @@ export function summarySection(results: Results): string {
       caption:
         results.replications < 2
           ? `Latency (${NO_INTERVAL})`
-          : `Latency, with 95% intervals across replications. ${CUT_NOTE}`,
+          : `Latency, with 95% intervals across replications.${hasCutInterval(results, COCKPIT_INTERVALS) ? ` ${CUT_NOTE}` : ""}`,
     },
   );
   const service = htmlTable(
