@@ -251,6 +251,7 @@ export function sweepTable(io: Pick<Io, "color">, results: Results): string {
     "",
     ...layout(rows, 2),
   ];
+  if (rows.some((r) => r.some((cell) => cell.includes(CUT_MARK)))) lines.push(CUT_NOTE);
   if (rows.slice(1).some((r) => r[7] === "-")) lines.push(`jain "-": ${JAIN_NOT_MEASURABLE}`);
   const warnings = saturationLines(io, results);
   if (warnings.length > 0) lines.push("", ...warnings);

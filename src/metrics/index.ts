@@ -24,10 +24,19 @@ export type {
   Interval,
   MeanEstimate,
   PairedComparison,
+  RangeConstraints,
   ReplicationSummary,
   Stat,
 } from "./stat.ts";
-export { meanWithCi95, pairedComparison, statOf, summarize } from "./stat.ts";
+export {
+  FRACTION,
+  isClear,
+  meanWithCi95,
+  NON_NEGATIVE,
+  pairedComparison,
+  statOf,
+  summarize,
+} from "./stat.ts";
 export {
   incompleteBeta,
   incompleteGammaUpper,
