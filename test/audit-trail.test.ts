@@ -8,10 +8,12 @@ import {
   AUDIT_ACTIONS,
   AUDIT_DECISIONS,
   AuditTrail,
+  canonicalJson,
   chainHash,
   GENESIS_HASH,
   importJsonl,
   openBodyOf,
+  scenarioDigest,
   verifyJsonl,
 } from "../src/runtime/audit/index.ts";
 import {
@@ -21,6 +23,7 @@ import {
   TEST_GENESIS,
   trailSpec,
 } from "./support/audit-trails.ts";
+import { job, scenario } from "./support/scenarios.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "agentsim-audit-"));
 let files = 0;
@@ -283,5 +286,35 @@ describe("AuditTrail", () => {
     // Verify re-reads the file, so an edit made after the trail was written is found.
     writeFileSync(path, text.replace("turn-4", "turn-X"));
     expect(trail.verify()).toMatchObject({ ok: false, seq: 5, line: 5 });
+  });
+
+  it("shows the scenario digest binds the normalized scenario, not where its file lives", () => {
+    const trace = (root: string) =>
+      job({
+        name: "replay",
+        tenant: "t",
+        arrivals: {
+          process: "trace",
+          file: `${root}/data/trace.csv`,
+          format: "azure-llm-csv",
+          speedup: 1,
+          runPer: "session",
+        } as never,
+      });
+    const at = (root: string) => ({
+      ...scenario({ jobs: [trace(root)] }),
+      sourceFile: `${root}/scenarios/s.yaml`,
+    });
+    // Relocated with the same layout: the same digest (paths count relative to the scenario).
+    expect(scenarioDigest(at("/home/a/repo"))).toBe(scenarioDigest(at("/ci/build/7")));
+    // Any change of meaning changes it.
+    const base = at("/x");
+    expect(scenarioDigest({ ...base, seed: 2 })).not.toBe(scenarioDigest(base));
+    expect(scenarioDigest({ ...base, horizonS: 999 })).not.toBe(scenarioDigest(base));
+    // Canonical JSON: sorted keys at every level, non-finite numbers kept apart from null.
+    expect(
+      canonicalJson({ b: 1, a: { d: [2, { f: 1, e: 0 }], c: Number.POSITIVE_INFINITY } }),
+    ).toBe('{"a":{"c":"Infinity","d":[2,{"e":0,"f":1}]},"b":1}');
+    expect(canonicalJson({ x: undefined, y: null })).toBe('{"y":null}');
   });
 });
