@@ -528,9 +528,9 @@ describe("sweeps in the file and applied at load", () => {
 });
 
 describe("the fixture", () => {
-  it("is DESIGN.md's example verbatim", () => {
+  it("is the example of docs/design.md verbatim", () => {
     // Shows the fixture has not drifted from the design document.
-    const design = readFileSync(resolve(import.meta.dirname, "../../shared/DESIGN.md"), "utf8");
+    const design = readFileSync(resolve(import.meta.dirname, "../docs/design.md"), "utf8");
     const fixture = readFileSync(NOISY, "utf8");
     expect(design).toContain(fixture.trimEnd());
     expect(YAML.parse(fixture).name).toBe("noisy-neighbor");
