@@ -201,8 +201,7 @@ export class RunActivity {
   private escape(timeS: number, run: RunAccess, draw: () => number): void {
     const victims = this.recent.filter((id) => id !== run.run && this.open.has(id));
     const victim = victims.length > 0 ? victims[Math.floor(draw() * victims.length)]! : undefined;
-    const fill = (template: string) =>
-      template.replaceAll("{victim}", victim ?? "other-run").replaceAll("{self}", run.run);
+    const other = victim ?? "other-run";
     const kind = draw();
     const write = draw() < 0.5;
     this.counters.escapeAttempts++;
@@ -213,13 +212,17 @@ export class RunActivity {
       // Without another open run, naming one's namespace would only name a folder of one's own.
       const templates =
         victim === undefined ? ESCAPE_PATHS.filter((p) => !p.startsWith("{victim}")) : ESCAPE_PATHS;
-      path = fill(templates[Math.floor(draw() * templates.length)]!);
+      path = fill(templates[Math.floor(draw() * templates.length)]!, other, run.run);
     } else {
       path = `links/e${n}`;
       const target =
         kind < 0.85
-          ? fill(ESCAPE_LINK_TARGETS[Math.floor(draw() * ESCAPE_LINK_TARGETS.length)]!)
-          : `e${n}-up/../${victim ?? "other-run"}/out/turn-0-0.txt`;
+          ? fill(
+              ESCAPE_LINK_TARGETS[Math.floor(draw() * ESCAPE_LINK_TARGETS.length)]!,
+              other,
+              run.run,
+            )
+          : `e${n}-up/../${other}/out/turn-0-0.txt`;
       if (kind >= 0.85 && !this.step(this.workspaces.link(timeS, run, `links/e${n}-up`, ".."))) {
         return;
       }
@@ -247,6 +250,12 @@ export class RunActivity {
     const scope = scopes[Math.floor(draw() * scopes.length)]!;
     return `${scope}/${Math.floor(draw() * keysPerScope)}`;
   }
+}
+
+/** A template with `{victim}` and `{self}` replaced. */
+function fill(template: string, victim: string, self: string): string {
+  if (!template.includes("{")) return template;
+  return template.replaceAll("{victim}", victim).replaceAll("{self}", self);
 }
 
 function isGarbage(value: unknown): boolean {

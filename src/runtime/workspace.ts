@@ -40,11 +40,15 @@ const LOOK_ALIKE =
  * and the root itself unless `allowRoot` (for listing).
  */
 export function normalizePath(raw: unknown, allowRoot = false): PathCheck {
-  return screenPath(raw, allowRoot, true);
+  const checked = screenPath(raw, allowRoot, true);
+  return checked.ok ? { ok: true, path: checked.path } : checked;
 }
 
-/** `normalizePath`, with the refusal of percent-encoded characters optional (see `weakenResolver`). */
-function screenPath(raw: unknown, allowRoot: boolean, percent: boolean): PathCheck {
+/** A screened path: normalized, and its segments. */
+type Screened = { ok: true; path: string; segments: string[] } | { ok: false; reason: string };
+
+/** `normalizePath` with the segments kept, the refusal of percent-encoding optional (see `ResolverWeakening`). */
+function screenPath(raw: unknown, allowRoot: boolean, percent: boolean): Screened {
   if (typeof raw !== "string") return refuse(`a path must be a string, got ${typeof raw}`);
   if (raw === "") return refuse("empty path");
   if (raw.length > PATH_LIMITS.maxPathChars) {
@@ -70,7 +74,7 @@ function screenPath(raw: unknown, allowRoot: boolean, percent: boolean): PathChe
     return refuse(`path deeper than ${PATH_LIMITS.maxDepth} segments`);
   }
   if (segments.length === 0 && !allowRoot) return refuse("names the workspace root, not a file");
-  return { ok: true, path: segments.join("/") };
+  return { ok: true, path: segments.join("/"), segments };
 }
 
 function badCharacter(raw: string, percent = true): string | undefined {
@@ -168,6 +172,10 @@ interface Place {
   names: string[];
   parent: Dir | null;
   entry: Entry | undefined;
+  /** Whether the walk went straight down from where it started (no link followed, no ".."). */
+  straight: boolean;
+  /** The run-relative path, when known without joining `names` (a straight walk from the root). */
+  rel?: string;
 }
 
 /** A walk's outcome: a place, a refusal (`denied`), or an error such as a loop. */
@@ -177,13 +185,11 @@ type Walk = { ok: true; place: Place } | { ok: false; reason: string; denied: bo
 const CONFINED = 0;
 const FREE = 1;
 
-const weakenings = new WeakMap<Workspaces, ResolverWeakening>();
-
 /** Hooks for tests only; nothing in a scenario reaches them. */
 export const __testing = {
   /** Weakens the strict resolver of `workspaces` in one of the ways of `ResolverWeakening`. */
   weakenResolver(workspaces: Workspaces, kind: ResolverWeakening): void {
-    weakenings.set(workspaces, kind);
+    (workspaces as unknown as { weakening: ResolverWeakening }).weakening = kind;
   },
 };
 
@@ -208,6 +214,8 @@ export class Workspaces {
   /** Every run ever opened (kept after close, so its name stays reserved). */
   private readonly runs = new Set<string>();
   private readonly mode: ResolverMode;
+  /** Set only through `__testing.weakenResolver`. */
+  private weakening: ResolverWeakening | undefined = undefined;
 
   /** Workspaces auditing every operation to `audit`. */
   constructor(
@@ -249,7 +257,7 @@ export class Workspaces {
     const found = this.resolve(timeS, caller, "workspace.read", path, true);
     if (!found.ok) return found;
     const { entry } = found.place;
-    const where = this.shown(caller.run, found.place.names);
+    const where = this.shown(caller.run, found.place);
     if (entry === undefined)
       return this.failed(timeS, caller, "workspace.read", where, "no such file");
     if (entry.kind !== FILE)
@@ -265,11 +273,11 @@ export class Workspaces {
     const found = this.resolve(timeS, caller, "workspace.write", path, true);
     if (!found.ok) return found;
     const { names, entry } = found.place;
-    const where = this.shown(caller.run, names);
+    const where = this.shown(caller.run, found.place);
     if (entry !== undefined && entry.kind !== FILE) {
       return this.failed(timeS, caller, "workspace.write", where, "is a directory");
     }
-    const parent = this.makeParents(names);
+    const parent = found.place.parent ?? this.makeParents(names);
     if (parent === null)
       return this.failed(timeS, caller, "workspace.write", where, "not a directory");
     if (entry === undefined) parent.entries.set(names[names.length - 1]!, { kind: FILE, data });
@@ -293,7 +301,7 @@ export class Workspaces {
     const found = this.resolve(timeS, caller, action, path, false, ` -> ${shownTarget}`);
     if (!found.ok) return found;
     const { names, entry } = found.place;
-    const where = this.shown(caller.run, names);
+    const where = this.shown(caller.run, found.place);
     if (entry !== undefined)
       return this.failed(timeS, caller, action, `${where} -> ${shownTarget}`, "exists");
     const aimed = this.resolveTarget(caller.run, names, target);
@@ -322,7 +330,7 @@ export class Workspaces {
     const found = this.resolve(timeS, caller, "workspace.delete", path, false);
     if (!found.ok) return found;
     const { names, parent, entry } = found.place;
-    const where = this.shown(caller.run, names);
+    const where = this.shown(caller.run, found.place);
     if (entry === undefined || parent === null) {
       return this.failed(timeS, caller, "workspace.delete", where, "no such file");
     }
@@ -350,8 +358,8 @@ export class Workspaces {
       true,
     );
     if (!found.ok) return found;
-    const { names, entry } = found.place;
-    const where = this.shown(caller.run, names);
+    const { entry } = found.place;
+    const where = this.shown(caller.run, found.place);
     const paths: string[] = [];
     if (entry !== undefined && entry.kind === DIR) {
       collect(entry, where === "" ? "" : `${where}/`, paths, false);
@@ -398,7 +406,7 @@ export class Workspaces {
     suffix = "",
     allowRoot = false,
   ): Walk {
-    this.rootOf(action.slice(10), caller.run);
+    if (!this.runsDir.entries.has(caller.run)) this.rootOf(action.slice(10), caller.run);
     const walk =
       this.mode === "prefix-only"
         ? this.prefixOnly(caller.run, path, followLast)
@@ -418,10 +426,11 @@ export class Workspaces {
 
   /** The strict resolver, or one of its test-only weakenings. */
   private strict(run: string, path: string, followLast: boolean, allowRoot: boolean): Walk {
-    const weakening = weakenings.get(this);
+    const weakening = this.weakening;
     const checked = screenPath(path, allowRoot, weakening !== "decode-after-check");
     if (!checked.ok) return { ok: false, reason: checked.reason, denied: true };
-    const first = checked.path.split("/", 1)[0]!;
+    const segments = checked.segments;
+    const first = segments.length > 0 ? segments[0]! : "";
     if (first !== run && this.runs.has(first)) {
       return {
         ok: false,
@@ -429,23 +438,25 @@ export class Workspaces {
         denied: true,
       };
     }
-    const segments = checked.path === "" ? [] : checked.path.split("/");
-    if (weakening === undefined)
-      return this.walk(run, ["runs", run], segments, followLast, CONFINED, true);
+    if (weakening === undefined) {
+      const walk = this.walk(run, null, segments, followLast, CONFINED, true);
+      if (walk.ok && walk.place.straight) walk.place.rel = checked.path;
+      return walk;
+    }
     // The weakenings: the check sees one thing, the file system then does another.
     if (weakening === "prefix-no-separator") {
-      const walk = this.walk(run, ["runs", run], segments, followLast, FREE, true);
+      const walk = this.walk(run, null, segments, followLast, FREE, true);
       if (walk.ok && !`/${walk.place.names.join("/")}`.startsWith(`/runs/${run}`)) {
         return { ok: false, reason: "outside the workspace", denied: true };
       }
       return walk;
     }
     const links = weakening !== "no-link-resolution";
-    const check = this.walk(run, ["runs", run], segments, followLast, CONFINED, links);
+    const check = this.walk(run, null, segments, followLast, CONFINED, links);
     if (!check.ok) return check;
     const accessed =
       weakening === "decode-after-check" ? decodeFully(checked.path).split("/") : segments;
-    return this.walk(run, ["runs", run], accessed, followLast, FREE, true);
+    return this.walk(run, null, accessed, followLast, FREE, true);
   }
 
   /** The modelled flaw: a string prefix check of the raw path; the file system resolves the rest. */
@@ -468,24 +479,43 @@ export class Workspaces {
    */
   private walk(
     run: string,
-    start: string[],
+    start: string[] | null,
     segments: string[],
     followLast: boolean,
     how: number,
     links: boolean,
   ): Walk {
-    const names = start.slice();
-    const dirs: (Dir | null)[] = [this.tree];
-    for (const name of names) dirs.push(lookupDir(dirs[dirs.length - 1]!, name));
-    // Segments still to walk, last first (a link's target is pushed in front of the rest).
-    const pending: string[] = [];
-    for (let i = segments.length - 1; i >= 0; i--) pushSegment(pending, segments[i]!);
+    let names: string[];
+    let dirs: (Dir | null)[];
+    if (start === null) {
+      // The common case: from the run's root.
+      names = ["runs", run];
+      dirs = [this.tree, this.runsDir, lookupDir(this.runsDir, run)];
+    } else {
+      names = start.slice();
+      dirs = [this.tree];
+      for (const name of names) dirs.push(lookupDir(dirs[dirs.length - 1]!, name));
+    }
+    let straight = true;
+    // Segments are read from `segments` at `next` until a link is followed; from then on from
+    // `pending`, last first (a link's target is pushed in front of the rest).
+    let at = 0;
+    let pending: string[] | null = null;
     let parent: Dir | null = dirs[dirs.length - 2] ?? null;
     let entry: Entry | undefined = dirs[dirs.length - 1] ?? undefined;
     let hops = 0;
-    while (pending.length > 0) {
-      const segment = pending.pop()!;
+    for (;;) {
+      let segment: string;
+      if (pending === null) {
+        if (at >= segments.length) break;
+        segment = segments[at++]!;
+        if (segment === "" || segment === ".") continue;
+      } else {
+        if (pending.length === 0) break;
+        segment = pending.pop()!;
+      }
       if (segment === "..") {
+        straight = false;
         if (names.length > 0) {
           names.pop();
           dirs.pop();
@@ -505,10 +535,12 @@ export class Workspaces {
         return { ok: false, reason: "not a directory", denied: false };
       }
       const next = here === null ? undefined : here.entries.get(segment);
-      if (next !== undefined && next.kind === LINK && links && (pending.length > 0 || followLast)) {
+      const more = pending === null ? hasSegments(segments, at) : pending.length > 0;
+      if (next !== undefined && next.kind === LINK && links && (more || followLast)) {
+        straight = false;
         if (++hops > LINK_HOPS_MAX)
           return { ok: false, reason: "too many links (a loop?)", denied: false };
-        const decode = how === FREE && weakenings.get(this) === "decode-after-check";
+        const decode = how === FREE && this.weakening === "decode-after-check";
         const target = screenTarget(decode ? decodeFully(next.target) : next.target, !decode);
         if (!target.ok) return { ok: false, reason: `link target: ${target.reason}`, denied: true };
         if (target.absolute) {
@@ -516,6 +548,10 @@ export class Workspaces {
           dirs.length = 1;
           parent = null;
           entry = this.tree;
+        }
+        if (pending === null) {
+          pending = [];
+          for (let i = segments.length - 1; i >= at; i--) pushSegment(pending, segments[i]!);
         }
         for (let i = target.segments.length - 1; i >= 0; i--)
           pushSegment(pending, target.segments[i]!);
@@ -532,7 +568,7 @@ export class Workspaces {
     if (how === CONFINED && names.length < 2) {
       return { ok: false, reason: "outside the workspace", denied: true };
     }
-    return { ok: true, place: { names, parent, entry } };
+    return { ok: true, place: { names, parent, entry, straight } };
   }
 
   /** Resolves a new link's target from the link's directory: where it leads must be inside the caller's root. */
@@ -542,10 +578,10 @@ export class Workspaces {
         return { ok: false, reason: "empty link target", denied: true };
       const ok = !target.startsWith("/") || target.startsWith(`/runs/${run}/`);
       return ok
-        ? { ok: true, place: { names: [], parent: null, entry: undefined } }
+        ? { ok: true, place: { names: [], parent: null, entry: undefined, straight: false } }
         : { ok: false, reason: "link target outside the workspace (prefix check)", denied: true };
     }
-    const weakening = weakenings.get(this);
+    const weakening = this.weakening;
     const screened = screenTarget(target, weakening !== "decode-after-check");
     if (!screened.ok) return { ok: false, reason: `link target: ${screened.reason}`, denied: true };
     const from = screened.absolute ? [] : linkNames.slice(0, -1);
@@ -605,7 +641,9 @@ export class Workspaces {
   }
 
   /** The run-relative path of a location in the caller's root; an absolute one elsewhere (a breach). */
-  private shown(run: string, names: string[]): string {
+  private shown(run: string, place: Place): string {
+    if (place.rel !== undefined) return place.rel;
+    const names = place.names;
     if (names.length >= 2 && names[0] === "runs" && names[1] === run)
       return names.slice(2).join("/");
     return `/${names.join("/")}`;
@@ -678,6 +716,15 @@ function onRootPath(names: string[], run: string): boolean {
   if (names.length === 0) return true;
   if (names[0] !== "runs") return false;
   return names.length === 1 || names[1] === run;
+}
+
+/** Whether `segments` from `at` hold a segment that is not "" or ".". */
+function hasSegments(segments: string[], at: number): boolean {
+  for (let i = at; i < segments.length; i++) {
+    const segment = segments[i]!;
+    if (segment !== "" && segment !== ".") return true;
+  }
+  return false;
 }
 
 function pushSegment(pending: string[], segment: string): void {
