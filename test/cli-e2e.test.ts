@@ -234,17 +234,24 @@ describe("agentsim through bin/agentsim.js", () => {
     ]);
     expect(pass.code).toBe(0);
     const verdict = JSON.parse(pass.stdout);
-    expect(Object.keys(verdict)).toEqual(["scenario", "pass", "tests"]);
+    expect(Object.keys(verdict)).toEqual(["scenario", "pass", "tests", "strict"]);
     expect(verdict.pass).toBe(true);
     expect(verdict.tests.arbitration).toMatchObject({ pass: true, policy: "fair-share" });
     expect(typeof verdict.tests.arbitration.evidence).toBe("string");
-    expect(Object.keys(verdict.tests.isolation).slice(0, 4)).toEqual([
+    expect(Object.keys(verdict.tests.arbitration).slice(0, 3)).toEqual([
+      "status",
+      "pass",
+      "evidence",
+    ]);
+    expect(Object.keys(verdict.tests.isolation).slice(0, 5)).toEqual([
+      "status",
       "pass",
       "attempts",
       "refused",
       "succeeded",
     ]);
-    expect(Object.keys(verdict.tests.audit).slice(0, 5)).toEqual([
+    expect(Object.keys(verdict.tests.audit).slice(0, 6)).toEqual([
+      "status",
       "pass",
       "records",
       "verified",

@@ -169,7 +169,8 @@ function verdicts(
   const audit = auditVerdict(audited);
   const statuses = [arbitration.status, isolation.status, audit.status];
   const pass = statuses.every((s) => s === "pass" || (s === "not-exercised" && !strict));
-  return { scenario: plan.info.name, pass, strict, tests: { arbitration, isolation, audit } };
+  // DESIGN.md's keys first, in its order; `strict` is an addition.
+  return { scenario: plan.info.name, pass, tests: { arbitration, isolation, audit }, strict };
 }
 
 function arbitrationVerdict(

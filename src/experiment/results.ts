@@ -230,8 +230,6 @@ export interface CheckResult {
   scenario: string;
   /** No test failed (and, with `strict`, every test was exercised). */
   pass: boolean;
-  /** Addition: whether a test that was not exercised fails the check (`--strict`). */
-  strict: boolean;
   tests: {
     arbitration: {
       status: CheckStatus;
@@ -265,4 +263,6 @@ export interface CheckResult {
       evidence?: string;
     };
   };
+  /** Addition: whether a test that was not exercised fails the check (`--strict`). */
+  strict: boolean;
 }
