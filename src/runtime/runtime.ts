@@ -361,7 +361,11 @@ export class Runtime implements RunDriver {
             break;
           }
           if (backoffS === FAILED) {
-            this.end(run, "failed", `model call failed after retries (last: ${OUTCOME_WORDS[input as TurnOutcome]})`);
+            this.end(
+              run,
+              "failed",
+              `model call failed after retries (last: ${OUTCOME_WORDS[input as TurnOutcome]})`,
+            );
             return FINISHED;
           }
           run.context = run.planIncludesContext ? 0 : run.turnPromptTokens + run.planOutputTokens;
@@ -784,7 +788,8 @@ export class Runtime implements RunDriver {
     }
     this.record(run, "tool.call", name, "allow");
     const tool = this.tools.get(name);
-    if (tool !== undefined) this.recorder.toolRequested(tool.index, tool.latencyMeanS, this.sim.now);
+    if (tool !== undefined)
+      this.recorder.toolRequested(tool.index, tool.latencyMeanS, run.measured);
     return tool;
   }
 
