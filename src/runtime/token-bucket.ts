@@ -1,6 +1,9 @@
 /**
  * A token bucket: `ratePerS` tokens refill continuously up to `capacity`. Used for an endpoint's
  * request and token rate limits; a take that does not fit is refused (the caller answers 429).
+ * A request larger than the whole bucket passes once the bucket is full and leaves it in debt
+ * (below zero) for the rest: charging it only the capacity would let a stream of large requests
+ * through faster than `ratePerS`, so a limit would not hold over time.
  */
 export class TokenBucket {
   private level: number;
@@ -19,12 +22,15 @@ export class TokenBucket {
     this.level = capacity;
   }
 
-  /** Takes `amount` (capped at the capacity, so an oversize request can ever pass) if available at `nowS`. */
+  /**
+   * Takes `amount` if available at `nowS`. An oversize request needs a full bucket and takes
+   * all of its amount, leaving the bucket in debt.
+   */
   take(amount: number, nowS: number): boolean {
     this.refill(nowS);
     const need = amount < this.capacity ? amount : this.capacity;
     if (this.level + 1e-9 < need) return false;
-    this.level -= need;
+    this.level -= amount;
     return true;
   }
 
