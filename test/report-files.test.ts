@@ -14,6 +14,7 @@ import {
   verdictOf,
   writeReport,
 } from "../src/report/index.ts";
+import { RunTracks } from "../src/report/trace.ts";
 import { AuditTrail } from "../src/runtime/audit/index.ts";
 
 const FIXTURES = new URL("./fixtures/", import.meta.url);
@@ -50,14 +51,15 @@ function writeTrail(path: string): void {
   runs.forEach((identity, i) => {
     const a = trail.actor(identity);
     trail.append(timeS, a, "run.start", identity.job, "ok");
-    trail.append(timeS, a, "turn.dispatch", "llm", "ok");
     trail.append(timeS, a, "model.call", "llm", "allow");
+    trail.append(timeS, a, "turn.dispatch", "llm", "ok");
     timeS += 2;
     if (i === 1) {
       trail.append(timeS, a, "model.result", "llm", "error", "5xx server error");
       trail.append(timeS, a, "retry", identity.job, "ok", "attempt 2 after error, backoff 0.5s");
       timeS += 0.5;
       trail.append(timeS, a, "model.call", "llm", "allow");
+      trail.append(timeS, a, "turn.dispatch", "llm", "ok");
       timeS += 1;
       trail.append(timeS, a, "abort", "llm", "error", "timeout: partial tokens lost");
       trail.append(timeS, a, "run.end", identity.job, "error", "model call failed after retries");
@@ -352,10 +354,125 @@ describe("trace.json", () => {
     const instants = fifo.filter((e) => e.ph === "i").map((e) => e.name);
     expect(instants.sort()).toEqual([
       "abort",
+      "checked: model.call llm",
+      "checked: model.call llm",
+      "checked: model.call llm",
+      "checked: model.call llm",
       "denied: tool.call payments",
       "denied: tool.call payments",
       "retry",
     ]);
+  });
+
+  it("shows a model slice from each dispatch to its result or abort, on the endpoint that served it, after a queued slice from the check", () => {
+    // A hand-built trail in the runtime's record order (model.call when the attempt is checked,
+    // before it is queued; turn.dispatch onto a slot; model.result or abort). Run chat#0: a 429
+    // at dispatch, a retry dispatched at once and aborted by an outage, a third attempt checked
+    // for and served by the backup. Run chat#1: checked for llm, queued while llm is paused and
+    // dispatched to the backup (failover while queued). Times in µs below follow from the
+    // records' times, not from the code.
+    const trail = new AuditTrail({ mode: "memory" });
+    const a = trail.actor({ run: "chat#0", job: "chat", tenant: "t", authorizedBy: "ops" });
+    const b = trail.actor({ run: "chat#1", job: "chat", tenant: "t", authorizedBy: "ops" });
+    trail.append(1.0, a, "run.start", "chat", "ok");
+    trail.append(1.0, a, "model.call", "llm", "allow");
+    trail.append(1.5, a, "turn.dispatch", "llm", "ok");
+    trail.append(1.5, a, "model.result", "llm", "error", "429 rate limited");
+    trail.append(1.5, a, "retry", "chat", "ok", "attempt 2 after rate_limited, backoff 0.600s");
+    trail.append(2.0, b, "run.start", "chat", "ok");
+    trail.append(2.0, b, "model.call", "llm", "allow");
+    trail.append(2.1, a, "model.call", "llm", "allow");
+    trail.append(2.1, a, "turn.dispatch", "llm", "ok");
+    trail.append(3.4, a, "abort", "llm", "error", "outage: partial tokens lost");
+    trail.append(3.4, a, "retry", "chat", "ok", "attempt 3 after unavailable, backoff 1.200s");
+    trail.append(4.6, a, "model.call", "backup", "allow");
+    trail.append(5.0, a, "turn.dispatch", "backup", "ok");
+    trail.append(6.0, b, "turn.dispatch", "backup", "ok");
+    trail.append(7.0, a, "model.result", "backup", "ok");
+    trail.append(7.0, a, "tool.call", "search", "allow");
+    trail.append(7.25, a, "tool.result", "search", "ok");
+    trail.append(7.25, a, "run.end", "chat", "ok");
+    trail.append(8.0, b, "model.result", "backup", "ok");
+    trail.append(8.0, b, "run.end", "chat", "ok");
+    trail.seal(8.0);
+    const path = join(TMP, "trail-failover.jsonl");
+    trail.writeJsonl(path);
+    const events = RunTracks.fromJsonl(path).events(1);
+    expect(traceProblems({ traceEvents: events, displayTimeUnit: "ms", otherData: {} })).toEqual(
+      [],
+    );
+    const tidOf = (run: string) =>
+      events.find((e) => e.name === "thread_name" && e.args!.name === `run ${run}`)!.tid;
+    const on = (run: string, cat: string) =>
+      events
+        .filter((e) => e.ph === "X" && e.tid === tidOf(run) && e.cat === cat)
+        .sort((x, y) => x.ts! - y.ts!)
+        .map((e) => ({ name: e.name, ts: e.ts, dur: e.dur, args: e.args }));
+    expect(on("chat#0", "model")).toEqual([
+      {
+        name: "model llm",
+        ts: 1_500_000,
+        dur: 0,
+        args: expect.objectContaining({ result: "error", detail: "429 rate limited" }),
+      },
+      {
+        name: "model llm",
+        ts: 2_100_000,
+        dur: 1_300_000,
+        args: expect.objectContaining({ result: "aborted", detail: "outage: partial tokens lost" }),
+      },
+      {
+        name: "model backup",
+        ts: 5_000_000,
+        dur: 2_000_000,
+        args: expect.objectContaining({ result: "ok" }),
+      },
+    ]);
+    expect(on("chat#0", "wait")).toEqual([
+      {
+        name: "queued",
+        ts: 1_000_000,
+        dur: 500_000,
+        args: expect.objectContaining({ headedFor: "llm", dispatchedTo: "llm" }),
+      },
+      {
+        name: "queued",
+        ts: 4_600_000,
+        dur: 400_000,
+        args: expect.objectContaining({ headedFor: "backup", dispatchedTo: "backup" }),
+      },
+    ]);
+    expect(on("chat#0", "tool").map((e) => [e.ts, e.dur])).toEqual([[7_000_000, 250_000]]);
+    expect(on("chat#0", "run").map((e) => [e.ts, e.dur])).toEqual([[1_000_000, 6_250_000]]);
+    expect(on("chat#1", "model")).toEqual([
+      {
+        name: "model backup",
+        ts: 6_000_000,
+        dur: 2_000_000,
+        args: expect.objectContaining({ result: "ok" }),
+      },
+    ]);
+    expect(on("chat#1", "wait")).toEqual([
+      {
+        name: "queued",
+        ts: 2_000_000,
+        dur: 4_000_000,
+        args: expect.objectContaining({ headedFor: "llm", dispatchedTo: "backup" }),
+      },
+    ]);
+    const instants = (run: string) =>
+      events.filter((e) => e.ph === "i" && e.tid === tidOf(run)).map((e) => [e.name, e.ts]);
+    expect(instants("chat#0")).toEqual([
+      ["checked: model.call llm", 1_000_000],
+      ["retry", 1_500_000],
+      ["checked: model.call llm", 2_100_000],
+      ["abort", 3_400_000],
+      ["retry", 3_400_000],
+      ["checked: model.call backup", 4_600_000],
+    ]);
+    expect(instants("chat#1")).toEqual([["checked: model.call llm", 2_000_000]]);
+    // Nothing is left open: every dispatch met its result or abort.
+    expect(events.some((e) => e.args?.result === "no result")).toBe(false);
   });
 
   it("shows that without audit trails the trace holds the slot tracks only", () => {
@@ -402,8 +519,9 @@ describe("index.html", () => {
 
   it("shows the audit view with each trail's total and a verified chain", () => {
     expect(html).toContain('<script type="application/json" id="audit-data">');
+    // 8 records for each of the two ticket-triage runs, 9 for the retried one, and the seal.
     expect(
-      html.match(/<span class="pass">verified<\/span> — 25 hashes checked, sealed/g)?.length,
+      html.match(/<span class="pass">verified<\/span> — 26 hashes checked, sealed/g)?.length,
     ).toBe(3);
   });
 
@@ -415,7 +533,7 @@ describe("index.html", () => {
     writeFileSync(path, lines.join("\n"));
     const view = readAuditView("fifo", path);
     expect(view.verify).toMatchObject({ ok: false, seq: 4, line: 4 });
-    expect(view.records.length).toBe(25);
+    expect(view.records.length).toBe(26);
     const page = cockpitHtml(comparison, { audits: [view] });
     expect(page).toContain('<span class="fail">BROKEN</span> at record 4 (line 4)');
   });

@@ -2,8 +2,16 @@
  * trace.json in the Chrome Trace Event format (chrome://tracing, ui.perfetto.dev): for each
  * policy a process holding one replication — a track per endpoint slot with the turns that held
  * it, and, when the policy's audit.jsonl is given, a track per run with its model and tool calls
- * as slices and its retries, aborts and denials as instant events. Timestamps are microseconds
- * of simulated time.
+ * as slices and its governance checks, retries, aborts and denials as instant events.
+ * Timestamps are microseconds of simulated time.
+ *
+ * A model call attempt writes, in this order: `model.call` (the governance check, when the
+ * attempt is ready, before it is queued; its target is the endpoint the call is headed for),
+ * `turn.dispatch` (onto a slot of the endpoint that serves it, failover included), then
+ * `model.result` (ok, 5xx, or a 429/503 refusal at the dispatch's own time) or `abort`
+ * (timeout, outage), both naming the serving endpoint. So the model slice runs from the
+ * dispatch to its result or abort, the check is an instant, and the time between the check
+ * and the dispatch is a `queued` slice of its own.
  */
 import type { Results } from "../experiment/results.ts";
 import type { AuditRecord } from "../runtime/audit/index.ts";
@@ -151,18 +159,25 @@ function slotEvents(
   }
 }
 
-/** Open slices of one run: its start record, and its calls waiting for their results. */
+/** Open slices of one run: its start record, its checked call, and its calls in progress. */
 interface RunTrack {
   tid: number;
   start?: AuditRecord;
   lastUs: number;
+  /** The `model.call allow` of the attempt waiting for a dispatch (queued). */
+  checked?: AuditRecord;
+  /**
+   * Calls waiting for their results, by `model <endpoint>` (the `turn.dispatch` record) or
+   * `tool <name>` (the `tool.call` record).
+   */
   open: Map<string, AuditRecord[]>;
 }
 
 /**
  * Run tracks built from an audit trail, one record at a time (so a trail is streamed once):
- * a track per run with its run, model-call and tool-call slices, and instants for retries,
- * aborts, rejections and denials. Events get their process id when taken.
+ * a track per run with its run, queue-wait, model-call and tool-call slices, and instants for
+ * governance checks, retries, aborts, rejections and denials. Events get their process id
+ * when taken.
  */
 export class RunTracks {
   private readonly runs = new Map<string, RunTrack>();
@@ -200,12 +215,14 @@ export class RunTracks {
 
   /**
    * The events with process id `pid`: those added so far, then slices still open (runs in
-   * flight when the trail ends, calls without a result) closed at their run's last record.
+   * flight when the trail ends, calls still queued or without a result) closed at their run's
+   * last record.
    */
   events(pid: number): TraceEvent[] {
     const out = this.list.map((e) => ({ ...e, pid }));
     for (const [run, t] of this.runs) {
       if (t.start !== undefined) out.push(runSlice(pid, t, t.start, t.lastUs, "in flight", ""));
+      if (t.checked !== undefined) out.push(queueSlice(pid, t.tid, t.checked, t.lastUs, ""));
       for (const [key, open] of t.open) {
         for (const call of open) {
           out.push(callSlice(pid, t.tid, call, t.lastUs, "no result", `${key} of ${run}`));
@@ -234,13 +251,24 @@ export class RunTracks {
         events.push(instant(0, t.tid, r, "rejected", "run", "bad"));
         return;
       case "model.call":
-      case "tool.call": {
-        const key = `${r.action.slice(0, -".call".length)} ${r.target}`;
-        const open = t.open.get(key) ?? [];
-        open.push(r);
-        t.open.set(key, open);
+        // The governance check of an attempt, before it is queued: the call is not running yet.
+        events.push(instant(0, t.tid, r, `checked: model.call ${r.target}`, "governance", "grey"));
+        t.checked = r;
+        return;
+      case "turn.dispatch": {
+        // The attempt leaves the queue for a slot of `r.target` (maybe not the endpoint it was
+        // checked for: failover). Its model slice starts here.
+        const checked = t.checked;
+        t.checked = undefined;
+        if (checked !== undefined && us(checked.time) < ts) {
+          events.push(queueSlice(0, t.tid, checked, ts, r.target));
+        }
+        open(t, `model ${r.target}`, r);
         return;
       }
+      case "tool.call":
+        open(t, `tool ${r.target}`, r);
+        return;
       case "model.result":
       case "tool.result": {
         const key = `${r.action.slice(0, -".result".length)} ${r.target}`;
@@ -262,6 +290,13 @@ export class RunTracks {
         return;
     }
   }
+}
+
+/** Opens a call's slice under `key` until its result. */
+function open(t: RunTrack, key: string, r: AuditRecord): void {
+  const list = t.open.get(key);
+  if (list === undefined) t.open.set(key, [r]);
+  else list.push(r);
 }
 
 function runSlice(
@@ -301,7 +336,7 @@ function callSlice(
   detail: string,
 ): TraceEvent {
   const ts = us(call.time);
-  const kind = call.action === "model.call" ? "model" : "tool";
+  const kind = call.action === "turn.dispatch" ? "model" : "tool";
   return {
     name: `${kind} ${call.target}`,
     ph: "X",
@@ -312,6 +347,32 @@ function callSlice(
     cat: kind,
     cname: result === "ok" ? "good" : "terrible",
     args: { result, seq: call.seq, ...(detail !== "" ? { detail } : {}) },
+  };
+}
+
+/** The time a checked model call waited for a slot: from its check to its dispatch. */
+function queueSlice(
+  pid: number,
+  tid: number,
+  checked: AuditRecord,
+  endUs: number,
+  dispatchedTo: string,
+): TraceEvent {
+  const ts = us(checked.time);
+  return {
+    name: "queued",
+    ph: "X",
+    pid,
+    tid,
+    ts,
+    dur: Math.max(0, endUs - ts),
+    cat: "wait",
+    cname: "grey",
+    args: {
+      headedFor: checked.target,
+      dispatchedTo: dispatchedTo === "" ? "not dispatched" : dispatchedTo,
+      seq: checked.seq,
+    },
   };
 }
 
