@@ -30,19 +30,7 @@ export function forEachLine(
     forEachLineOfText(source, onLine);
     return;
   }
-  let fd: number;
-  try {
-    fd = openSync(source.path, "r");
-  } catch (error) {
-    throw new ScenarioError("", "a readable JSONL audit file", codeOf(error), {
-      file: source.path,
-    });
-  }
-  try {
-    forEachLineOfFile(fd, onLine);
-  } finally {
-    closeSync(fd);
-  }
+  withAuditFile(source.path, (fd) => forEachLineOfFile(fd, onLine));
 }
 
 function forEachLineOfText(text: string, onLine: (line: string, lineNo: number) => boolean) {
@@ -106,16 +94,19 @@ export function forEachStoredLine(
     if (pending !== "") onLine(pending, lineNo + 1, false);
     return;
   }
+  withAuditFile(source.path, (fd) => forEachStoredLineOfFile(fd, onLine));
+}
+
+/** Opens an audit file (a clear error naming it when it cannot), reads it, and closes it. */
+function withAuditFile(path: string, read: (fd: number) => void): void {
   let fd: number;
   try {
-    fd = openSync(source.path, "r");
+    fd = openSync(path, "r");
   } catch (error) {
-    throw new ScenarioError("", "a readable JSONL audit file", codeOf(error), {
-      file: source.path,
-    });
+    throw new ScenarioError("", "a readable JSONL audit file", codeOf(error), { file: path });
   }
   try {
-    forEachStoredLineOfFile(fd, onLine);
+    read(fd);
   } finally {
     closeSync(fd);
   }
