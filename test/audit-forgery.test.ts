@@ -10,8 +10,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import type { Io } from "../src/cli/io.ts";
-import { runCli } from "../src/cli/program.ts";
 import type { Results } from "../src/experiment/results.ts";
 import {
   type AuditRecord,
@@ -22,6 +20,7 @@ import {
   verifyJsonl,
 } from "../src/runtime/audit/index.ts";
 import { recordLine } from "../src/runtime/audit/record.ts";
+import { runInProcess } from "./support/cli.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 let dir: string;
@@ -31,22 +30,7 @@ let resultsFile: string;
 let real: { text: string; records: AuditRecord[]; head: string; count: number };
 
 /** The command line in this process, with its output captured. */
-async function agentsim(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = {
-    out: (text) => {
-      stdout += text;
-    },
-    err: (text) => {
-      stderr += text;
-    },
-    color: false,
-    progress: () => undefined,
-  };
-  const code = await runCli(args, io);
-  return { code, stdout, stderr };
-}
+const agentsim = runInProcess;
 
 /**
  * The forger's tool: renumbers the records, makes each seal count what precedes it, and

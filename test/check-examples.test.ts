@@ -8,11 +8,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Io } from "../src/cli/io.ts";
-import { runCli } from "../src/cli/program.ts";
 import { runCheck } from "../src/experiment/check.ts";
 import { planExperiment } from "../src/experiment/plan.ts";
 import type { CheckResult, Results } from "../src/experiment/results.ts";
+import { runInProcess } from "./support/cli.ts";
 
 const SCENARIOS = resolve(import.meta.dirname, "../scenarios");
 const dir = mkdtempSync(join(tmpdir(), "agentsim-check-"));
@@ -34,22 +33,7 @@ function check(file: string, replications?: number) {
 }
 
 /** The command line in this process, with its output captured. */
-async function agentsim(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = {
-    out: (text) => {
-      stdout += text;
-    },
-    err: (text) => {
-      stderr += text;
-    },
-    color: false,
-    progress: () => undefined,
-  };
-  const code = await runCli(args, io);
-  return { code, stdout, stderr };
-}
+const agentsim = runInProcess;
 
 function statuses(c: CheckResult) {
   return {

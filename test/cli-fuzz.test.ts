@@ -5,8 +5,7 @@ import { basename, join, resolve } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import type { Io } from "../src/cli/io.ts";
-import { runCli } from "../src/cli/program.ts";
+import { runInProcess } from "./support/cli.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const RUNS = process.env.AGENTSIM_LONG ? 2000 : 150;
@@ -40,22 +39,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The command line in this process, with its output captured. */
-async function inProcess(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = {
-    out: (text) => {
-      stdout += text;
-    },
-    err: (text) => {
-      stderr += text;
-    },
-    color: false,
-    progress: () => undefined,
-  };
-  const code = await runCli(args, io);
-  return { code, stdout, stderr };
-}
+const inProcess = runInProcess;
 
 /** The command line as a user runs it. */
 function spawned(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
