@@ -448,23 +448,19 @@ function saturationOfCell(
       limit: endpoint.slots * (1 - downS / windowS),
       unit: "slot-s/s",
     });
-    const limit = spec.rateLimit;
-    if (limit?.requestsPerS !== undefined) {
+    const rateLimits = [
+      ["requestsPerMinute", spec.rateLimit?.requestsPerS, offered.requests, "requests/min"],
+      ["tokensPerMinute", spec.rateLimit?.tokensPerS, offered.tokens, "tokens/min"],
+    ] as const;
+    for (const [resource, perS, amount, unit] of rateLimits) {
+      if (perS === undefined) continue;
+      const offeredPerMin = amount / windowMin;
       resources.push({
-        resource: "requestsPerMinute",
+        resource,
         name: endpoint.name,
-        offered: offered.requests / windowMin,
-        limit: limit.requestsPerS * 60,
-        unit: "requests/min",
-      });
-    }
-    if (limit?.tokensPerS !== undefined) {
-      resources.push({
-        resource: "tokensPerMinute",
-        name: endpoint.name,
-        offered: offered.tokens / windowMin,
-        limit: limit.tokensPerS * 60,
-        unit: "tokens/min",
+        offered: offeredPerMin,
+        limit: perS * 60,
+        unit,
       });
     }
   });
