@@ -140,13 +140,55 @@ describe("the headlines the bundled scenarios claim", () => {
     for (const cell of Object.values(cells)) expect(cell.saturation.saturated).toBe(true);
   });
 
-  it("mixed-tenants-weighted: fair-share divides the service 3:1, FIFO does not", async () => {
-    // Shows serviceShare within 0.05 of the weights under fair-share, and far from them under FIFO.
-    const { cells } = await run("mixed-tenants-weighted.yaml");
-    const fair = cells["fair-share"]!.tenants;
-    expect(Math.abs(fair.gold!.serviceShare - 0.75)).toBeLessThanOrEqual(0.05);
-    expect(Math.abs(fair.bronze!.serviceShare - 0.25)).toBeLessThanOrEqual(0.05);
-    expect(Math.abs(cells.fifo!.tenants.gold!.serviceShare - 0.75)).toBeGreaterThan(0.15);
+  it("noisy-neighbor: support asks for less than half, so serving it first is max-min fair", async () => {
+    // Shows Jain's index over max-min fair shares from its definition: support's demand is
+    // below half the service, so its fair share is all of its demand and batch's the rest. A
+    // policy that serves support's turns ahead of batch's gives it its demand (up to the
+    // window's edges), so every tenant's service over its fair share is 1 and the index is 1;
+    // FIFO makes support queue behind the flood, so it gets less and the index is lower.
+    const { cells } = await run("noisy-neighbor.yaml");
+    for (const policy of ["fair-share", "priority"]) {
+      const cell = cells[policy]!;
+      const support = cell.tenants.support!;
+      const total = Object.values(cell.tenants).reduce((sum, t) => sum + t.service, 0);
+      expect(support.demand).toBeLessThan(total / 2);
+      expect(Math.abs(support.service / support.demand - 1)).toBeLessThan(0.05);
+      expect(cell.fairness.jain!).toBeGreaterThan(0.99);
+    }
+    const fifo = cells.fifo!;
+    expect(fifo.tenants.support!.service / fifo.tenants.support!.demand).toBeLessThan(0.9);
+    expect(fifo.fairness.jain!).toBeLessThan(cells["fair-share"]!.fairness.jain!);
+  });
+
+  it("mixed-tenants-weighted: fair-share divides the service 3:1, FIFO and round-robin do not", async () => {
+    // Shows each policy's shares against what it should give with both tenants backlogged and
+    // the same program: fair-share the weights (3:1), round-robin one turn each (1:1), FIFO the
+    // order of arrival, i.e. the arrival rates (gold 0.75/s, bronze 1.1/s). Jain's index is
+    // computed from its definition at those shares: both tenants ask for more than their
+    // weighted portion, so their max-min fair shares are 0.75 and 0.25 of the service.
+    const { scenario, cells } = await run("mixed-tenants-weighted.yaml");
+    const rate = (tenant: string) => {
+      const job = scenario.jobs.find((j) => j.tenant === tenant)!;
+      return (job.arrivals as { ratePerS: number }).ratePerS;
+    };
+    const fifoGold = rate("gold") / (rate("gold") + rate("bronze"));
+    expect(fifoGold).toBeCloseTo(0.75 / 1.85, 6);
+    const jainAt = (gold: number) => {
+      const x = [gold / 0.75, (1 - gold) / 0.25];
+      return (x[0]! + x[1]!) ** 2 / (2 * (x[0]! ** 2 + x[1]! ** 2));
+    };
+    expect(jainAt(0.5)).toBeCloseTo(0.8, 10);
+    const gold = (policy: string) => cells[policy]!.tenants.gold!.serviceShare;
+    const jain = (policy: string) => cells[policy]!.fairness.jain!;
+    expect(Math.abs(gold("fair-share") - 0.75)).toBeLessThanOrEqual(0.01);
+    expect(Math.abs(cells["fair-share"]!.tenants.bronze!.serviceShare - 0.25)).toBeLessThanOrEqual(
+      0.01,
+    );
+    expect(jain("fair-share")).toBeGreaterThan(0.99);
+    expect(Math.abs(gold("round-robin") - 0.5)).toBeLessThanOrEqual(0.05);
+    expect(Math.abs(jain("round-robin") - jainAt(0.5))).toBeLessThanOrEqual(0.05);
+    expect(Math.abs(gold("fifo") - fifoGold)).toBeLessThanOrEqual(0.06);
+    expect(Math.abs(jain("fifo") - jainAt(fifoGold))).toBeLessThanOrEqual(0.05);
   });
 
   it("adversarial: every escape refused, every action audited, the damage traced to its authorizer", async () => {
@@ -169,12 +211,21 @@ describe("the headlines the bundled scenarios claim", () => {
     }
   });
 
-  it("rate-limit-storm: calls are refused with 429 and retried", async () => {
-    // Shows the storm: rate-limited attempts and the retries that follow them.
-    const { cells } = await run("rate-limit-storm.yaml");
+  it("rate-limit-storm: calls are refused with 429 and retried, and no more pass than the limit allows", async () => {
+    // Shows the storm: rate-limited attempts, the retries that follow them and runs failed
+    // after their last attempt; the attempts let through (neither 429 nor 503) stay within the
+    // request bucket (the declared requests per minute over the cell, plus one full bucket of
+    // one second's worth); and turns wait in the queue while the endpoint is paused after a 429.
+    const { scenario, cells } = await run("rate-limit-storm.yaml");
+    const limit = scenario.endpoints[0]!.rateLimit!.requestsPerS!;
+    expect(limit).toBeCloseTo(120 / 60, 10);
     for (const cell of Object.values(cells)) {
       expect(cell.calls.rateLimited).toBeGreaterThan(0);
       expect(cell.calls.retries).toBeGreaterThan(0);
+      expect(cell.counts.failed).toBeGreaterThan(0);
+      const admitted = cell.calls.attempts - cell.calls.rateLimited - cell.calls.unavailable;
+      expect(admitted).toBeLessThanOrEqual(limit * cell.endS + Math.max(1, limit));
+      expect(p99(cell.wait)).toBeGreaterThan(0);
     }
   });
 
