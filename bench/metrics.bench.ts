@@ -58,7 +58,6 @@ const turns: RecordedTurn[] = Array.from({ length: 4 }, (_, tenant) => ({
   attempt: 1,
   promptTokens: 1200,
   outputTokens: 150,
-  expectedDurationS: 2,
   preferredEndpoint: 0,
 }));
 const gaps = new ServiceGapTracker({ weights: [1, 1, 2, 4] });
@@ -76,7 +75,7 @@ bench
     for (let i = 0; i < BATCH; i++) {
       clockS += waits[i] * 1e-3;
       const turn = turns[i & 3]!;
-      recorder.enqueued(turn, clockS);
+      recorder.enqueued(turn, clockS, 2);
       recorder.dequeued(turn, clockS + 1e-4, true);
     }
   })

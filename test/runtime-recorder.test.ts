@@ -28,7 +28,6 @@ function turn(over: Partial<RecordedTurn> = {}): RecordedTurn {
     attempt: 1,
     promptTokens: 100,
     outputTokens: 10,
-    expectedDurationS: 2,
     preferredEndpoint: 0,
     ...over,
   };
@@ -40,8 +39,8 @@ describe("Recorder", () => {
     // Waiting: one turn over [5, 15], another over [12, 25]: inside [10, 20], 5 + 8 = 13.
     const a = turn({ readyS: 5 });
     const b = turn({ readyS: 12 });
-    r.enqueued(a, 5);
-    r.enqueued(b, 12);
+    r.enqueued(a, 5, 2);
+    r.enqueued(b, 12, 2);
     r.dequeued(a, 15, true);
     r.slot(a, 1, 15);
     r.slot(a, -1, 18); // busy over [15, 18]: 3
@@ -54,12 +53,12 @@ describe("Recorder", () => {
   it("counts as demand every call of the runs arriving in the window, whenever it became ready", () => {
     const r = recorder(10, 20);
     // Cost = prompt + 2 x output = 100 + 20 = 120 each.
-    r.enqueued(turn({ readyS: 12 }), 12); // a run of the window: demand
-    r.enqueued(turn({ readyS: 25 }), 25); // its later turn after the window closed: demand too
-    r.enqueued(turn({ readyS: 5, measured: false }), 5); // a warm-up run: not
-    r.enqueued(turn({ readyS: 15, measured: false, tenantIndex: 1 }), 15); // still warm-up: not
-    r.enqueued(turn({ readyS: 14, tenantIndex: 1 }), 14);
-    r.enqueued(turn({ readyS: 16, tenantIndex: 1, attempt: 2 }), 16); // a retry is not new demand
+    r.enqueued(turn({ readyS: 12 }), 12, 2); // a run of the window: demand
+    r.enqueued(turn({ readyS: 25 }), 25, 2); // its later turn after the window closed: demand too
+    r.enqueued(turn({ readyS: 5, measured: false }), 5, 2); // a warm-up run: not
+    r.enqueued(turn({ readyS: 15, measured: false, tenantIndex: 1 }), 15, 2); // still warm-up: not
+    r.enqueued(turn({ readyS: 14, tenantIndex: 1 }), 14, 2);
+    r.enqueued(turn({ readyS: 16, tenantIndex: 1, attempt: 2 }), 16, 2); // a retry is not new demand
     expect([...r.demandInWindow]).toEqual([240, 120]);
     // Offered to the endpoint: the same calls: 3 requests of 110 tokens and 2 s each.
     expect(r.offered[0]).toEqual({ requests: 3, tokens: 330, slotS: 6 });
@@ -68,13 +67,13 @@ describe("Recorder", () => {
   it("records a turn's wait once, at its first attempt's dispatch, for measured runs only", () => {
     const r = recorder(0, 100);
     const first = turn({ readyS: 1 });
-    r.enqueued(first, 1);
+    r.enqueued(first, 1, 2);
     r.dequeued(first, 4, true); // wait 3
     const retry = turn({ readyS: 10, attempt: 2 });
-    r.enqueued(retry, 10);
+    r.enqueued(retry, 10, 2);
     r.dequeued(retry, 30, true); // a retry's queueing is turn latency, not wait
     const warmup = turn({ readyS: 40, measured: false });
-    r.enqueued(warmup, 40);
+    r.enqueued(warmup, 40, 2);
     r.dequeued(warmup, 45, true);
     expect(r.all.wait.count).toBe(1);
     expect(r.all.wait.max).toBeCloseTo(3, 3);
@@ -135,7 +134,7 @@ describe("Recorder", () => {
             if (up || queue.length === 0) {
               const t = turn({ readyS: timeS });
               queue.push(t);
-              r.enqueued(t, timeS);
+              r.enqueued(t, timeS, 2);
               level++;
             } else {
               r.dequeued(queue.shift()!, timeS, true);

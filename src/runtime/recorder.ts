@@ -28,8 +28,6 @@ export interface RecordedTurn {
   readonly promptTokens: number;
   /** Output tokens the call asks for. */
   readonly outputTokens: number;
-  /** Slot-seconds the call is expected to hold at no load (for the offered load). */
-  readonly expectedDurationS: number;
   /** The endpoint the call is offered to first. */
   readonly preferredEndpoint: number;
 }
@@ -223,8 +221,11 @@ export class Recorder {
     }
   }
 
-  /** A turn became ready (an attempt of a model call joined the queue). */
-  enqueued(turn: RecordedTurn, nowS: number): void {
+  /**
+   * A turn became ready (an attempt of a model call joined the queue); `offeredSlotS` is the
+   * slot time its endpoint expects the call to take at no load, for the tokens it asks for.
+   */
+  enqueued(turn: RecordedTurn, nowS: number, offeredSlotS: number): void {
     this.advance(nowS);
     // The window's arrivals' calls: each tenant's demand and the load offered to endpoints.
     if (turn.attempt === 1 && turn.measured) {
@@ -233,7 +234,7 @@ export class Recorder {
       const offered = this.offered[turn.preferredEndpoint]!;
       offered.requests++;
       offered.tokens += turn.promptTokens + turn.outputTokens;
-      offered.slotS += turn.expectedDurationS;
+      offered.slotS += offeredSlotS;
     }
     this.waiting++;
     if (this.waitingByTenant[turn.tenantIndex]!++ === 0)

@@ -544,7 +544,16 @@ export class Runtime implements RunDriver {
     const now = this.sim.now;
     run.markReady(this.nextSeq++, now);
     this.scheduler.enqueue(run, now);
-    this.recorder.enqueued(run, now);
+    // The offered load counts what the call asks for (its own output tokens, a hog's too), not
+    // the job's mean that the policies' estimates use.
+    const offeredSlotS =
+      run.attempt === 1 && run.measured
+        ? this.endpoints[run.preferredEndpoint]!.expectedDurationS(
+            run.promptTokens,
+            run.outputTokens,
+          )
+        : 0;
+    this.recorder.enqueued(run, now, offeredSlotS);
     this.requestDispatch();
   }
 
