@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import seedrandom from "seedrandom";
 import { describe, expect, it } from "vitest";
-import { Alea } from "../src/sim/alea.ts";
+import { ALEA_STATE, Alea, aleaNext } from "../src/sim/alea.ts";
 import {
   EventClass,
   type Interrupt,
@@ -160,5 +160,82 @@ describe("named streams", () => {
   it("rejects a seed that is not a finite number", () => {
     expect(() => new RandomStreams(Number.NaN)).toThrow(/finite seed/);
     expect(() => new Simulation({ seed: Number.POSITIVE_INFINITY })).toThrow(/finite seed/);
+  });
+});
+
+describe("stream families (a run's stream: member (k, u) of run/<job>)", () => {
+  it("a member's draws depend only on (seed, family, index, lane): not on other members or order", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.integer(), fc.string()),
+        fc.nat(),
+        fc.nat({ max: 1000 }),
+        fc.array(fc.tuple(fc.nat(), fc.nat({ max: 8 })), { maxLength: 6 }),
+        (seed, index, lane, others) => {
+          const alone = new RandomStreams(seed).family("run/job").stream(index, lane);
+          const expected = Array.from({ length: 20 }, () => alone.next());
+          const family = new RandomStreams(seed).family("run/job");
+          const noise = others.map(([i, l]) => family.stream(i, l));
+          for (const n of noise) n.next();
+          const state = new Float64Array(ALEA_STATE + 2);
+          family.seedInto(index, lane, state, 2);
+          expect(aleaNext(state, 2)).toBe(expected[0]);
+          const mine = family.stream(index, lane);
+          const got = expected.map(() => {
+            for (const n of noise) n.next();
+            return mine.next();
+          });
+          expect(got).toEqual(expected);
+        },
+      ),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  it("distinct members, families and seeds draw distinct sequences in [0, 1)", () => {
+    const seen = new Set<string>();
+    for (const seed of [1, 2]) {
+      for (const name of ["run/a", "run/b"]) {
+        const family = new RandomStreams(seed).family(name);
+        for (let index = 0; index < 2000; index++) {
+          for (let lane = 0; lane < 3; lane++) {
+            const s = family.stream(index, lane);
+            const draws = [s.next(), s.next(), s.next()];
+            for (const x of draws) expect(x >= 0 && x < 1).toBe(true);
+            seen.add(draws.join());
+          }
+        }
+      }
+    }
+    expect(seen.size).toBe(2 * 2 * 2000 * 3);
+  });
+
+  it("is pinned: integer hashing only, the same draws on every machine and worker", () => {
+    const family = new RandomStreams(7).family("run/ticket-triage");
+    const a = family.stream(0);
+    expect(a.name).toBe("run/ticket-triage/0");
+    expect([a.next(), a.next(), a.next()]).toEqual([
+      0.6640002748463303, 0.6465787894558161, 0.2426969986408949,
+    ]);
+    const b = family.stream(41, 3);
+    expect([b.next(), b.next(), b.next()]).toEqual([
+      0.8451622817665339, 0.35517173050902784, 0.20003392081707716,
+    ]);
+  });
+
+  it("first draws of consecutive members look uniform and uncorrelated", () => {
+    const family = new RandomStreams(3).family("run/job");
+    const n = 100_000;
+    const first = Array.from({ length: n }, (_, i) => family.stream(i).next());
+    const mean = first.reduce((a, b) => a + b, 0) / n;
+    let cov = 0;
+    let variance = 0;
+    for (let i = 0; i < n; i++) {
+      variance += (first[i]! - mean) ** 2;
+      if (i > 0) cov += (first[i]! - mean) * (first[i - 1]! - mean);
+    }
+    expect(Math.abs(mean - 0.5)).toBeLessThan(0.005);
+    expect(Math.abs(variance / n - 1 / 12)).toBeLessThan(0.002);
+    expect(Math.abs(cov / variance)).toBeLessThan(0.01);
   });
 });

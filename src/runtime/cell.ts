@@ -111,6 +111,7 @@ export function simulateCell(scenario: Scenario, options: SimulateOptions): Simu
       endpointMask: allowed.reduce((mask, i) => mask | (2 ** i), 0),
       preferredEndpoint: allowed[0] ?? 0,
       sloS: spec.slo?.runLatencyS,
+      runStreams: sim.rng.family(`run/${spec.name}`),
       expectedOutputTokens: Number.isFinite(expectedOutputTokens) ? expectedOutputTokens : 0,
       programs:
         spec.arrivals.process === "trace"
@@ -178,6 +179,8 @@ export function simulateCell(scenario: Scenario, options: SimulateOptions): Simu
       const now = sim.now;
       const run = new RunState(runtime, {
         id: request.id,
+        index: request.index,
+        lane: request.lane,
         runId: runId++,
         job,
         tenantIndex: request.tenantIndex ?? job.tenantIndex,

@@ -16,7 +16,7 @@ import { ALEA_STATE, aleaKey, aleaNext, aleaSeedKeyed } from "../sim/alea.ts";
 import { EventClass, type SimEvent } from "../sim/event.ts";
 import { Process, type Yieldable } from "../sim/process.ts";
 import type { Request } from "../sim/resource.ts";
-import type { Rng } from "../sim/rng.ts";
+import type { Rng, StreamFamily } from "../sim/rng.ts";
 import type { Simulation } from "../sim/simulation.ts";
 import type { ProgramRun, ProgramSource, ToolCallPlan, TurnPlan } from "../workload/program.ts";
 import type { Endpoint, TurnOutcome } from "./endpoint.ts";
@@ -32,6 +32,8 @@ export interface RunJob {
   readonly level: number;
   readonly preferredEndpoint: number;
   readonly sloS: number | undefined;
+  /** The family of its runs' streams, `run/<job>`: run k's (of user u) is member (k, u). */
+  readonly runStreams: StreamFamily;
   /** Where the job's runs take their turns from. */
   readonly programs: ProgramSource;
 }
@@ -185,6 +187,9 @@ export class RunState extends Process<void> implements ReadyTurn, ProgramRun, Rn
     driver: RunDriver,
     fields: {
       id: string;
+      /** Its number among its job's (or its user's) runs and its user: its stream (see `RunRequest`). */
+      index?: number;
+      lane?: number;
       runId: number;
       job: RunJob;
       tenantIndex: number;
@@ -208,7 +213,11 @@ export class RunState extends Process<void> implements ReadyTurn, ProgramRun, Rn
     rows[at + ACTOR] = -1;
     rows[at + SLOT] = -1;
     rows[at + FIRST_READY_S] = -1;
-    driver.sim.rng.seedInto(this.name, rows, at + STREAM);
+    // A drawn run's stream is member (index, lane) of its job's family `run/<job>`, derived by
+    // integer hashing (a string hash a run was the largest single cost of a short run); a
+    // replayed run's is the named stream `run/<id>`, its trace's key being its identity.
+    if (fields.index === undefined) driver.sim.rng.seedInto(this.name, rows, at + STREAM);
+    else fields.job.runStreams.seedInto(fields.index, fields.lane ?? 0, rows, at + STREAM);
     aleaKey(rows, at + STREAM, rows, at + KEY);
     fields.job.programs.start(this, fields.turns);
   }

@@ -134,3 +134,33 @@ export function aleaSeedKeyed(
 export function aleaKey(state: Float64Array, at: number, key: Float64Array, keyAt: number): void {
   for (let i = 0; i < 3; i++) key[keyAt + i] = Math.floor(state[at + i]! * 4294967296) >>> 0;
 }
+
+/**
+ * Seeds the Alea state at `state[at..at+4)` for member (`index`, `lane`) of a family of streams
+ * keyed by three 32-bit words at `key[keyAt..keyAt+3)` (see `StreamFamily` in rng.ts): e.g. run
+ * `index` of a job, `lane` telling apart runs that share an index (a closed loop's users). A
+ * counter-based derivation: each word is MurmurHash3's finalizer applied twice, to the key word
+ * mixed with the index, the lane and the words before, so a member costs a dozen integer
+ * multiplications where seeding from its name would hash every character three times (the
+ * largest single cost of a single-turn run through the runtime). Distinct (index, lane) give
+ * distinct states: the first word is a bijection of the index, the second, for a given first,
+ * a bijection of the lane. The state has the form Mash gives (three multiples of 2^-32 in
+ * [0, 1), carry 1), so the draws are Alea's. Integer arithmetic only (`Math.imul`, shifts):
+ * bit-identical on every machine and worker. `index` and `lane` are integers in [0, 2^32).
+ */
+export function aleaSeedIndexed(
+  key: Float64Array,
+  keyAt: number,
+  index: number,
+  lane: number,
+  state: Float64Array,
+  at: number,
+): void {
+  const w0 = fmix32(key[keyAt]! ^ fmix32((index + 0x7f4a7c15) | 0));
+  const w1 = fmix32(key[keyAt + 1]! ^ fmix32((Math.imul(lane, 0x9e3779b1) + w0 + 0x1b873593) | 0));
+  const w2 = fmix32(key[keyAt + 2]! ^ fmix32(w0 ^ Math.imul(w1, 0x632be5ab) ^ 0xcc9e2d51));
+  state[at] = w0 * 2.3283064365386963e-10;
+  state[at + 1] = w1 * 2.3283064365386963e-10;
+  state[at + 2] = w2 * 2.3283064365386963e-10;
+  state[at + 3] = 1;
+}

@@ -16,6 +16,13 @@ import type { TurnPlan } from "./program.ts";
 export interface RunRequest {
   /** Identity, unique in the cell, e.g. `ticket-triage#41`. */
   id: string;
+  /**
+   * The run's number among its job's runs (a closed loop's: among its user's), and the user
+   * (`lane`, 0 for an open loop): they pick its stream in the family `run/<job>`. Undefined for a
+   * replayed run, whose stream is the named stream `run/<id>` (its trace's key names it).
+   */
+  index?: number;
+  lane?: number;
   /** Tenant index override (trace tenant mapping); undefined = the job's tenant. */
   tenantIndex?: number;
   /** The recorded turns (trace replay); undefined = the program is drawn from the job's model. */
@@ -58,7 +65,7 @@ export function startArrivals(
           sim,
           horizonS,
           () => (poisson ? -meanGapS * Math.log(1 - rng.next()) : meanGapS),
-          (k) => target.submit(job.index, { id: `${name}#${k}` }),
+          (k) => target.submit(job.index, { id: `${name}#${k}`, index: k, lane: 0 }),
         ),
         EventClass.Arrival,
       );
@@ -73,7 +80,8 @@ export function startArrivals(
             sim,
             horizonS,
             () => Math.max(0, think(rng)),
-            (k, onEnd) => target.submit(job.index, { id: `${name}#u${u}.${k}` }, onEnd),
+            (k, onEnd) =>
+              target.submit(job.index, { id: `${name}#u${u}.${k}`, index: k, lane: u }, onEnd),
           ),
           EventClass.Arrival,
         );
