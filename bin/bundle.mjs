@@ -19,10 +19,19 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-const ENTRIES = { cli: "src/cli/main.ts", worker: "src/experiment/worker.ts" };
+const ENTRIES = {
+  cli: "src/cli/main.ts",
+  worker: "src/experiment/worker.ts",
+  index: "src/index.ts",
+};
 
 /** Where a bundle's worker entry is published for src/experiment/pool.ts. */
 export const WORKER_ENTRY_KEY = Symbol.for("agentsim.workerEntry");
+
+// Every file of the bundle publishes the URL of the bundle's public API (src/index.ts), in the
+// thread that loads it, main or worker: a user's policy module that imports "agentsim" gets
+// this very agentsim (src/runtime/scheduler/module-import.ts), not the sources a second time.
+const PUBLISH_API = `globalThis[Symbol.for("agentsim.apiEntry")] ??= new URL("./index.js", import.meta.url).href;`;
 
 /**
  * The bundle's entry URLs ({ cli, worker }), built if the sources changed since the last
@@ -51,6 +60,7 @@ export async function bundle() {
       target: "node20",
       packages: "external",
       sourcemap: "linked",
+      banner: { js: PUBLISH_API },
       logLevel: "silent",
       plugins: [keepImportMetaUrl],
     });

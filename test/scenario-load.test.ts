@@ -392,7 +392,12 @@ describe("normalization", () => {
     expect(s.policies).toEqual([
       { label: "fifo", name: "fifo", options: {} },
       { label: "aging", name: "priority", options: { agingPerS: 0.1 } },
-      { label: "mine", module: join(FIXTURES, "policies/mine.ts"), options: {} },
+      {
+        label: "mine",
+        labelFromModule: true,
+        module: join(FIXTURES, "policies/mine.ts"),
+        options: {},
+      },
     ]);
     expect(s.jobs[0]!.endpoints).toEqual(["llm", "backup"]);
   });

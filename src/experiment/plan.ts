@@ -9,6 +9,7 @@ import { dirname, relative, resolve } from "node:path";
 import { type PreparedScenario, prepareScenario } from "../runtime/prepare.ts";
 import { isSchedulerName, schedulerNames } from "../runtime/scheduler/registry.ts";
 import { parseScenario, readScenarioDocument } from "../scenario/load.ts";
+import { isModulePath } from "../scenario/references.ts";
 import type { Scenario, SweepAxis } from "../scenario/types.ts";
 import { applyVary, expandGrid, type SweepPoint } from "../scenario/vary.ts";
 import { ScenarioError, scenarioErrors } from "../sim/errors.ts";
@@ -87,7 +88,7 @@ export async function planExperiment(
   file: string,
   options: PlanConstraints = {},
 ): Promise<ExperimentPlan> {
-  const source = readSource(file);
+  const source = withPolicyModules(readSource(file), options.policies);
   const base = parseScenario(source.document, file);
   // A --vary on a path the file's own `sweep:` also varies replaces the declared axis.
   const given = options.axes ?? [];
@@ -97,12 +98,13 @@ export async function planExperiment(
   const axes = [...declared, ...given];
   const points = expandGrid(axes);
   const scenarios = scenariosAt(source, points, file);
-  const scenario = scenarios[0]!;
-  const policies = resolvePolicies(base, options.policies);
+  const prepared = await prepareScenario(scenarios[0]!, file);
+  // Module policies have their labels (their `name` exports) once prepared.
+  const scenario = prepared.scenario;
+  const policies = resolvePolicies(scenario, options.policies?.map(labelOf(scenario)));
   if (options.firstPolicyOnly) policies.splice(1);
   const replications = options.replications ?? base.replications;
   const seed = options.seed ?? base.seed;
-  const prepared = await prepareScenario(scenario, file);
   const cells = expandCells(scenario, { policies, replications, seed, axes });
   return {
     source,
@@ -140,6 +142,45 @@ function scenariosAt(source: ExperimentSource, points: SweepPoint[], shownFile: 
   if (problems.size > 0) throw scenarioErrors([...problems.values()]);
   // The scenarios keep the absolute file (sourceFile) whatever name messages used.
   return scenarios.map((s) => ({ ...s, sourceFile: source.file }));
+}
+
+/**
+ * The source with the policy modules named among `requested` (`--policies fifo,./mine.ts`,
+ * paths relative to the working directory) added to its `policies` unless it lists them
+ * already; the digest is the extended document's, as every worker parses that document.
+ */
+function withPolicyModules(
+  source: ExperimentSource,
+  requested: readonly string[] | undefined,
+): ExperimentSource {
+  const doc = source.document;
+  const modules = (requested ?? []).filter(isModulePath).map((path) => resolve(path.trim()));
+  if (modules.length === 0 || typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+    return source;
+  }
+  const listed: unknown[] = Array.isArray((doc as { policies?: unknown }).policies)
+    ? [...(doc as { policies: unknown[] }).policies]
+    : [];
+  const base = dirname(source.file);
+  const paths = listed.map((entry) => {
+    const module = typeof entry === "string" ? entry : (entry as { module?: unknown })?.module;
+    return typeof module === "string" && isModulePath(module) ? resolve(base, module.trim()) : "";
+  });
+  const added = modules.filter(
+    (module, i) => !paths.includes(module) && modules.indexOf(module) === i,
+  );
+  if (added.length === 0) return source;
+  const document = { ...doc, policies: [...listed, ...added] };
+  return { file: source.file, document, digest: digestOf(document) };
+}
+
+/** A requested policy's label: a module path becomes the label of that module's policy. */
+function labelOf(scenario: Scenario): (requested: string) => string {
+  return (requested) => {
+    if (!isModulePath(requested)) return requested;
+    const module = resolve(requested.trim());
+    return scenario.policies.find((p) => p.module === module)?.label ?? requested;
+  };
 }
 
 /** The requested policy labels, checked against the scenario's labels and the built-in names. */

@@ -18,7 +18,7 @@ import {
 } from "./scheduler/registry.ts";
 import type { SchedulerContext, SchedulerFactory } from "./scheduler/types.ts";
 
-/** A scenario with its traces loaded and its module policies imported. */
+/** A scenario with its traces loaded, its module policies imported and labelled. */
 export interface PreparedScenario {
   readonly scenario: Scenario;
   /** Trace runs by job name. */
@@ -31,7 +31,8 @@ export interface PreparedScenario {
 
 /**
  * Loads what the scenario's cells need from files and modules. `shownFile` names the scenario
- * in messages (default its source file).
+ * in messages (default its source file). The prepared scenario's module policies carry their
+ * final labels (see `preparePolicies`).
  */
 export async function prepareScenario(
   scenario: Scenario,
@@ -45,33 +46,45 @@ export async function prepareScenario(
     replay.set(job.name, toReplay(trace, job.arrivals, scenario, `jobs[${j}].arrivals`));
     traces.push({ job: job.name, file: trace.file, format: trace.format, runs: trace.runs.length });
   });
-  const factories = await preparePolicies(scenario, shownFile);
-  return { scenario, replay, factories, traces };
+  const { policies, factories } = await preparePolicies(scenario, shownFile);
+  return { scenario: { ...scenario, policies }, replay, factories, traces };
+}
+
+/** The scenario's policies with their final labels, and the module policies' factories. */
+export interface PreparedPolicies {
+  /** The scenario's policies; a module given no `label` is labelled with its `name` export. */
+  readonly policies: PolicyRef[];
+  /** Factories of module policies by label. */
+  readonly factories: Map<string, SchedulerFactory>;
 }
 
 /**
  * Checks the scenario's policies before any cell runs, as every command does (compare, run,
  * sweep, check through `prepareScenario`; validate directly): a name must be a built-in policy,
  * built once with the scenario's tenants and jobs so that a bad option fails here; a module is
- * imported and tried (`loadPolicyModule`). Every problem is reported at once, each at
- * `policies[i]` of `shownFile` (default the scenario's source file). Returns the module
- * policies' factories by label.
+ * imported and tried (`loadPolicyModule`), and labelled with its exported `name` (else its file
+ * name) unless the scenario gives a label. Labels must stay distinct. Every problem is reported
+ * at once, each at `policies[i]` of `shownFile` (default the scenario's source file).
  */
 export async function preparePolicies(
   scenario: Scenario,
   shownFile = scenario.sourceFile,
-): Promise<Map<string, SchedulerFactory>> {
+): Promise<PreparedPolicies> {
   const factories = new Map<string, SchedulerFactory>();
+  const policies: PolicyRef[] = [];
   const problems: ScenarioError[] = [];
   const context: SchedulerContext = {
     tenants: scenario.tenants.map((t) => ({ name: t.name, weight: t.weight })),
     jobs: scenario.jobs.map((j) => ({ name: j.name, tenant: j.tenant, priority: j.priority })),
   };
   for (const [i, policy] of scenario.policies.entries()) {
+    const { labelFromModule, ...ref } = policy;
+    policies.push(ref);
     try {
       if (policy.module !== undefined) {
         const loaded = await loadPolicyModule(policy.module, policy.options);
-        factories.set(policy.label, loaded.create);
+        if (labelFromModule) ref.label = loaded.name;
+        factories.set(ref.label, loaded.create);
       } else if (!isSchedulerName(policy.name ?? "")) {
         problems.push(unknownPolicy(policy.name ?? "", `policies[${i}]`, shownFile));
       } else {
@@ -83,8 +96,35 @@ export async function preparePolicies(
         problems.push(atPolicy(problem, i, shownFile));
     }
   }
+  problems.push(...labelClashes(policies, scenario.policies, shownFile));
   if (problems.length > 0) throw scenarioErrors(problems);
-  return factories;
+  return { policies, factories };
+}
+
+// A module's own name may take a label another policy has: each such policy is a problem.
+function labelClashes(
+  policies: readonly PolicyRef[],
+  given: readonly PolicyRef[],
+  shownFile: string | undefined,
+): ScenarioError[] {
+  const problems: ScenarioError[] = [];
+  const first = new Map<string, number>();
+  policies.forEach((policy, i) => {
+    const earlier = first.get(policy.label);
+    if (earlier === undefined) {
+      first.set(policy.label, i);
+    } else if (given[i]!.labelFromModule || given[earlier]!.labelFromModule) {
+      problems.push(
+        new ScenarioError(
+          `policies[${i}]`,
+          `a policy label not used by policies[${earlier}] (give one a label)`,
+          policy.label,
+          { file: shownFile },
+        ),
+      );
+    }
+  });
+  return problems;
 }
 
 // A problem found in a policy (its module or its options), placed at `policies[i]` of the scenario.

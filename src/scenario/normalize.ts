@@ -87,7 +87,7 @@ function policyRef(
   if (typeof policy === "string") {
     const text = policy.trim();
     return isModulePath(text)
-      ? { label, module: resolve(baseDir, text), options: {} }
+      ? { label, labelFromModule: true, module: resolve(baseDir, text), options: {} }
       : { label, name: text, options: {} };
   }
   if ((policy.name === undefined) === (policy.module === undefined)) {
@@ -96,6 +96,9 @@ function policyRef(
   const ref: PolicyRef = { label, options: policy.options ?? {} };
   if (policy.name !== undefined) ref.name = policy.name;
   if (policy.module !== undefined) ref.module = resolve(baseDir, policy.module);
+  if (policy.module !== undefined && policy.name === undefined && policy.label === undefined) {
+    ref.labelFromModule = true;
+  }
   return ref;
 }
 

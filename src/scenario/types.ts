@@ -38,8 +38,13 @@ export interface Scenario {
 
 /** A policy by registered name (`fifo`) or by module path (`./my-policy.ts`), with its options. */
 export interface PolicyRef {
-  /** The label used in results (the name, or the option `label`). */
+  /**
+   * The label used in results: the option `label`, else the name, else (once the module is
+   * loaded, see `preparePolicies`) the module's exported `name` or its file name.
+   */
   label: string;
+  /** True for a module given no `label`: `preparePolicies` then labels it with the module's `name`. */
+  labelFromModule?: boolean;
   /** Registered name, or undefined when `module` is given. */
   name?: string;
   /** Absolute path of a user policy module. */

@@ -22,8 +22,8 @@ Example:
     .action(async (file: string) => {
       const scenario = loadScenarioFile(file);
       // The policies are checked as compare checks them: names known, modules imported and tried.
-      await preparePolicies(scenario, file);
-      io.out(`${describeScenario(scenario)}\n`);
+      const { policies } = await preparePolicies(scenario, file);
+      io.out(`${describeScenario({ ...scenario, policies })}\n`);
       exit(0);
     });
 }

@@ -1,10 +1,10 @@
 import { basename, extname, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { ScenarioError } from "../../sim/errors.ts";
 import { createEdf } from "./edf.ts";
 import { createFairShare } from "./fair-share.ts";
 import { createFifo } from "./fifo.ts";
 import { createLas } from "./las.ts";
+import { importPolicyModule } from "./module-import.ts";
 import { createPriority } from "./priority.ts";
 import { createRoundRobin } from "./round-robin.ts";
 import { createSjf } from "./sjf.ts";
@@ -79,22 +79,6 @@ const PROBE_CONTEXT: SchedulerContext = {
 };
 
 /**
- * Imports a module. A TypeScript module in a process that runs agentsim from its bundle (no
- * tsx loader yet) fails with ERR_UNKNOWN_FILE_EXTENSION: tsx is then registered and the module
- * imported again, under a query, since Node keeps the failed import of the plain URL.
- */
-async function importModule(url: string): Promise<Record<string, unknown>> {
-  try {
-    return await import(url);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ERR_UNKNOWN_FILE_EXTENSION") throw error;
-    const { register } = await import("tsx/esm/api");
-    register();
-    return await import(`${url}?tsx`);
-  }
-}
-
-/**
  * Loads a user's policy from a .ts, .mts, .js or .mjs module that exports a SchedulerFactory
  * as `default` or `createScheduler` (and optionally a `name`). The factory is tried once with
  * a one-tenant context and `options`, so a module that does not build a valid scheduler fails
@@ -113,7 +97,7 @@ export async function loadPolicyModule(
   }
   let module: Record<string, unknown>;
   try {
-    module = await importModule(pathToFileURL(file).href);
+    module = await importPolicyModule(file);
   } catch (error) {
     throw new ScenarioError(
       "",
