@@ -86,7 +86,7 @@ async function expectRefused(file: string, lines: string[]): Promise<void> {
 describe("agentsim validate, policies", () => {
   it("refuses an unknown policy name, listing the known ones, at its field path", async () => {
     await expectRefused(scenario("unknown.yaml", ["fifo", "fifoo"]), [
-      `unknown.yaml: policies[1]: expected one of ${KNOWN} (or the path of a policy module ending in .ts, .mts, .js, .mjs), got "fifoo"`,
+      `unknown.yaml: policies[1]: expected one of ${KNOWN} (or the path of a policy module ending in .ts, .mts, .js, .mjs, .cjs), got "fifoo"`,
     ]);
   }, 60_000);
 
@@ -127,7 +127,7 @@ describe("agentsim validate, policies", () => {
         "./not-a-factory.mjs",
       ]),
       [
-        `several.yaml: policies[0]: expected one of ${KNOWN} (or the path of a policy module ending in .ts, .mts, .js, .mjs), got "fifoo"`,
+        `several.yaml: policies[0]: expected one of ${KNOWN} (or the path of a policy module ending in .ts, .mts, .js, .mjs, .cjs), got "fifoo"`,
         "several.yaml: policies[1] (priority.agingPerS): expected a number >= 0 (priority per second), got -1",
         `several.yaml: policies[2] (${join(dir, "not-a-factory.mjs")}): expected a module exporting a scheduler factory as \`default\` or \`createScheduler\`, got exports default, note`,
       ],

@@ -1,6 +1,6 @@
 /**
  * A user's policy module loads from the user's own folder, outside this repository, through
- * the real binary: TypeScript or JavaScript, with no package.json beside it or one that says
+ * the real binary: TypeScript or JavaScript (ES module or CommonJS), with no package.json beside it or one that says
  * "type": "commonjs" (what `npm init -y` writes), importing from "agentsim" once it is
  * installed from its path, from a scenario's `policies` or from `--policies` (relative to the
  * working directory), in this thread and on worker threads; and a module that cannot load is
@@ -104,6 +104,30 @@ beforeAll(async () => {
     join(project, "policies", "newest.js"),
     `export const name = "newest-js";\n${NEWEST_FIRST_JS}`,
   );
+  // CommonJS, as a .cjs file: module.exports is the module.
+  writeFileSync(
+    join(project, "policies", "oldest.cjs"),
+    `const name = "oldest-cjs";\nmodule.exports = { name, createScheduler: require("./oldest-factory.cjs")(name) };\n`,
+  );
+  writeFileSync(
+    join(project, "policies", "oldest-factory.cjs"),
+    `module.exports = (name) => () => {
+  const turns = [];
+  return {
+    name,
+    get size() { return turns.length; },
+    enqueue(turn) { turns.push(turn); },
+    pick(_nowS, accept) {
+      const i = turns.findIndex((turn) => accept === undefined || accept(turn));
+      return i < 0 ? undefined : turns.splice(i, 1)[0];
+    },
+    peek() { return turns[0]; },
+    remove(turn) { const i = turns.indexOf(turn); if (i >= 0) turns.splice(i, 1); return i >= 0; },
+    complete() {},
+  };
+};
+`,
+  );
   writeFileSync(join(project, "my-policy.ts"), README_POLICY);
   writeFileSync(
     join(project, "broken.ts"),
@@ -139,14 +163,14 @@ describe("policy modules from the user's folder", () => {
     expect(Object.keys(results.policies)).toEqual(["fifo", "newest-ts"]);
   }, 120_000);
 
-  it("loads an ES-module .js beside a commonjs package.json from --policies, relative to the working directory", async () => {
+  it("loads an ES-module .js beside a commonjs package.json, and a .cjs, from --policies, relative to the working directory", async () => {
     const file = scenario(bare, "other.yaml", ["fifo"]);
     const ran = await agentsim(
       [
         "compare",
         file,
         "--policies",
-        "fifo,./policies/newest.js",
+        "fifo,./policies/newest.js,./policies/oldest.cjs",
         "--json",
         "--no-png",
         "--jobs",
@@ -161,6 +185,7 @@ describe("policy modules from the user's folder", () => {
     expect(Object.keys((JSON.parse(ran.stdout) as Results).policies)).toEqual([
       "fifo",
       "newest-js",
+      "oldest-cjs",
     ]);
   }, 120_000);
 

@@ -49,7 +49,7 @@ describe("createScheduler", () => {
   it("rejects an unknown name with a ScenarioError listing the known ones", () => {
     expect(() => createScheduler("fair_share", ctx)).toThrow(ScenarioError);
     expect(() => createScheduler("fair_share", ctx)).toThrow(
-      'policy: expected one of fifo, priority, fair-share, round-robin, sjf, las, edf (or the path of a policy module ending in .ts, .mts, .js, .mjs), got "fair_share"',
+      'policy: expected one of fifo, priority, fair-share, round-robin, sjf, las, edf (or the path of a policy module ending in .ts, .mts, .js, .mjs, .cjs), got "fair_share"',
     );
   });
 
@@ -146,7 +146,7 @@ describe("loadPolicyModule", () => {
       /expected a policy module that can be imported/,
     );
     expect((await rejection(loadPolicyModule(join(dir, "policy.py")))).message).toMatch(
-      /expected a policy module ending in \.ts, \.mts, \.js, \.mjs, got ".*policy\.py"/,
+      /expected a policy module ending in \.ts, \.mts, \.js, \.mjs, \.cjs, got ".*policy\.py"/,
     );
   });
 

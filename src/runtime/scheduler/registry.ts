@@ -25,7 +25,7 @@ const BUILT_IN: ReadonlyMap<string, SchedulerFactory> = new Map([
 export const schedulerNames: readonly string[] = [...BUILT_IN.keys()];
 
 /** File extensions a policy module may have. */
-const MODULE_EXTENSIONS = [".ts", ".mts", ".js", ".mjs"];
+const MODULE_EXTENSIONS = [".ts", ".mts", ".js", ".mjs", ".cjs"];
 
 /** The members every scheduler has, checked on a user's policy. */
 const METHODS = ["enqueue", "pick", "peek", "remove", "complete"] as const;
@@ -79,7 +79,7 @@ const PROBE_CONTEXT: SchedulerContext = {
 };
 
 /**
- * Loads a user's policy from a .ts, .mts, .js or .mjs module that exports a SchedulerFactory
+ * Loads a user's policy from a .ts, .mts, .js, .mjs or .cjs module that exports a SchedulerFactory
  * as `default` or `createScheduler` (and optionally a `name`). The factory is tried once with
  * a one-tenant context and `options`, so a module that does not build a valid scheduler fails
  * here, with a ScenarioError naming the file and what is missing, not in the middle of a run.
