@@ -9,9 +9,9 @@
  * bookkeeping: the kernel (clock, events, processes, resources, random streams, Alea), the
  * scheduling policies, the mocked endpoint's plan, rate limits and latency means, the programs
  * drawn from a job's distributions, the arrival processes and the histogram. Random numbers are
- * drawn from the same streams in the same order (the run's stream `run/<id>`; each attempt's
- * keyed stream, lane 0 the endpoint's plan, lane 1 the backoff), so a correct twin reproduces
- * every run exactly.
+ * drawn from the same streams in the same order (the run's own stream, a member of the family
+ * `run/<job>`; each attempt's keyed streams, lane 0 the endpoint's plan, lane 1 the backoff), so
+ * a correct twin reproduces every run exactly.
  *
  * Left out: workspace and store activity (`io`, `behaviour.workspaceEscapes`,
  * `behaviour.garbageWrites`), trace replay (think time, recorded tool calls, model labels) and
@@ -148,11 +148,9 @@ class Run implements ProgramRun {
 }
 
 /**
- * Seeds a run's own stream into `state`. Where the arrival process numbers its runs (`index`,
- * `lane`) and the kernel has stream families, the stream is member (index, lane) of the job's
- * family `run/<job>`; otherwise it is the named stream `run/<id>`. (Written against both the
- * named-stream rule and the stream-family rule being introduced alongside it, so the twin
- * follows whichever the runtime uses; once families are in, the casts go.)
+ * Seeds a run's own stream into `state`: a drawn run's is member (index, lane) of its job's
+ * family `run/<job>` (its number among its job's, or its user's, arrivals, and its user); a run
+ * the arrivals do not number has the named stream `run/<id>`.
  */
 function seedRunStream(
   sim: Simulation,
@@ -160,17 +158,8 @@ function seedRunStream(
   request: RunRequest,
   state: Float64Array,
 ): void {
-  const numbered = request as RunRequest & { index?: number; lane?: number };
-  const streams = sim.rng as Simulation["rng"] & {
-    family?: (name: string) => {
-      seedInto(index: number, lane: number, state: Float64Array, at: number): void;
-    };
-  };
-  if (numbered.index !== undefined && streams.family !== undefined) {
-    streams.family(`run/${job}`).seedInto(numbered.index, numbered.lane ?? 0, state, 0);
-  } else {
-    sim.rng.seedInto(`run/${request.id}`, state, 0);
-  }
+  if (request.index === undefined) sim.rng.seedInto(`run/${request.id}`, state, 0);
+  else sim.rng.family(`run/${job}`).seedInto(request.index, request.lane ?? 0, state, 0);
 }
 
 interface RefJob {
