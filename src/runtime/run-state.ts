@@ -21,6 +21,7 @@ import type { Simulation } from "../sim/simulation.ts";
 import type { ProgramRun, ProgramSource, ToolCallPlan, TurnPlan } from "../workload/program.ts";
 import type { Endpoint, TurnOutcome } from "./endpoint.ts";
 import type { RunAccess } from "./governance.ts";
+import { CODE, DOUBLE, FLAG, INT, layOutRow, words } from "./row-layout.ts";
 import type { ToolRuntime } from "./runtime.ts";
 import type { ReadyTurn } from "./scheduler/types.ts";
 
@@ -52,72 +53,126 @@ export interface RunDriver {
 /** How a run ended. */
 export type RunStatus = "completed" | "failed" | "rejected";
 
-// The doubles of a run's row, by offset.
-/** Arrival time. */
-const ARRIVAL_S = 0;
-/** Context tokens carried into the next turn. */
-const CONTEXT = 1;
-/** Tokens used (prompt + output of successful and wasted attempts), against the budget. */
-const TOKENS_USED = 2;
-/** Service received so far (cost of finished attempts). */
-const ATTAINED = 3;
-/** Slot-seconds held by the run's attempts. */
-const SLOT_SECONDS = 4;
-/** Prompt tokens of the turn being taken, its context included. */
-const TURN_PROMPT = 5;
-/** Context tokens a compaction keeps. */
-const KEEP = 6;
-/** Turns the program has left. */
-const TURNS_LEFT = 7;
-/** The turn being taken, as its program set it (`ProgramRun.setTurn`). */
-const PLAN_PROMPT = 8;
-const PLAN_OUTPUT = 9;
-const PLAN_CACHED = 10;
-const PLAN_THINK_S = 11;
-/** The model call under way: the scheduler's view (`ReadyTurn`) and the runtime's. */
-const SEQ = 12;
-const READY_S = 13;
-const EXPECTED_COST = 14;
-const EXPECTED_DURATION_S = 15;
-const ATTAINED_SERVICE = 16;
-const PROMPT = 17;
-const OUTPUT = 18;
-const CACHED = 19;
-const FIRST_READY_S = 20;
-const START_S = 21;
-const PLANNED_OUTPUT = 22;
-const PLANNED_DURATION_S = 23;
-/** The run's own stream: an Alea state (four doubles, see `aleaNext`). */
-const STREAM = 24;
-/** The run's key: its stream's seed words (three), which key its attempts' draws. */
-const KEY = 28;
-/** The model calls the run has made (turns and compactions), the one under way included. */
-const CALL = 31;
-// Small integers, flags and codes live in the row too: a field of the object would cost a
-// run 8 bytes more to copy at every collection it survives (measured on a saturated cell:
-// 144 bytes more a run, 10% more CPU).
-const RUN_ID = 32;
-const TENANT_INDEX = 33;
-const ACTOR = 34;
-const TURNS_DONE = 35;
-const PHASE = 36;
-const ATTEMPT = 37;
-const ENDPOINT_MASK = 38;
-const SLOT = 39;
-const TOOL_INDEX = 40;
-const TOOLS_OUTSIDE = 41;
-/** Flags: 1 or 0. */
-const MEASURED = 42;
-const MISBEHAVING = 43;
-const PLAN_INCLUDES_CONTEXT = 44;
-const COMPACTING = 45;
-const TOOL_FAILED = 46;
-/** Codes: indexes of STATUSES, KINDS and OUTCOMES. */
-const STATUS = 47;
-const KIND = 48;
-const PLANNED_OUTCOME = 49;
+/**
+ * A run's row, declared once: every number a run keeps, in order, with its kind and the doubles
+ * it takes. Offsets and the row's size follow from the table (`layOutRow`), so adding a field is
+ * one line here (and its name in the list of constants below it).
+ */
+export const RUN_ROW = layOutRow({
+  /** Arrival time. */
+  ARRIVAL_S: DOUBLE,
+  /** Context tokens carried into the next turn. */
+  CONTEXT: INT,
+  /** Tokens used (prompt + output of successful and wasted attempts), against the budget. */
+  TOKENS_USED: INT,
+  /** Service received so far (cost of finished attempts). */
+  ATTAINED: DOUBLE,
+  /** Slot-seconds held by the run's attempts. */
+  SLOT_SECONDS: DOUBLE,
+  /** Prompt tokens of the turn being taken, its context included. */
+  TURN_PROMPT: INT,
+  /** Context tokens a compaction keeps. */
+  KEEP: INT,
+  /** Turns the program has left. */
+  TURNS_LEFT: INT,
+  // The turn being taken, as its program set it (`ProgramRun.setTurn`).
+  PLAN_PROMPT: INT,
+  PLAN_OUTPUT: INT,
+  PLAN_CACHED: INT,
+  PLAN_THINK_S: DOUBLE,
+  // The model call under way: the scheduler's view (`ReadyTurn`) and the runtime's.
+  SEQ: INT,
+  READY_S: DOUBLE,
+  EXPECTED_COST: DOUBLE,
+  EXPECTED_DURATION_S: DOUBLE,
+  ATTAINED_SERVICE: DOUBLE,
+  PROMPT: INT,
+  OUTPUT: INT,
+  CACHED: INT,
+  FIRST_READY_S: DOUBLE,
+  START_S: DOUBLE,
+  PLANNED_OUTPUT: INT,
+  PLANNED_DURATION_S: DOUBLE,
+  /** The run's own stream: an Alea state (four doubles, see `aleaNext`). */
+  STREAM: words(ALEA_STATE),
+  /** The run's key: its stream's seed words (three), which key its attempts' draws. */
+  KEY: words(3),
+  /** The model calls the run has made (turns and compactions), the one under way included. */
+  CALL: INT,
+  // Small integers, flags and codes live in the row too: a field of the object would cost a
+  // run 8 bytes more to copy at every collection it survives (measured on a saturated cell:
+  // 144 bytes more a run, 10% more CPU).
+  RUN_ID: INT,
+  TENANT_INDEX: INT,
+  ACTOR: INT,
+  TURNS_DONE: INT,
+  PHASE: INT,
+  ATTEMPT: INT,
+  ENDPOINT_MASK: INT,
+  SLOT: INT,
+  TOOL_INDEX: INT,
+  TOOLS_OUTSIDE: INT,
+  MEASURED: FLAG,
+  MISBEHAVING: FLAG,
+  PLAN_INCLUDES_CONTEXT: FLAG,
+  COMPACTING: FLAG,
+  TOOL_FAILED: FLAG,
+  /** Codes: indexes of STATUSES, KINDS and OUTCOMES. */
+  STATUS: CODE,
+  KIND: CODE,
+  PLANNED_OUTCOME: CODE,
+});
+// Each field's offset, bound to a constant the accessors read (a property of the offsets
+// object costs a lookup a read; a module constant is as cheap as a literal).
+const {
+  ARRIVAL_S,
+  CONTEXT,
+  TOKENS_USED,
+  ATTAINED,
+  SLOT_SECONDS,
+  TURN_PROMPT,
+  KEEP,
+  TURNS_LEFT,
+  PLAN_PROMPT,
+  PLAN_OUTPUT,
+  PLAN_CACHED,
+  PLAN_THINK_S,
+  SEQ,
+  READY_S,
+  EXPECTED_COST,
+  EXPECTED_DURATION_S,
+  ATTAINED_SERVICE,
+  PROMPT,
+  OUTPUT,
+  CACHED,
+  FIRST_READY_S,
+  START_S,
+  PLANNED_OUTPUT,
+  PLANNED_DURATION_S,
+  STREAM,
+  KEY,
+  CALL,
+  RUN_ID,
+  TENANT_INDEX,
+  ACTOR,
+  TURNS_DONE,
+  PHASE,
+  ATTEMPT,
+  ENDPOINT_MASK,
+  SLOT,
+  TOOL_INDEX,
+  TOOLS_OUTSIDE,
+  MEASURED,
+  MISBEHAVING,
+  PLAN_INCLUDES_CONTEXT,
+  COMPACTING,
+  TOOL_FAILED,
+  STATUS,
+  KIND,
+  PLANNED_OUTCOME,
+} = RUN_ROW.offsets;
 /** Doubles a row. */
-const ROW = 50;
+const ROW = RUN_ROW.doubles;
 
 /** The lanes of an attempt's draws (see `RunState.seedAttempt`): the endpoint's plan, the backoff. */
 export const PLAN_LANE = 0;
