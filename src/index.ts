@@ -6,6 +6,8 @@
 // Experiments: replications, comparisons, sweeps, checks, results.json.
 export type { CheckResult, Comparison, Results } from "./experiment/index.ts";
 export { aggregate, runCheck, runExperiment } from "./experiment/index.ts";
+// The error bad input throws: it names the file, the field, what was expected and what was found.
+export { ScenarioError } from "./input/index.ts";
 // Reports.
 export { writeReport } from "./report/index.ts";
 // The audit trail.
@@ -53,4 +55,4 @@ export {
 } from "./scenario/index.ts";
 export type { DistSpec, Rng } from "./sim/index.ts";
 // The kernel, for models of your own.
-export { EventClass, Resource, ScenarioError, Simulation } from "./sim/index.ts";
+export { EventClass, Resource, Simulation } from "./sim/index.ts";

@@ -2,8 +2,8 @@ import { resolve } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { cellsOf, expandCells, parseShard, shardCells } from "../src/experiment/cells.ts";
+import { ScenarioError } from "../src/input/errors.ts";
 import { loadScenarioFile } from "../src/scenario/index.ts";
-import { ScenarioError } from "../src/sim/errors.ts";
 import { replicationSeed } from "../src/sim/rng.ts";
 
 const scenario = loadScenarioFile(resolve(import.meta.dirname, "fixtures/noisy-neighbor.yaml"));

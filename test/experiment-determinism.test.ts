@@ -7,7 +7,7 @@ import { runExperiment } from "../src/experiment/experiment.ts";
 import { mergePartials, type PartialFile } from "../src/experiment/partial.ts";
 import { type ExperimentPlan, planExperiment } from "../src/experiment/plan.ts";
 import type { Results } from "../src/experiment/results.ts";
-import { ScenarioError } from "../src/sim/errors.ts";
+import { ScenarioError } from "../src/input/errors.ts";
 
 // A short noisy-neighbor (3 simulated minutes) keeps each cell to a fraction of a second.
 let dir: string;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { type ExperimentPlan, planExperiment } from "../src/experiment/plan.ts";
 import { LocalPace, runCells } from "../src/experiment/pool.ts";
-import { ScenarioError } from "../src/sim/errors.ts";
+import { ScenarioError } from "../src/input/errors.ts";
 
 let dir: string;
 let plan: ExperimentPlan;

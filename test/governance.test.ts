@@ -1,11 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { ScenarioError } from "../src/input/errors.ts";
 import { AuditTrail } from "../src/runtime/audit/index.ts";
 import type { Governance } from "../src/runtime/governance.ts";
 import { AccessManager, scopeCovers, validateGovernance } from "../src/runtime/governance.ts";
 import { Store } from "../src/runtime/store.ts";
 import { Workspaces } from "../src/runtime/workspace.ts";
-import { ScenarioError } from "../src/sim/errors.ts";
 import { PROPERTY_TIMEOUT_MS, RUNS } from "./support/property-runs.ts";
 
 const valid = {

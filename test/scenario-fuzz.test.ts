@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { ScenarioError } from "../src/input/errors.ts";
 import { parseScenario, parseScenarioText } from "../src/scenario/index.ts";
-import { ScenarioError } from "../src/sim/errors.ts";
 
 const TEXT = readFileSync(resolve(import.meta.dirname, "fixtures/noisy-neighbor.yaml"), "utf8");
 const RUNS = process.env.AGENTSIM_LONG ? 5000 : 200;

@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { ScenarioError } from "../src/input/errors.ts";
 import { parseScenario } from "../src/scenario/load.ts";
-import { ScenarioError } from "../src/sim/errors.ts";
 
 type Doc = Record<string, any>;
 

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
+import { ScenarioError } from "../src/input/errors.ts";
 import {
   describeScenario,
   loadScenarioFile,
@@ -10,7 +11,6 @@ import {
   parseScenarioText,
   readScenarioDocument,
 } from "../src/scenario/index.ts";
-import { ScenarioError } from "../src/sim/errors.ts";
 
 type Raw = any;
 

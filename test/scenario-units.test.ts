@@ -1,8 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { DistSpec } from "../src/sim/dist.ts";
-import { ScenarioError } from "../src/sim/errors.ts";
-import { type DistUnit, parseDistribution, Z99 } from "../src/sim/parse-dist.ts";
+import { ScenarioError } from "../src/input/errors.ts";
+import { type DistUnit, parseDistribution, Z99 } from "../src/input/parse-dist.ts";
 import {
   formatDuration,
   parseCount,
@@ -11,7 +10,8 @@ import {
   parseProbability,
   parseRate,
   parseTokens,
-} from "../src/sim/units.ts";
+} from "../src/input/units.ts";
+import type { DistSpec } from "../src/sim/dist.ts";
 
 /** The messages of a ScenarioError thrown by `run`, one per problem. */
 function messages(run: () => unknown): string[] {

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { ScenarioError } from "../src/input/errors.ts";
 import {
   applyVary,
   expandGrid,
@@ -9,7 +10,6 @@ import {
   pointLabel,
   readScenarioDocument,
 } from "../src/scenario/index.ts";
-import { ScenarioError } from "../src/sim/errors.ts";
 
 type Raw = any;
 

@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { ScenarioError } from "../src/input/errors.ts";
 import {
   createScheduler,
   loadPolicyModule,
   schedulerNames,
 } from "../src/runtime/scheduler/index.ts";
-import { ScenarioError } from "../src/sim/errors.ts";
 import { contextFor, drive, type TurnSpec } from "./support/scheduler-driver.ts";
 
 const ctx = contextFor([1, 1]);
@@ -153,7 +153,7 @@ describe("loadPolicyModule", () => {
   it("attributes a factory's own ScenarioError (a bad option) to the module's file", async () => {
     const path = module(
       "picky.mjs",
-      `import { ScenarioError } from ${JSON.stringify(resolve("src/sim/errors.ts"))};
+      `import { ScenarioError } from ${JSON.stringify(resolve("src/input/errors.ts"))};
        export default (_ctx, options) => {
          if (options.k !== undefined && typeof options.k !== "number") throw new ScenarioError("picky.k", "a number", options.k);
          return { name: "picky", size: 0, enqueue() {}, pick() {}, peek() {}, remove() { return false; }, complete() {} };

@@ -3,8 +3,8 @@ import { resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { ScenarioError } from "../src/input/errors.ts";
 import { loadScenarioFile } from "../src/scenario/index.ts";
-import { ScenarioError } from "../src/sim/errors.ts";
 import {
   parseAgentSessions,
   readAgentSessions,

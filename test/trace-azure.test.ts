@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ScenarioError } from "../src/sim/errors.ts";
+import { ScenarioError } from "../src/input/errors.ts";
 import {
   parseAzureTrace,
   parseTimestamp,

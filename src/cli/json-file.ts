@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { ScenarioError } from "../sim/errors.ts";
+import { ScenarioError } from "../input/index.ts";
 
 /** Reads and parses a JSON file; a missing or malformed file is a ScenarioError naming it. */
 export function readJsonFile(file: string): unknown {

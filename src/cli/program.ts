@@ -6,7 +6,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../experiment/aggregate.ts";
-import { ScenarioError } from "../sim/errors.ts";
+import { ScenarioError } from "../input/index.ts";
 import { registerAudit } from "./commands/audit.ts";
 import { registerCheck } from "./commands/check.ts";
 import { registerCompare } from "./commands/compare.ts";

@@ -4,9 +4,10 @@
  * every policy and every sweep point runs with the same seed, `replicationSeed(rootSeed, r)`:
  * common random numbers, so differences between policies are not noise.
  */
+
+import { ScenarioError } from "../input/index.ts";
 import type { Scenario, SweepAxis } from "../scenario/types.ts";
 import { expandGrid, type SweepPoint } from "../scenario/vary.ts";
-import { ScenarioError } from "../sim/errors.ts";
 import { replicationSeed } from "../sim/rng.ts";
 
 /** One simulation of an experiment. */

@@ -5,9 +5,10 @@
  * to one experiment and cover every cell exactly once, then aggregates them exactly as an
  * unsharded run would, so the merged results.json is byte-identical to it.
  */
+
+import { ScenarioError, scenarioErrors, show } from "../input/index.ts";
 import type { CellResult } from "../runtime/result.ts";
 import type { SweepAxis } from "../scenario/types.ts";
-import { ScenarioError, scenarioErrors, show } from "../sim/errors.ts";
 import { aggregate, VERSION } from "./aggregate.ts";
 import { type Cell, cellsOf, pointRecord, type Shard } from "./cells.ts";
 import type { ExperimentPlan, ScenarioInfo } from "./plan.ts";

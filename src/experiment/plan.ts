@@ -6,13 +6,13 @@
  */
 import { createHash } from "node:crypto";
 import { dirname, relative, resolve } from "node:path";
+import { ScenarioError, scenarioErrors } from "../input/index.ts";
 import { type PreparedScenario, prepareScenario } from "../runtime/prepare.ts";
 import { isSchedulerName, schedulerNames } from "../runtime/scheduler/registry.ts";
 import { parseScenario, readScenarioDocument } from "../scenario/load.ts";
 import { isModulePath } from "../scenario/references.ts";
 import type { Scenario, SweepAxis } from "../scenario/types.ts";
 import { applyVary, expandGrid, type SweepPoint } from "../scenario/vary.ts";
-import { ScenarioError, scenarioErrors } from "../sim/errors.ts";
 import { type Cell, expandCells } from "./cells.ts";
 import type { Results } from "./results.ts";
 

@@ -2,13 +2,14 @@
  * Running one cell from a plain-data task, in the main thread or a worker: the scenario at the
  * cell's sweep point is parsed and prepared once and cached, then the cell runs.
  */
+
+import { ScenarioError } from "../input/index.ts";
 import type { AuditTrailOptions } from "../runtime/audit/index.ts";
 import { type PreparedScenario, prepareScenario, runCell } from "../runtime/prepare.ts";
 import type { CellResult } from "../runtime/result.ts";
 import { parseScenario } from "../scenario/load.ts";
 import type { Scenario } from "../scenario/types.ts";
 import { applyVary, type SweepPoint } from "../scenario/vary.ts";
-import { ScenarioError } from "../sim/errors.ts";
 import { type Cell, pointRecord } from "./cells.ts";
 import type { ExperimentSource } from "./plan.ts";
 

@@ -4,10 +4,11 @@
  * streaming pass over the file does all three, and hands every record to an optional visitor
  * (the trace's run tracks), so a trail of any size is read once.
  */
+
+import { ScenarioError } from "../input/index.ts";
 import type { AuditRecord, VerifyResult } from "../runtime/audit/index.ts";
 import { forEachLine, parseRecordLine } from "../runtime/audit/jsonl.ts";
 import { ChainVerifier } from "../runtime/audit/verify.ts";
-import { ScenarioError } from "../sim/errors.ts";
 
 /** Records kept for the audit table per policy (default of `readAuditView`). */
 export const AUDIT_ROWS_DEFAULT = 1000;

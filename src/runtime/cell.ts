@@ -6,11 +6,11 @@
  */
 
 import { basename } from "node:path";
+import { ScenarioError } from "../input/index.ts";
 import { Histogram } from "../metrics/histogram.ts";
 import { littlesLaw } from "../metrics/littles-law.ts";
 import { type Bottleneck, saturation } from "../metrics/saturation.ts";
 import type { PolicyRef, Scenario } from "../scenario/types.ts";
-import { ScenarioError } from "../sim/errors.ts";
 import { distMean, sampler } from "../sim/sample.ts";
 import { Simulation } from "../sim/simulation.ts";
 import { type ArrivalTarget, type ReplayRun, startArrivals } from "../workload/arrivals.ts";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ScenarioError, scenarioErrors } from "../sim/errors.ts";
+import { ScenarioError, scenarioErrors } from "../input/index.ts";
 import type { ActorId, AuditSink } from "./audit/index.ts";
 import { normalizePath } from "./workspace.ts";
 

@@ -3,8 +3,9 @@
  * trace files, import user policy modules), so that each cell is then a pure, synchronous
  * function of (prepared scenario, policy, seed).
  */
+
+import { ScenarioError, scenarioErrors } from "../input/index.ts";
 import type { PolicyRef, Scenario, TraceArrivalSpec } from "../scenario/types.ts";
-import { ScenarioError, scenarioErrors } from "../sim/errors.ts";
 import type { ReplayRun } from "../workload/arrivals.ts";
 import { readTrace } from "../workload/trace/index.ts";
 import type { Trace } from "../workload/trace/types.ts";

@@ -2,9 +2,16 @@
  * A scenario in words, with every default shown: what `agentsim validate` prints so a user can
  * see what the file means before running it.
  */
+
+import {
+  type DistUnit,
+  formatDuration,
+  formatRate,
+  formatValue,
+  round,
+  Z99,
+} from "../input/index.ts";
 import type { DistSpec } from "../sim/dist.ts";
-import { type DistUnit, formatValue, Z99 } from "../sim/parse-dist.ts";
-import { formatDuration, formatRate, round } from "../sim/units.ts";
 import type {
   ArrivalSpec,
   EndpointSpec,

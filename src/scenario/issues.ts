@@ -5,8 +5,7 @@
  * told apart from zod's defaults.
  */
 import type { z } from "zod";
-import { ScenarioError, show } from "../sim/errors.ts";
-import { unknownFieldError } from "../sim/parse-dist.ts";
+import { ScenarioError, show, unknownFieldError } from "../input/index.ts";
 
 /** Prefix of a message that is an "expected ..." phrase written by the schema. */
 export const EXPECTED_MARK = "\u0001";

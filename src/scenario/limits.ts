@@ -9,7 +9,7 @@
  * can be larger than the first; a request larger than its bucket waits for a full bucket and
  * empties it (see `TokenBucket`).
  */
-import { ScenarioError } from "../sim/errors.ts";
+import { ScenarioError } from "../input/index.ts";
 import { distRange } from "../sim/sample.ts";
 import { tokens } from "../workload/program.ts";
 import type { ParsedDocument } from "./schema.ts";

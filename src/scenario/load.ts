@@ -8,8 +8,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
-import { ScenarioError, scenarioErrors } from "../sim/errors.ts";
-import { problemsOf } from "../sim/parse-dist.ts";
+import { problemsOf, ScenarioError, scenarioErrors } from "../input/index.ts";
 import { zodErrors } from "./issues.ts";
 import { normalizeScenario } from "./normalize.ts";
 import { referenceErrors } from "./references.ts";

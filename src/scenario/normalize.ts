@@ -6,9 +6,8 @@
  * `limits.ts`, ...). All problems found here are thrown together.
  */
 import { basename, dirname, resolve } from "node:path";
+import { problemsOf, ScenarioError, scenarioErrors } from "../input/index.ts";
 import type { DistSpec } from "../sim/dist.ts";
-import { ScenarioError, scenarioErrors } from "../sim/errors.ts";
-import { problemsOf } from "../sim/parse-dist.ts";
 import { limitErrors } from "./limits.ts";
 import { isModulePath, policyLabel, traceFormatOf } from "./references.ts";
 import type { ParsedDocument, ParsedJob, RawPolicy } from "./schema.ts";

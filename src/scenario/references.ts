@@ -9,8 +9,7 @@
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { ScenarioError } from "../sim/errors.ts";
-import { closest } from "../sim/parse-dist.ts";
+import { closest, ScenarioError } from "../input/index.ts";
 import { formatPath } from "./issues.ts";
 
 type Doc = Record<string, unknown>;

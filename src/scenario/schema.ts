@@ -1,24 +1,27 @@
 /**
  * The zod 4 schema of the scenario format v1 (DESIGN.md "Scenario format (v1)"). Fields with units
- * and distributions are parsed by `sim/units.ts` and `sim/parse-dist.ts` inside the schema, so one
+ * and distributions are parsed by `input/units.ts` and `input/parse-dist.ts` inside the schema, so one
  * `safeParse` reports every problem of a document at once, each with its path. The output is the
  * validated document in base units, not yet defaulted: `normalize.ts` fills defaults and resolves
  * names into the `Scenario` the runtime reads. `scenarioJsonSchema()` exports the same schema for
  * editors, with descriptions, accepting both strings ("300ms") and numbers where units apply.
  */
 import { z } from "zod";
-import type { DistSpec } from "../sim/dist.ts";
-import { ScenarioError, show } from "../sim/errors.ts";
-import { type DistUnit, parseDistribution, problemsOf } from "../sim/parse-dist.ts";
 import {
+  type DistUnit,
   type NumberConstraints,
   parseCount,
+  parseDistribution,
   parseDuration,
   parseNumber,
   parseProbability,
   parseRate,
   parseTokens,
-} from "../sim/units.ts";
+  problemsOf,
+  ScenarioError,
+  show,
+} from "../input/index.ts";
+import type { DistSpec } from "../sim/dist.ts";
 import { EXPECTED_MARK, FIELDS_MARK, splitPath } from "./issues.ts";
 import type { LatencySpec } from "./types.ts";
 

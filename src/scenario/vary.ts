@@ -9,7 +9,7 @@
  *   (`jobs.ticket-triage.arrivals.rate`) or by index (`endpoints.0.slots`). The last segment may
  *   name a field the document leaves out (it is then added); earlier ones must exist.
  */
-import { ScenarioError, show } from "../sim/errors.ts";
+import { ScenarioError, show } from "../input/index.ts";
 import type { SweepAxis } from "./types.ts";
 
 /** One value of one axis at a sweep point. */

@@ -4,7 +4,6 @@ export type { AnyOfResult } from "./condition.ts";
 export { allOf, anyOf } from "./condition.ts";
 export type { DistSpec } from "./dist.ts";
 export { DIST_NAMES } from "./dist.ts";
-export { ScenarioError, scenarioErrors, show } from "./errors.ts";
 export type { EventCallback } from "./event.ts";
 export { EventClass, SimEvent } from "./event.ts";
 export { EventQueue } from "./event-queue.ts";

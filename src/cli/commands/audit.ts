@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { type Command, InvalidArgumentError } from "commander";
 import type { TrailHead } from "../../experiment/results.ts";
+import { parseDuration, ScenarioError } from "../../input/index.ts";
 import {
   AUDIT_ACTIONS,
   AUDIT_DECISIONS,
@@ -14,8 +15,6 @@ import {
   importJsonl,
   verifyJsonl,
 } from "../../runtime/audit/index.ts";
-import { ScenarioError } from "../../sim/errors.ts";
-import { parseDuration } from "../../sim/units.ts";
 import type { Io } from "../io.ts";
 import { positiveInteger } from "../options.ts";
 import { resultsText } from "../output.ts";

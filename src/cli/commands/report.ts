@@ -1,7 +1,7 @@
 import { dirname } from "node:path";
 import type { Command } from "commander";
 import type { Results } from "../../experiment/results.ts";
-import { ScenarioError } from "../../sim/errors.ts";
+import { ScenarioError } from "../../input/index.ts";
 import type { Io } from "../io.ts";
 import { readJsonFile } from "../json-file.ts";
 import { writeResults } from "../output.ts";

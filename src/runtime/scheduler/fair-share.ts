@@ -1,4 +1,4 @@
-import { ScenarioError } from "../../sim/errors.ts";
+import { ScenarioError } from "../../input/index.ts";
 import { Heap } from "./heap.ts";
 import { checkKey, checkOptionKeys } from "./options.ts";
 import { SeqQueue } from "./turn-queue.ts";

@@ -1,4 +1,4 @@
-import { ScenarioError } from "../../sim/errors.ts";
+import { ScenarioError } from "../../input/index.ts";
 
 /** Option keys every policy accepts and ignores (the results label is the experiment's). */
 const SHARED_KEYS = ["label"];

@@ -1,5 +1,5 @@
 import { basename, extname, resolve } from "node:path";
-import { ScenarioError } from "../../sim/errors.ts";
+import { ScenarioError } from "../../input/index.ts";
 import { createEdf } from "./edf.ts";
 import { createFairShare } from "./fair-share.ts";
 import { createFifo } from "./fifo.ts";

@@ -5,8 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
-import { ScenarioError, scenarioErrors } from "../../sim/errors.ts";
-import { formatDuration } from "../../sim/units.ts";
+import { formatDuration, ScenarioError, scenarioErrors } from "../../input/index.ts";
 import type { Trace, TraceReadConstraints, TraceRun } from "./types.ts";
 
 /** Problems collected before a reader gives up (the rest of the file is not read). */

@@ -16,8 +16,7 @@
  *
  * Every problem in one distribution is reported at once, each naming its field.
  */
-import type { DistSpec } from "./dist.ts";
-import { DIST_NAMES } from "./dist.ts";
+import { DIST_NAMES, type DistSpec } from "../sim/index.ts";
 import { ScenarioError, scenarioErrors } from "./errors.ts";
 import {
   formatDuration,

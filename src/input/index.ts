@@ -1,0 +1,31 @@
+/**
+ * Input: reading what a user writes. Quantities with units ("300ms", "2/s", "8k"),
+ * distributions as scenarios write them (parsed into the kernel's `DistSpec`), and the one error
+ * type for bad input, `ScenarioError`, which names the file, the field, what was expected and
+ * what was found.
+ */
+
+export { ScenarioError, scenarioErrors, show } from "./errors.ts";
+export type { DistUnit } from "./parse-dist.ts";
+export {
+  closest,
+  formatValue,
+  parseDistribution,
+  problemsOf,
+  unknownFieldError,
+  Z99,
+} from "./parse-dist.ts";
+export type { NumberConstraints, QuantityConstraints } from "./units.ts";
+export {
+  DURATION_EXPECTED,
+  formatDuration,
+  formatRate,
+  parseCount,
+  parseDuration,
+  parseNumber,
+  parseProbability,
+  parseRate,
+  parseTokens,
+  RATE_EXPECTED,
+  round,
+} from "./units.ts";
