@@ -11,8 +11,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Bench } from "tinybench";
-import type { AuditAction, AuditDecision, AuditTrailOptions } from "../src/runtime/audit/index.ts";
-import { AuditTrail, importJsonl, verifyJsonl } from "../src/runtime/audit/index.ts";
+import type { AuditAction, AuditDecision, AuditTrailOptions } from "../src/audit/index.ts";
+import { AuditTrail, importJsonl, verifyJsonl } from "../src/audit/index.ts";
 
 const RECORDS = 1_000_000;
 const ACTORS = 1_000;

@@ -3,6 +3,9 @@
  * the others; this file is the table of contents for users.
  */
 
+// The audit trail.
+export type { AuditAction, AuditQuery, AuditRecord } from "./audit/index.ts";
+export { AuditTrail, importJsonl, verifyJsonl } from "./audit/index.ts";
 // Experiments: replications, comparisons, sweeps, checks, results.json.
 export type { CheckResult, Comparison, Results } from "./experiment/index.ts";
 export { aggregate, runCheck, runExperiment } from "./experiment/index.ts";
@@ -10,9 +13,6 @@ export { aggregate, runCheck, runExperiment } from "./experiment/index.ts";
 export { ScenarioError } from "./input/index.ts";
 // Reports.
 export { writeReport } from "./report/index.ts";
-// The audit trail.
-export type { AuditAction, AuditQuery, AuditRecord } from "./runtime/audit/index.ts";
-export { AuditTrail, importJsonl, verifyJsonl } from "./runtime/audit/index.ts";
 // One cell: a scenario under one policy and seed.
 export type { CellResult, CellSpec, PreparedScenario, SimulateOptions } from "./runtime/index.ts";
 export {

@@ -10,10 +10,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { AuditTrail, chainHash, verifyJsonl } from "../src/runtime/audit/index.ts";
-import { parseRecordLine } from "../src/runtime/audit/jsonl.ts";
-import { openBodyOfLine } from "../src/runtime/audit/record.ts";
-import { ChainVerifier } from "../src/runtime/audit/verify.ts";
+import { AuditTrail, chainHash, verifyJsonl } from "../src/audit/index.ts";
+import { parseRecordLine } from "../src/audit/jsonl.ts";
+import { openBodyOfLine } from "../src/audit/record.ts";
+import { ChainVerifier } from "../src/audit/verify.ts";
 import {
   PROPERTY_TIMEOUT_MS,
   RUNS,

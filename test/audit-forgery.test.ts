@@ -10,7 +10,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import type { Results } from "../src/experiment/results.ts";
 import {
   type AuditRecord,
   canonicalJson,
@@ -18,8 +17,9 @@ import {
   GENESIS_HASH,
   openBodyOf,
   verifyJsonl,
-} from "../src/runtime/audit/index.ts";
-import { recordLine } from "../src/runtime/audit/record.ts";
+} from "../src/audit/index.ts";
+import { recordLine } from "../src/audit/record.ts";
+import type { Results } from "../src/experiment/results.ts";
 import { runInProcess } from "./support/cli.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { AuditTrail, importJsonl, verifyJsonl } from "../src/audit/index.ts";
 import { ScenarioError } from "../src/input/errors.ts";
-import { AuditTrail, importJsonl, verifyJsonl } from "../src/runtime/audit/index.ts";
 import {
   PROPERTY_TIMEOUT_MS,
   RUNS,

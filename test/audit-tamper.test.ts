@@ -6,7 +6,7 @@ import {
   AuditTrail,
   importJsonl,
   verifyJsonl,
-} from "../src/runtime/audit/index.ts";
+} from "../src/audit/index.ts";
 import {
   PROPERTY_TIMEOUT_MS,
   RUNS,

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { AuditQuery, AuditRecord } from "../src/runtime/audit/index.ts";
+import type { AuditQuery, AuditRecord } from "../src/audit/index.ts";
 import {
   AUDIT_ACTIONS,
   AUDIT_DECISIONS,
@@ -15,7 +15,7 @@ import {
   openBodyOf,
   scenarioDigest,
   verifyJsonl,
-} from "../src/runtime/audit/index.ts";
+} from "../src/audit/index.ts";
 import {
   PROPERTY_TIMEOUT_MS,
   RUNS,

@@ -4,9 +4,9 @@ import { pathToFileURL } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AuditTrail } from "../src/audit/index.ts";
 import type { Results } from "../src/experiment/results.ts";
 import { chartSpecs, SECTIONS, verdictOf, writeReport } from "../src/report/index.ts";
-import { AuditTrail } from "../src/runtime/audit/index.ts";
 
 // The cockpit in a real browser: Debian's Chromium, headless, driven by playwright-core.
 const CHROMIUM = process.env.AGENTSIM_CHROMIUM ?? "/usr/bin/chromium";

@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { AuditTrail } from "../src/audit/index.ts";
 import type { Results } from "../src/experiment/results.ts";
 import type { ChromeTrace, TraceEvent } from "../src/report/index.ts";
 import {
@@ -15,7 +16,6 @@ import {
   writeReport,
 } from "../src/report/index.ts";
 import { RunTracks } from "../src/report/trace.ts";
-import { AuditTrail } from "../src/runtime/audit/index.ts";
 
 const FIXTURES = new URL("./fixtures/", import.meta.url);
 const comparison = JSON.parse(

@@ -10,7 +10,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { AuditRecord } from "../src/runtime/audit/record.ts";
+import type { AuditRecord } from "../src/audit/record.ts";
 import { simulateCell } from "../src/runtime/cell.ts";
 import type { RunState } from "../src/runtime/run-state.ts";
 import type { JobSpec, Scenario } from "../src/scenario/types.ts";

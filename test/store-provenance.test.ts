@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { AuditTrail } from "../src/runtime/audit/index.ts";
+import { AuditTrail } from "../src/audit/index.ts";
 import type { Governance } from "../src/runtime/governance.ts";
 import { AccessManager } from "../src/runtime/governance.ts";
 import { Store } from "../src/runtime/store.ts";

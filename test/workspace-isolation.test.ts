@@ -8,7 +8,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { AuditTrail } from "../src/runtime/audit/index.ts";
+import { AuditTrail } from "../src/audit/index.ts";
 import type { ResolverWeakening, WorkspaceResult } from "../src/runtime/workspace.ts";
 import { __testing, normalizePath, screenTarget, Workspaces } from "../src/runtime/workspace.ts";
 import { PROPERTY_TIMEOUT_MS, RUNS } from "./support/property-runs.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AuditTrail } from "../src/runtime/audit/index.ts";
+import { AuditTrail } from "../src/audit/index.ts";
 import { normalizePath, PATH_LIMITS, Workspaces } from "../src/runtime/workspace.ts";
 
 /** The reason a path is refused for, failing the test if it is accepted. */

@@ -1,5 +1,5 @@
 import { closeSync, openSync, writeSync } from "node:fs";
-import { ScenarioError } from "../../input/index.ts";
+import { ScenarioError } from "../input/index.ts";
 
 /** Characters buffered before a write to disk; the bound on a file-mode trail's memory. */
 export const FLUSH_CHARS = 1 << 20;

@@ -1,6 +1,5 @@
 import { hash } from "node:crypto";
 import { dirname, isAbsolute, relative } from "node:path";
-import type { Scenario } from "../../scenario/types.ts";
 
 /**
  * What a trail's genesis record binds it to: the cell that wrote it. Two trails of different
@@ -43,6 +42,18 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
+ * What `scenarioDigest` reads of a normalized scenario (scenario/'s `Scenario` is one): the
+ * trail's format names no scenario type, so the audit layer stays below the scenario layer.
+ */
+export interface DigestibleScenario {
+  readonly sourceFile?: string | undefined;
+  readonly policies: readonly { readonly module?: string | undefined }[];
+  readonly jobs: readonly {
+    readonly arrivals: { readonly process: string; readonly file?: string };
+  }[];
+}
+
+/**
  * SHA-256 (hex) of the canonical JSON of a normalized scenario: what a genesis record binds.
  * It is the scenario as the cell ran it (defaults filled in, units converted, a sweep point's
  * substitutions applied), not the file's bytes, so comments and formatting do not count. So that
@@ -50,7 +61,7 @@ export function canonicalJson(value: unknown): string {
  * of trace files and policy modules are relative to the scenario's folder. A trace's contents
  * are not part of it (only its path); a policy module's code neither.
  */
-export function scenarioDigest(scenario: Scenario): string {
+export function scenarioDigest<S extends DigestibleScenario>(scenario: S): string {
   const base = scenario.sourceFile === undefined ? undefined : dirname(scenario.sourceFile);
   const portable = (path: string) =>
     base === undefined || !isAbsolute(path) ? path : relative(base, path).split("\\").join("/");
@@ -61,7 +72,7 @@ export function scenarioDigest(scenario: Scenario): string {
       p.module === undefined ? p : { ...p, module: portable(p.module) },
     ),
     jobs: scenario.jobs.map((job) =>
-      job.arrivals.process === "trace"
+      job.arrivals.process === "trace" && job.arrivals.file !== undefined
         ? { ...job, arrivals: { ...job.arrivals, file: portable(job.arrivals.file) } }
         : job,
     ),

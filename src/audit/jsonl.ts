@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
-import { ScenarioError } from "../../input/index.ts";
+import { ScenarioError } from "../input/index.ts";
 import { ACTION_CODE, DECISION_CODE } from "./actions.ts";
 import type { AuditRecord } from "./record.ts";
 

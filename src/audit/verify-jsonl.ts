@@ -1,4 +1,4 @@
-import { ScenarioError } from "../../input/index.ts";
+import { ScenarioError } from "../input/index.ts";
 import type { AuditSource, StoredSource } from "./jsonl.ts";
 import { forEachStoredLine, parseRecordLine } from "./jsonl.ts";
 import type { AuditRecord } from "./record.ts";

@@ -5,13 +5,13 @@
  */
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import type { AuditTrailOptions } from "../audit/index.ts";
 import type { Cell } from "../experiment/cells.ts";
 import { runExperiment } from "../experiment/experiment.ts";
 import { partialName } from "../experiment/partial.ts";
 import { type PlanConstraints, planExperiment } from "../experiment/plan.ts";
 import type { Results } from "../experiment/results.ts";
 import { ScenarioError } from "../input/index.ts";
-import type { AuditTrailOptions } from "../runtime/audit/index.ts";
 import { type Io, type RunSettings, withProgress } from "./io.ts";
 import { type CommonOptions, defaultJobs, wallClock } from "./options.ts";
 import {

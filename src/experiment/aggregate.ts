@@ -5,8 +5,9 @@
  * policies' order, and nothing reads a clock. So any worker count or shard split gives the
  * same bytes.
  */
+
+import { AGENTSIM_VERSION } from "../audit/index.ts";
 import { pairedComparison } from "../metrics/stat.ts";
-import { AGENTSIM_VERSION } from "../runtime/audit/version.ts";
 import type { CellResult } from "../runtime/result.ts";
 import type { Scenario, SweepAxis } from "../scenario/types.ts";
 import { expandGrid } from "../scenario/vary.ts";

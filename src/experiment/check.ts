@@ -24,7 +24,7 @@ import {
   type GenesisBinding,
   scenarioDigest,
   verifyJsonl,
-} from "../runtime/audit/index.ts";
+} from "../audit/index.ts";
 import { runCell } from "../runtime/prepare.ts";
 import type { CellResult } from "../runtime/result.ts";
 import type { Runtime } from "../runtime/runtime.ts";

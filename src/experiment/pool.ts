@@ -28,7 +28,7 @@
  */
 import { totalmem } from "node:os";
 import Tinypool from "tinypool";
-import type { AuditTrailOptions } from "../runtime/audit/index.ts";
+import type { AuditTrailOptions } from "../audit/index.ts";
 import type { PreparedScenario } from "../runtime/prepare.ts";
 import type { CellResult } from "../runtime/result.ts";
 import type { SweepPoint } from "../scenario/vary.ts";

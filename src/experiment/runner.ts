@@ -3,8 +3,8 @@
  * cell's sweep point is parsed and prepared once and cached, then the cell runs.
  */
 
+import type { AuditTrailOptions } from "../audit/index.ts";
 import { ScenarioError } from "../input/index.ts";
-import type { AuditTrailOptions } from "../runtime/audit/index.ts";
 import { type PreparedScenario, prepareScenario, runCell } from "../runtime/prepare.ts";
 import type { CellResult } from "../runtime/result.ts";
 import { parseScenario } from "../scenario/load.ts";

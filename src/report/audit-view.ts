@@ -5,10 +5,9 @@
  * (the trace's run tracks), so a trail of any size is read once.
  */
 
+import type { AuditRecord, VerifyResult } from "../audit/index.ts";
+import { ChainVerifier, forEachLine, parseRecordLine } from "../audit/index.ts";
 import { ScenarioError } from "../input/index.ts";
-import type { AuditRecord, VerifyResult } from "../runtime/audit/index.ts";
-import { forEachLine, parseRecordLine } from "../runtime/audit/jsonl.ts";
-import { ChainVerifier } from "../runtime/audit/verify.ts";
 
 /** Records kept for the audit table per policy (default of `readAuditView`). */
 export const AUDIT_ROWS_DEFAULT = 1000;

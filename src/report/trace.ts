@@ -13,9 +13,10 @@
  * dispatch to its result or abort, the check is an instant, and the time between the check
  * and the dispatch is a `queued` slice of its own.
  */
+
+import type { AuditRecord } from "../audit/index.ts";
+import { forEachLine, parseRecordLine } from "../audit/index.ts";
 import type { Results } from "../experiment/results.ts";
-import type { AuditRecord } from "../runtime/audit/index.ts";
-import { forEachLine, parseRecordLine } from "../runtime/audit/jsonl.ts";
 import type { TimelineEntry } from "../runtime/result.ts";
 import { isNum } from "./format.ts";
 

@@ -5,8 +5,9 @@
  * counts the outcomes and detects a breach independently of those checks (a read returning
  * another run's data, a write landing in another run's workspace).
  */
+
+import type { AuditSink } from "../audit/index.ts";
 import type { JobSpec } from "../scenario/types.ts";
-import type { AuditSink } from "./audit/sink.ts";
 import type { RunAccess } from "./governance.ts";
 import { Store } from "./store.ts";
 import { type ResolverMode, Workspaces } from "./workspace.ts";

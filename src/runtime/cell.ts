@@ -6,6 +6,14 @@
  */
 
 import { basename } from "node:path";
+import {
+  AGENTSIM_VERSION,
+  type AuditSink,
+  AuditTrail,
+  type AuditTrailOptions,
+  authorityOmitted,
+  scenarioDigest,
+} from "../audit/index.ts";
 import { ScenarioError } from "../input/index.ts";
 import { Histogram } from "../metrics/histogram.ts";
 import { littlesLaw } from "../metrics/littles-law.ts";
@@ -15,14 +23,6 @@ import { distMean, sampler } from "../sim/sample.ts";
 import { Simulation } from "../sim/simulation.ts";
 import { type ArrivalTarget, type ReplayRun, startArrivals } from "../workload/arrivals.ts";
 import { DrawnPrograms, programModel, replayedPrograms } from "../workload/program.ts";
-import {
-  AGENTSIM_VERSION,
-  type AuditSink,
-  AuditTrail,
-  type AuditTrailOptions,
-  authorityOmitted,
-  scenarioDigest,
-} from "./audit/index.ts";
 import { Endpoint } from "./endpoint.ts";
 import { BUCKETS, type GroupRecorder, Recorder } from "./recorder.ts";
 import type { CellResult, Counts, JobCell, TenantCell } from "./result.ts";

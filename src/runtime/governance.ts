@@ -1,6 +1,6 @@
 import { z } from "zod";
+import type { ActorId, AuditSink } from "../audit/index.ts";
 import { ScenarioError, scenarioErrors } from "../input/index.ts";
-import type { ActorId, AuditSink } from "./audit/index.ts";
 import { normalizePath } from "./workspace.ts";
 
 /** How much harm a job can do, in the terms of the EU AI Act's tiers. */

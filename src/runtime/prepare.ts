@@ -4,12 +4,12 @@
  * function of (prepared scenario, policy, seed).
  */
 
+import type { AuditTrailOptions } from "../audit/index.ts";
 import { ScenarioError, scenarioErrors } from "../input/index.ts";
 import type { PolicyRef, Scenario, TraceArrivalSpec } from "../scenario/types.ts";
 import type { ReplayRun } from "../workload/arrivals.ts";
 import { readTrace } from "../workload/trace/index.ts";
 import type { Trace } from "../workload/trace/types.ts";
-import type { AuditTrailOptions } from "./audit/index.ts";
 import { type SimulatedCell, type SimulateOptions, simulateCell } from "./cell.ts";
 import {
   createScheduler,

@@ -5,6 +5,7 @@
  * context, checks governance and writes the audit trail, while the recorder measures.
  */
 
+import type { AuditAction, AuditDecision, AuditSink } from "../audit/index.ts";
 import type { JobSpec, RuntimeSpec, Scenario, ToolSpec } from "../scenario/types.ts";
 import { EventClass, type SimEvent } from "../sim/event.ts";
 import { type Process, type ProcessGenerator, SUSPEND, type Yieldable } from "../sim/process.ts";
@@ -13,8 +14,6 @@ import type { Sampler } from "../sim/sample.ts";
 import type { Simulation } from "../sim/simulation.ts";
 import type { ToolCallPlan } from "../workload/program.ts";
 import { RunActivity } from "./activity.ts";
-import type { AuditAction, AuditDecision } from "./audit/actions.ts";
-import type { AuditSink } from "./audit/sink.ts";
 import type { Endpoint, TurnOutcome } from "./endpoint.ts";
 import { AccessManager } from "./governance.ts";
 import type { Recorder } from "./recorder.ts";

@@ -1,4 +1,4 @@
-import type { AuditedRun, AuditSink } from "./audit/index.ts";
+import type { AuditedRun, AuditSink } from "../audit/index.ts";
 import type { AccessDecision } from "./governance.ts";
 
 /** Who accesses the store: a run with its identity and its job's data-scope check (`RunAccess`). */

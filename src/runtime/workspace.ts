@@ -1,5 +1,4 @@
-import type { AuditAction } from "./audit/actions.ts";
-import type { AuditedRun, AuditSink } from "./audit/sink.ts";
+import type { AuditAction, AuditedRun, AuditSink } from "../audit/index.ts";
 
 /**
  * Limits on workspace paths, in UTF-16 code units: a whole path at most 1024, a segment at most

@@ -19,8 +19,8 @@
  * that uses the first two is refused.
  */
 
+import type { AuditAction, AuditDecision } from "../../src/audit/actions.ts";
 import { Histogram, type HistogramJSON } from "../../src/metrics/histogram.ts";
-import type { AuditAction, AuditDecision } from "../../src/runtime/audit/actions.ts";
 import { Endpoint, type TurnOutcome } from "../../src/runtime/endpoint.ts";
 import type { CallCounters, Counts } from "../../src/runtime/result.ts";
 import { createScheduler } from "../../src/runtime/scheduler/registry.ts";

@@ -8,8 +8,8 @@ import type {
   AuditDecision,
   AuditTrail,
   GenesisBinding,
-} from "../../src/runtime/audit/index.ts";
-import { AUDIT_ACTIONS, AUDIT_DECISIONS } from "../../src/runtime/audit/index.ts";
+} from "../../src/audit/index.ts";
+import { AUDIT_ACTIONS, AUDIT_DECISIONS } from "../../src/audit/index.ts";
 
 export { PROPERTY_TIMEOUT_MS, RUNS } from "./property-runs.ts";
 

@@ -1,7 +1,5 @@
 import { readFileSync } from "node:fs";
 import { type Command, InvalidArgumentError } from "commander";
-import type { TrailHead } from "../../experiment/results.ts";
-import { parseDuration, ScenarioError } from "../../input/index.ts";
 import {
   AUDIT_ACTIONS,
   AUDIT_DECISIONS,
@@ -14,7 +12,9 @@ import {
   type GenesisBinding,
   importJsonl,
   verifyJsonl,
-} from "../../runtime/audit/index.ts";
+} from "../../audit/index.ts";
+import type { TrailHead } from "../../experiment/results.ts";
+import { parseDuration, ScenarioError } from "../../input/index.ts";
 import type { Io } from "../io.ts";
 import { positiveInteger } from "../options.ts";
 import { resultsText } from "../output.ts";
