@@ -14,28 +14,29 @@ export { ScenarioError } from "./input/index.ts";
 // Reports.
 export { writeReport } from "./report/index.ts";
 // One cell: a scenario under one policy and seed.
-export type { CellResult, CellSpec, PreparedScenario, SimulateOptions } from "./runtime/index.ts";
-export {
-  InvariantError,
-  prepareScenario,
-  runCell,
-  simulate,
-  simulateCell,
-} from "./runtime/index.ts";
 // Policies: the interface, the built-ins, and loading a user's module.
 export type {
+  CellResult,
+  CellSpec,
+  PreparedScenario,
   ReadyTurn,
   Scheduler,
   SchedulerContext,
   SchedulerFactory,
+  SimulateOptions,
   Usage,
-} from "./runtime/scheduler/index.ts";
+} from "./runtime/index.ts";
 export {
   createScheduler,
+  InvariantError,
   keyedScheduler,
   loadPolicyModule,
+  prepareScenario,
+  runCell,
   schedulerNames,
-} from "./runtime/scheduler/index.ts";
+  simulate,
+  simulateCell,
+} from "./runtime/index.ts";
 // Scenarios: load, validate, describe, sweep.
 export type {
   JobSpec,

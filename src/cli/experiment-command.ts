@@ -6,11 +6,13 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { AuditTrailOptions } from "../audit/index.ts";
-import type { Cell } from "../experiment/cells.ts";
-import { runExperiment } from "../experiment/experiment.ts";
-import { partialName } from "../experiment/partial.ts";
-import { type PlanConstraints, planExperiment } from "../experiment/plan.ts";
-import type { Results } from "../experiment/results.ts";
+import type { Cell, Results } from "../experiment/index.ts";
+import {
+  type PlanConstraints,
+  partialName,
+  planExperiment,
+  runExperiment,
+} from "../experiment/index.ts";
 import { ScenarioError } from "../input/index.ts";
 import { type Io, type RunSettings, withProgress } from "./io.ts";
 import { type CommonOptions, defaultJobs, wallClock } from "./options.ts";

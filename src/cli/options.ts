@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from "node:os";
 import { type Command, InvalidArgumentError } from "commander";
-import { parseShard, type Shard } from "../experiment/cells.ts";
+import { parseShard, type Shard } from "../experiment/index.ts";
 
 /** The shared flags, as commander parses them. */
 export interface CommonOptions {

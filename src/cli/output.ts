@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
-import type { Results } from "../experiment/results.ts";
+import type { Results } from "../experiment/index.ts";
 
 /** results.json's text: two-space indented, one trailing newline (the same bytes every time). */
 export function resultsText(results: unknown): string {

@@ -5,7 +5,7 @@
  * trace), 3 an internal error (a bug in agentsim).
  */
 import { Command, CommanderError } from "commander";
-import { VERSION } from "../experiment/aggregate.ts";
+import { VERSION } from "../experiment/index.ts";
 import { ScenarioError } from "../input/index.ts";
 import { registerAudit } from "./commands/audit.ts";
 import { registerCheck } from "./commands/check.ts";

@@ -6,19 +6,25 @@
  * (they come from src/report's verdict, runs table and comparisons) — and a sweep's curve as
  * rows.
  */
-import type { Estimate, PolicySummary, Results } from "../experiment/results.ts";
-import { JAIN_NOT_MEASURABLE } from "../metrics/fairness.ts";
-import { comparedMetrics, isHeadline, NO_INTERVAL, pairOf } from "../report/comparisons.ts";
-import { CUT_MARK, CUT_NOTE, fixed } from "../report/format.ts";
-import { hasCutInterval } from "../report/percentiles.ts";
-import { RUN_COLUMNS, runCells } from "../report/runs-table.ts";
+import type { Estimate, PolicySummary, Results } from "../experiment/index.ts";
+import { JAIN_NOT_MEASURABLE } from "../metrics/index.ts";
 import {
   ALL_STEADY,
   allSteady,
+  CUT_MARK,
+  CUT_NOTE,
+  comparedMetrics,
+  fixed,
+  hasCutInterval,
+  isHeadline,
   jainText,
+  NO_INTERVAL,
+  pairOf,
+  RUN_COLUMNS,
+  runCells,
   saturationWarnings,
   verdictOf,
-} from "../report/verdict.ts";
+} from "../report/index.ts";
 import { type Io, paint } from "./io.ts";
 
 /** A number in a few significant digits, "-" when there is none. */

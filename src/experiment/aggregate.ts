@@ -7,10 +7,10 @@
  */
 
 import { AGENTSIM_VERSION } from "../audit/index.ts";
-import { pairedComparison } from "../metrics/stat.ts";
-import type { CellResult } from "../runtime/result.ts";
-import type { Scenario, SweepAxis } from "../scenario/types.ts";
-import { expandGrid } from "../scenario/vary.ts";
+import { pairedComparison } from "../metrics/index.ts";
+import type { CellResult } from "../runtime/index.ts";
+import type { Scenario, SweepAxis } from "../scenario/index.ts";
+import { expandGrid } from "../scenario/index.ts";
 import { pointRecord } from "./cells.ts";
 import { type ScenarioInfo, scenarioInfo } from "./plan.ts";
 import type {

@@ -6,9 +6,9 @@
  */
 
 import { ScenarioError } from "../input/index.ts";
-import type { Scenario, SweepAxis } from "../scenario/types.ts";
-import { expandGrid, type SweepPoint } from "../scenario/vary.ts";
-import { replicationSeed } from "../sim/rng.ts";
+import type { Scenario, SweepAxis } from "../scenario/index.ts";
+import { expandGrid, type SweepPoint } from "../scenario/index.ts";
+import { replicationSeed } from "../sim/index.ts";
 
 /** One simulation of an experiment. */
 export interface Cell {

@@ -25,9 +25,8 @@ import {
   scenarioDigest,
   verifyJsonl,
 } from "../audit/index.ts";
-import { runCell } from "../runtime/prepare.ts";
-import type { CellResult } from "../runtime/result.ts";
-import type { Runtime } from "../runtime/runtime.ts";
+import type { CellResult, Runtime } from "../runtime/index.ts";
+import { runCell } from "../runtime/index.ts";
 import { aggregate } from "./aggregate.ts";
 import { pointRecord } from "./cells.ts";
 import type { ExperimentPlan } from "./plan.ts";

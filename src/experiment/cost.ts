@@ -3,8 +3,8 @@
  * decides where and in which order cells run (the largest first, so no big cell starts last
  * and leaves the other threads idle), never what a cell computes.
  */
-import type { JobSpec, Scenario } from "../scenario/types.ts";
-import { distMean } from "../sim/sample.ts";
+import type { JobSpec, Scenario } from "../scenario/index.ts";
+import { distMean } from "../sim/index.ts";
 
 /** Expected model calls of one cell of `scenario` (arrivals until the horizon x turns per run). */
 export function estimatedTurns(scenario: Scenario): number {

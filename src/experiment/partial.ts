@@ -7,8 +7,8 @@
  */
 
 import { ScenarioError, scenarioErrors, show } from "../input/index.ts";
-import type { CellResult } from "../runtime/result.ts";
-import type { SweepAxis } from "../scenario/types.ts";
+import type { CellResult } from "../runtime/index.ts";
+import type { SweepAxis } from "../scenario/index.ts";
 import { aggregate, VERSION } from "./aggregate.ts";
 import { type Cell, cellsOf, pointRecord, type Shard } from "./cells.ts";
 import type { ExperimentPlan, ScenarioInfo } from "./plan.ts";

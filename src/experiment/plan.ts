@@ -7,12 +7,21 @@
 import { createHash } from "node:crypto";
 import { dirname, relative, resolve } from "node:path";
 import { ScenarioError, scenarioErrors } from "../input/index.ts";
-import { type PreparedScenario, prepareScenario } from "../runtime/prepare.ts";
-import { isSchedulerName, schedulerNames } from "../runtime/scheduler/registry.ts";
-import { parseScenario, readScenarioDocument } from "../scenario/load.ts";
-import { isModulePath } from "../scenario/references.ts";
-import type { Scenario, SweepAxis } from "../scenario/types.ts";
-import { applyVary, expandGrid, type SweepPoint } from "../scenario/vary.ts";
+import {
+  isSchedulerName,
+  type PreparedScenario,
+  prepareScenario,
+  schedulerNames,
+} from "../runtime/index.ts";
+import type { Scenario, SweepAxis } from "../scenario/index.ts";
+import {
+  applyVary,
+  expandGrid,
+  isModulePath,
+  parseScenario,
+  readScenarioDocument,
+  type SweepPoint,
+} from "../scenario/index.ts";
 import { type Cell, expandCells } from "./cells.ts";
 import type { Results } from "./results.ts";
 

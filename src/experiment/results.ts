@@ -4,9 +4,8 @@
  * additions; none of DESIGN.md's are renamed.
  */
 
-import type { Bottleneck } from "../metrics/saturation.ts";
-import type { Interval, Stat } from "../metrics/stat.ts";
-import type { CellResult, Counts, TimelineEntry, TimeSeries } from "../runtime/result.ts";
+import type { Bottleneck, Interval, Stat } from "../metrics/index.ts";
+import type { CellResult, Counts, TimelineEntry, TimeSeries } from "../runtime/index.ts";
 
 export type { Interval, Stat };
 
@@ -181,7 +180,7 @@ export interface Results {
       name: string;
       tenant: string;
       priority: number;
-      governance: import("../scenario/types.ts").GovernanceSpec;
+      governance: import("../scenario/index.ts").GovernanceSpec;
       slo?: { runLatencyS?: number; waitS?: number };
     }[];
     endpoints: { name: string; slots: number }[];

@@ -5,11 +5,10 @@
 
 import type { AuditTrailOptions } from "../audit/index.ts";
 import { ScenarioError } from "../input/index.ts";
-import { type PreparedScenario, prepareScenario, runCell } from "../runtime/prepare.ts";
-import type { CellResult } from "../runtime/result.ts";
-import { parseScenario } from "../scenario/load.ts";
-import type { Scenario } from "../scenario/types.ts";
-import { applyVary, type SweepPoint } from "../scenario/vary.ts";
+import type { CellResult } from "../runtime/index.ts";
+import { type PreparedScenario, prepareScenario, runCell } from "../runtime/index.ts";
+import type { Scenario } from "../scenario/index.ts";
+import { applyVary, parseScenario, type SweepPoint } from "../scenario/index.ts";
 import { type Cell, pointRecord } from "./cells.ts";
 import type { ExperimentSource } from "./plan.ts";
 

@@ -4,16 +4,18 @@
  * counts, per-tenant and per-job figures, the saturation verdict over the replications, and
  * the data the report's charts need.
  */
-import { Histogram, type HistogramJSON } from "../metrics/histogram.ts";
-import type { Bottleneck } from "../metrics/saturation.ts";
+
+import type { Bottleneck } from "../metrics/index.ts";
 import {
   FRACTION,
+  Histogram,
+  type HistogramJSON,
   meanWithCi95,
   NON_NEGATIVE,
   type RangeConstraints,
   statOf,
-} from "../metrics/stat.ts";
-import type { CellResult, Counts, TimeSeries } from "../runtime/result.ts";
+} from "../metrics/index.ts";
+import type { CellResult, Counts, TimeSeries } from "../runtime/index.ts";
 import type {
   Estimate,
   JobResults,

@@ -3,7 +3,7 @@
  * Each worker keeps its own runner, so a worker prepares a sweep point once and reuses it for
  * every cell of that point it receives.
  */
-import type { CellResult } from "../runtime/result.ts";
+import type { CellResult } from "../runtime/index.ts";
 import { CellRunner, type CellTask, type ErrorData, errorData } from "./runner.ts";
 
 /** What a worker sends back: a result, or the error as data (classes do not cross threads). */

@@ -1,6 +1,7 @@
 // What metrics/ offers the runtime and the experiment layer: fixed-memory recorders for the hot
 // path, and the statistics that turn replications into the results contract.
 
+export { addOverBuckets, bucketOf } from "./buckets.ts";
 export type { DemandFairness, TenantDemand, TenantFairness } from "./fairness.ts";
 export { demandFairness, JAIN_NOT_MEASURABLE, jainIndex, maxMinFairShares } from "./fairness.ts";
 export type { CdfPoint, HistogramConstraints, HistogramJSON } from "./histogram.ts";

@@ -3,7 +3,7 @@
  * (`read.csv`). Numbers are written in full precision; a missing value is an empty field
  * (NaN in pandas, NA in R); fields are quoted per RFC 4180 only when they need it.
  */
-import type { Results } from "../experiment/results.ts";
+import type { Results } from "../experiment/index.ts";
 import { isNum } from "./format.ts";
 
 /** The columns of cells.csv, in order, with what each holds (times in seconds). */

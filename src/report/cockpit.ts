@@ -4,7 +4,7 @@
  * inline script), isolation results and attribution. Nothing is fetched: no CDN, no fonts, no
  * images outside the page.
  */
-import type { Results } from "../experiment/results.ts";
+import type { Results } from "../experiment/index.ts";
 import type { AuditView } from "./audit-view.ts";
 import { seconds } from "./format.ts";
 import { AUDIT_SCRIPT } from "./html/audit-script.ts";

@@ -3,8 +3,8 @@
  * looked up in either order, and a difference with its interval in words. results.json holds
  * each pair once (a before b in the policies' order); asking for (b, a) flips the sign.
  */
-import type { Comparison, Results } from "../experiment/results.ts";
-import type { Interval } from "../metrics/stat.ts";
+import type { Comparison, Results } from "../experiment/index.ts";
+import type { Interval } from "../metrics/index.ts";
 
 /** What every output says instead of an interval when there is none. */
 export const NO_INTERVAL = "one replication: no interval";

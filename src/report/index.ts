@@ -15,8 +15,9 @@ export {
   NO_INTERVAL,
   pairOf,
 } from "./comparisons.ts";
-export { CUT_MARK, CUT_NOTE } from "./format.ts";
+export { CUT_MARK, CUT_NOTE, fixed } from "./format.ts";
 export { SECTIONS } from "./html/sections.ts";
+export { hasCutInterval } from "./percentiles.ts";
 export type { RenderPngOptions, RenderSvgOptions } from "./render.ts";
 export { pngFonts, renderPng, renderSvg } from "./render.ts";
 export { resultsJson } from "./results-json.ts";

@@ -3,8 +3,8 @@
  * per-replication percentiles (src/metrics/stat.ts), so the replications give each percentile
  * a Student t interval the same way the mean gets its `ci95`.
  */
-import type { PolicyResults, Results } from "../experiment/results.ts";
-import { type Interval, meanWithCi95, NON_NEGATIVE } from "../metrics/stat.ts";
+import type { PolicyResults, Results } from "../experiment/index.ts";
+import { type Interval, meanWithCi95, NON_NEGATIVE } from "../metrics/index.ts";
 
 /** The latency metrics of a policy summary, in report order. */
 export const LATENCY_METRICS = ["wait", "turnLatency", "runLatency"] as const;

@@ -1,4 +1,4 @@
-import type { Results } from "../experiment/results.ts";
+import type { Results } from "../experiment/index.ts";
 
 /**
  * results.json as written to a report folder: the results as given, two-space indented, one

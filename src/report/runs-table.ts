@@ -4,7 +4,7 @@
  * timed out, the mean load on the most loaded resource, and whether the policy is steady.
  * Counts are totals over the replications, as results.json's `counts` and `calls` are.
  */
-import type { PolicySummary } from "../experiment/results.ts";
+import type { PolicySummary } from "../experiment/index.ts";
 import { count, fixed } from "./format.ts";
 
 /** The columns, in order. */

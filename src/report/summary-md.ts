@@ -3,7 +3,7 @@
  * Markdown. Everything a reader needs to trust a figure sits next to it: intervals, the number
  * of replications, and saturation warnings before any table.
  */
-import type { PolicyResults, Results } from "../experiment/results.ts";
+import type { PolicyResults, Results } from "../experiment/index.ts";
 import { CELLS_CSV_COLUMNS } from "./cells-csv.ts";
 import { NO_INTERVAL } from "./comparisons.ts";
 import {

@@ -2,7 +2,7 @@
  * The per-tenant table that summary.md and the cockpit both show: its columns, and a row's
  * cells as plain text (the cockpit escapes them; summary.md adds a column of its own).
  */
-import type { TenantResults } from "../experiment/results.ts";
+import type { TenantResults } from "../experiment/index.ts";
 import { count, fixed, percent, seconds, withInterval } from "./format.ts";
 
 /** The columns, in order. */

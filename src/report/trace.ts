@@ -16,8 +16,8 @@
 
 import type { AuditRecord } from "../audit/index.ts";
 import { forEachLine, parseRecordLine } from "../audit/index.ts";
-import type { Results } from "../experiment/results.ts";
-import type { TimelineEntry } from "../runtime/result.ts";
+import type { Results } from "../experiment/index.ts";
+import type { TimelineEntry } from "../runtime/index.ts";
 import { isNum } from "./format.ts";
 
 /** One trace event (the fields this report uses). */

@@ -4,9 +4,8 @@
  * before trusting any other (steady state, failures, load). The terminal, summary.md and the
  * cockpit all print these sentences, so they say the same thing.
  */
-import type { PolicySummary, Results } from "../experiment/results.ts";
-import { JAIN_NOT_MEASURABLE } from "../metrics/fairness.ts";
-import { describeBottleneck } from "../metrics/saturation.ts";
+import type { PolicySummary, Results } from "../experiment/index.ts";
+import { describeBottleneck, JAIN_NOT_MEASURABLE } from "../metrics/index.ts";
 import { lowerIsBetter, NO_INTERVAL, pairOf } from "./comparisons.ts";
 import { fixed, interval, isNum, seconds, signed } from "./format.ts";
 

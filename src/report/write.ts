@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Results } from "../experiment/results.ts";
+import type { Results } from "../experiment/index.ts";
 import type { AuditView } from "./audit-view.ts";
 import { AUDIT_ROWS_DEFAULT, readAuditView } from "./audit-view.ts";
 import { cellsCsv } from "./cells-csv.ts";

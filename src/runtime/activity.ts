@@ -7,7 +7,7 @@
  */
 
 import type { AuditSink } from "../audit/index.ts";
-import type { JobSpec } from "../scenario/types.ts";
+import type { JobSpec } from "../scenario/index.ts";
 import type { RunAccess } from "./governance.ts";
 import { Store } from "./store.ts";
 import { type ResolverMode, Workspaces } from "./workspace.ts";

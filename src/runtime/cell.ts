@@ -15,14 +15,17 @@ import {
   scenarioDigest,
 } from "../audit/index.ts";
 import { ScenarioError } from "../input/index.ts";
-import { Histogram } from "../metrics/histogram.ts";
-import { littlesLaw } from "../metrics/littles-law.ts";
-import { type Bottleneck, saturation } from "../metrics/saturation.ts";
-import type { PolicyRef, Scenario } from "../scenario/types.ts";
-import { distMean, sampler } from "../sim/sample.ts";
-import { Simulation } from "../sim/simulation.ts";
-import { type ArrivalTarget, type ReplayRun, startArrivals } from "../workload/arrivals.ts";
-import { DrawnPrograms, programModel, replayedPrograms } from "../workload/program.ts";
+import { type Bottleneck, Histogram, littlesLaw, saturation } from "../metrics/index.ts";
+import type { PolicyRef, Scenario } from "../scenario/index.ts";
+import { distMean, Simulation, sampler } from "../sim/index.ts";
+import {
+  type ArrivalTarget,
+  DrawnPrograms,
+  programModel,
+  type ReplayRun,
+  replayedPrograms,
+  startArrivals,
+} from "../workload/index.ts";
 import { Endpoint } from "./endpoint.ts";
 import { BUCKETS, type GroupRecorder, Recorder } from "./recorder.ts";
 import type { CellResult, Counts, JobCell, TenantCell } from "./result.ts";

@@ -3,9 +3,9 @@
  * a timeout and outage windows. It decides how a dispatched turn goes (its duration and
  * outcome); the runtime does the bookkeeping around it.
  */
-import type { EndpointSpec } from "../scenario/types.ts";
-import type { Rng } from "../sim/rng.ts";
-import { distMean, type Sampler, sampler } from "../sim/sample.ts";
+import type { EndpointSpec } from "../scenario/index.ts";
+import type { Rng } from "../sim/index.ts";
+import { distMean, type Sampler, sampler } from "../sim/index.ts";
 import { TokenBucket } from "./token-bucket.ts";
 
 /** How a model call ended. */

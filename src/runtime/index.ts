@@ -6,7 +6,7 @@ export { InvariantError, simulate, simulateCell } from "./cell.ts";
 export type { AttemptPlan, TurnOutcome } from "./endpoint.ts";
 export { Endpoint } from "./endpoint.ts";
 export type { CellSpec, PreparedScenario } from "./prepare.ts";
-export { prepareScenario, runCell } from "./prepare.ts";
+export { preparePolicies, prepareScenario, runCell } from "./prepare.ts";
 export type {
   CellResult,
   Counts,
@@ -15,4 +15,19 @@ export type {
   TimelineEntry,
   TimeSeries,
 } from "./result.ts";
+export type { Runtime } from "./runtime.ts";
+export type {
+  ReadyTurn,
+  Scheduler,
+  SchedulerContext,
+  SchedulerFactory,
+  Usage,
+} from "./scheduler/index.ts";
+export {
+  createScheduler,
+  isSchedulerName,
+  keyedScheduler,
+  loadPolicyModule,
+  schedulerNames,
+} from "./scheduler/index.ts";
 export { TokenBucket } from "./token-bucket.ts";

@@ -6,10 +6,9 @@
 
 import type { AuditTrailOptions } from "../audit/index.ts";
 import { ScenarioError, scenarioErrors } from "../input/index.ts";
-import type { PolicyRef, Scenario, TraceArrivalSpec } from "../scenario/types.ts";
-import type { ReplayRun } from "../workload/arrivals.ts";
-import { readTrace } from "../workload/trace/index.ts";
-import type { Trace } from "../workload/trace/types.ts";
+import type { PolicyRef, Scenario, TraceArrivalSpec } from "../scenario/index.ts";
+import type { ReplayRun, Trace } from "../workload/index.ts";
+import { readTrace } from "../workload/index.ts";
 import { type SimulatedCell, type SimulateOptions, simulateCell } from "./cell.ts";
 import {
   createScheduler,

@@ -7,10 +7,14 @@
  * bottleneck (slots, rate limits, tool quotas) by all arrivals in the window, and why measured
  * runs failed.
  */
-import { addOverBuckets, bucketOf } from "../metrics/buckets.ts";
-import { type DemandFairness, demandFairness } from "../metrics/fairness.ts";
-import { Histogram } from "../metrics/histogram.ts";
-import { ServiceGapTracker } from "../metrics/service-gap-tracker.ts";
+import {
+  addOverBuckets,
+  bucketOf,
+  type DemandFairness,
+  demandFairness,
+  Histogram,
+  ServiceGapTracker,
+} from "../metrics/index.ts";
 import type { Counts, TimelineEntry } from "./result.ts";
 
 /** Number of buckets in a cell's time series. */

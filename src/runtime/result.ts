@@ -3,9 +3,7 @@
  * experiment layer aggregates across replications into DESIGN.md's results contract. Plain
  * JSON, so it crosses worker threads and shards unchanged. Times in seconds.
  */
-import type { TenantFairness } from "../metrics/fairness.ts";
-import type { HistogramJSON } from "../metrics/histogram.ts";
-import type { Bottleneck } from "../metrics/saturation.ts";
+import type { Bottleneck, HistogramJSON, TenantFairness } from "../metrics/index.ts";
 
 /** Counters of model calls (attempts by outcome, retries, aborts, compactions) and tool calls. */
 export interface CallCounters {

@@ -12,13 +12,18 @@
  * a dozen boxed numbers (about 1.4 KB in 22 objects); it is now this object and its row.
  */
 
-import { ALEA_STATE, aleaKey, aleaNext, aleaSeedKeyed } from "../sim/alea.ts";
-import { EventClass, type SimEvent } from "../sim/event.ts";
-import { Process, type Yieldable } from "../sim/process.ts";
-import type { Request } from "../sim/resource.ts";
-import type { Rng, StreamFamily } from "../sim/rng.ts";
-import type { Simulation } from "../sim/simulation.ts";
-import type { ProgramRun, ProgramSource, ToolCallPlan, TurnPlan } from "../workload/program.ts";
+import type { Request, Rng, Simulation, StreamFamily } from "../sim/index.ts";
+import {
+  ALEA_STATE,
+  aleaKey,
+  aleaNext,
+  aleaSeedKeyed,
+  EventClass,
+  Process,
+  type SimEvent,
+  type Yieldable,
+} from "../sim/index.ts";
+import type { ProgramRun, ProgramSource, ToolCallPlan, TurnPlan } from "../workload/index.ts";
 import type { Endpoint, TurnOutcome } from "./endpoint.ts";
 import type { RunAccess } from "./governance.ts";
 import { CODE, DOUBLE, FLAG, INT, layOutRow, words } from "./row-layout.ts";

@@ -6,13 +6,18 @@
  */
 
 import type { AuditAction, AuditDecision, AuditSink } from "../audit/index.ts";
-import type { JobSpec, RuntimeSpec, Scenario, ToolSpec } from "../scenario/types.ts";
-import { EventClass, type SimEvent } from "../sim/event.ts";
-import { type Process, type ProcessGenerator, SUSPEND, type Yieldable } from "../sim/process.ts";
-import { Resource } from "../sim/resource.ts";
-import type { Sampler } from "../sim/sample.ts";
-import type { Simulation } from "../sim/simulation.ts";
-import type { ToolCallPlan } from "../workload/program.ts";
+import type { JobSpec, RuntimeSpec, Scenario, ToolSpec } from "../scenario/index.ts";
+import type { Sampler, Simulation } from "../sim/index.ts";
+import {
+  EventClass,
+  type Process,
+  type ProcessGenerator,
+  Resource,
+  type SimEvent,
+  SUSPEND,
+  type Yieldable,
+} from "../sim/index.ts";
+import type { ToolCallPlan } from "../workload/index.ts";
 import { RunActivity } from "./activity.ts";
 import type { Endpoint, TurnOutcome } from "./endpoint.ts";
 import { AccessManager } from "./governance.ts";

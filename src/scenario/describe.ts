@@ -11,7 +11,7 @@ import {
   round,
   Z99,
 } from "../input/index.ts";
-import type { DistSpec } from "../sim/dist.ts";
+import type { DistSpec } from "../sim/index.ts";
 import type {
   ArrivalSpec,
   EndpointSpec,

@@ -9,6 +9,7 @@ export {
   readScenarioDocument,
 } from "./load.ts";
 export { DEFAULT_POLICIES } from "./normalize.ts";
+export { isModulePath } from "./references.ts";
 export type { ParsedDocument } from "./schema.ts";
 export { scenarioJsonSchema, scenarioSchema } from "./schema.ts";
 export type {

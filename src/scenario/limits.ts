@@ -10,8 +10,8 @@
  * empties it (see `TokenBucket`).
  */
 import { ScenarioError } from "../input/index.ts";
-import { distRange } from "../sim/sample.ts";
-import { tokens } from "../workload/program.ts";
+import { distRange } from "../sim/index.ts";
+import { tokens } from "../workload/index.ts";
 import type { ParsedDocument } from "./schema.ts";
 import type { JobSpec, Scenario } from "./types.ts";
 

@@ -7,7 +7,7 @@
  */
 import { basename, dirname, resolve } from "node:path";
 import { problemsOf, ScenarioError, scenarioErrors } from "../input/index.ts";
-import type { DistSpec } from "../sim/dist.ts";
+import type { DistSpec } from "../sim/index.ts";
 import { limitErrors } from "./limits.ts";
 import { isModulePath, policyLabel, traceFormatOf } from "./references.ts";
 import type { ParsedDocument, ParsedJob, RawPolicy } from "./schema.ts";

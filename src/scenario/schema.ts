@@ -21,7 +21,7 @@ import {
   ScenarioError,
   show,
 } from "../input/index.ts";
-import type { DistSpec } from "../sim/dist.ts";
+import type { DistSpec } from "../sim/index.ts";
 import { EXPECTED_MARK, FIELDS_MARK, splitPath } from "./issues.ts";
 import type { LatencySpec } from "./types.ts";
 

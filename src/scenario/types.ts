@@ -3,7 +3,7 @@
  * with every default filled in and every quantity in base units (seconds, tokens, per-second
  * rates). The runtime reads only this shape, never the raw document.
  */
-import type { DistSpec } from "../sim/dist.ts";
+import type { DistSpec } from "../sim/index.ts";
 
 /** A whole scenario, ready to simulate. */
 export interface Scenario {

@@ -1,5 +1,6 @@
 /** The kernel: simulated clock, events, processes, resources and named random streams. */
 
+export { ALEA_STATE, aleaKey, aleaNext, aleaSeedKeyed } from "./alea.ts";
 export type { AnyOfResult } from "./condition.ts";
 export { allOf, anyOf } from "./condition.ts";
 export type { DistSpec } from "./dist.ts";
@@ -11,9 +12,16 @@ export type { ProcessBody, ProcessGenerator, Yieldable } from "./process.ts";
 export { Interrupt, Process, SUSPEND } from "./process.ts";
 export type { ResourceConstraints, ResourceQueue } from "./resource.ts";
 export { FifoQueue, Request, Resource } from "./resource.ts";
-export type { Rng } from "./rng.ts";
+export type { Rng, StreamFamily } from "./rng.ts";
 export { RandomStreams, replicationSeed } from "./rng.ts";
 export type { Sampler } from "./sample.ts";
-export { distMean, distQuantile, normalQuantile, sampler, standardNormal } from "./sample.ts";
+export {
+  distMean,
+  distQuantile,
+  distRange,
+  normalQuantile,
+  sampler,
+  standardNormal,
+} from "./sample.ts";
 export type { SimulationConstraints } from "./simulation.ts";
 export { Simulation, SimulationError } from "./simulation.ts";

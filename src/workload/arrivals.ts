@@ -5,11 +5,9 @@
  * is the point of a closed loop).
  */
 
-import type { ArrivalSpec } from "../scenario/types.ts";
-import { EventClass } from "../sim/event.ts";
-import type { ProcessGenerator } from "../sim/process.ts";
-import { sampler } from "../sim/sample.ts";
-import type { Simulation } from "../sim/simulation.ts";
+import type { ArrivalSpec } from "../scenario/index.ts";
+import type { ProcessGenerator, Simulation } from "../sim/index.ts";
+import { EventClass, sampler } from "../sim/index.ts";
 import type { TurnPlan } from "./program.ts";
 
 /** A run to start: who it is, and its recorded turns when it is replayed from a trace. */

@@ -8,9 +8,9 @@
  * run (`ProgramRun`), and each turn is written into the run rather than returned as an object:
  * a run waiting in a long queue then holds no program object and no plan object of its own.
  */
-import type { BehaviourSpec, JobSpec } from "../scenario/types.ts";
-import type { Rng } from "../sim/rng.ts";
-import { type Sampler, sampler } from "../sim/sample.ts";
+import type { BehaviourSpec, JobSpec } from "../scenario/index.ts";
+import type { Rng } from "../sim/index.ts";
+import { type Sampler, sampler } from "../sim/index.ts";
 
 /** One tool call a turn makes. */
 export interface ToolCallPlan {

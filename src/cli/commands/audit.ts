@@ -13,7 +13,7 @@ import {
   importJsonl,
   verifyJsonl,
 } from "../../audit/index.ts";
-import type { TrailHead } from "../../experiment/results.ts";
+import type { TrailHead } from "../../experiment/index.ts";
 import { parseDuration, ScenarioError } from "../../input/index.ts";
 import type { Io } from "../io.ts";
 import { positiveInteger } from "../options.ts";

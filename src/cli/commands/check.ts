@@ -1,7 +1,6 @@
 import type { Command } from "commander";
-import { runCheck } from "../../experiment/check.ts";
-import { planExperiment } from "../../experiment/plan.ts";
-import type { CheckResult, CheckStatus } from "../../experiment/results.ts";
+import type { CheckResult, CheckStatus } from "../../experiment/index.ts";
+import { planExperiment, runCheck } from "../../experiment/index.ts";
 import { type Io, paint, type RunSettings, withProgress } from "../io.ts";
 import { type CommonOptions, defaultJobs, experimentOptions, wallClock } from "../options.ts";
 import { resultsText, writeResults } from "../output.ts";

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { mergePartials } from "../../experiment/partial.ts";
+import { mergePartials } from "../../experiment/index.ts";
 import { printResults } from "../experiment-command.ts";
 import type { Io } from "../io.ts";
 import { readJsonFile } from "../json-file.ts";

@@ -1,6 +1,6 @@
 import { dirname } from "node:path";
 import type { Command } from "commander";
-import type { Results } from "../../experiment/results.ts";
+import type { Results } from "../../experiment/index.ts";
 import { ScenarioError } from "../../input/index.ts";
 import type { Io } from "../io.ts";
 import { readJsonFile } from "../json-file.ts";

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { scenarioJsonSchema } from "../../scenario/schema.ts";
+import { scenarioJsonSchema } from "../../scenario/index.ts";
 import type { Io } from "../io.ts";
 
 /** `agentsim schema`: the JSON Schema of the scenario format. */

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { parseVary } from "../../scenario/vary.ts";
+import { parseVary } from "../../scenario/index.ts";
 import { experimentCommand } from "../experiment-command.ts";
 import type { Io, RunSettings } from "../io.ts";
 import { type CommonOptions, collect, experimentOptions, outputOptions } from "../options.ts";

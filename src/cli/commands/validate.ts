@@ -1,7 +1,6 @@
 import type { Command } from "commander";
-import { preparePolicies } from "../../runtime/prepare.ts";
-import { describeScenario } from "../../scenario/describe.ts";
-import { loadScenarioFile } from "../../scenario/load.ts";
+import { preparePolicies } from "../../runtime/index.ts";
+import { describeScenario, loadScenarioFile } from "../../scenario/index.ts";
 import type { Io } from "../io.ts";
 
 /**

@@ -1,5 +1,5 @@
 // The report's charts: one file a chart, each a function of the results to a vega-lite spec.
-import type { Results } from "../../experiment/results.ts";
+import type { Results } from "../../experiment/index.ts";
 import { latencyPercentilesChart } from "./latency-percentiles.ts";
 import { queueLengthChart } from "./queue-length.ts";
 import { serviceShareChart } from "./service-share.ts";

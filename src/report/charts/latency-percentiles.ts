@@ -1,6 +1,6 @@
 /** Chart: p50/p95/p99 of wait, turn and run latency per policy, with 95% intervals. */
 import type { TopLevelSpec } from "vega-lite";
-import type { Results } from "../../experiment/results.ts";
+import type { Results } from "../../experiment/index.ts";
 import { isNum } from "../format.ts";
 import { LATENCY_METRICS, METRIC_LABEL, PERCENTILES, percentileEstimate } from "../percentiles.ts";
 import { CONFIG, policyScales, SCHEMA } from "./theme.ts";

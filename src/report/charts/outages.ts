@@ -1,5 +1,5 @@
 /** Outage windows as chart rows, shared by the charts that mark them. */
-import type { Results } from "../../experiment/results.ts";
+import type { Results } from "../../experiment/index.ts";
 import { isNum } from "../format.ts";
 
 /** One outage window of an endpoint, in seconds of simulated time. */

@@ -1,6 +1,6 @@
 /** Chart: turns waiting over time per policy, outage windows shaded, the warmup marked. */
 import type { TopLevelSpec } from "vega-lite";
-import type { Results } from "../../experiment/results.ts";
+import type { Results } from "../../experiment/index.ts";
 import { isNum } from "../format.ts";
 import { outageRows } from "./outages.ts";
 import { CONFIG, HEIGHT, policyScales, SCHEMA, WIDTH } from "./theme.ts";

@@ -1,6 +1,6 @@
 /** Chart: each tenant's share of the service delivered over time, stacked, one panel per policy. */
 import type { TopLevelSpec } from "vega-lite";
-import type { Results } from "../../experiment/results.ts";
+import type { Results } from "../../experiment/index.ts";
 import { isNum } from "../format.ts";
 import { outageRows } from "./outages.ts";
 import { CONFIG, SCHEMA, tenantScale } from "./theme.ts";

@@ -1,6 +1,6 @@
 /** Chart: the fraction of each job's runs that met its SLO, per policy. */
 import type { TopLevelSpec } from "vega-lite";
-import type { Results } from "../../experiment/results.ts";
+import type { Results } from "../../experiment/index.ts";
 import { isNum } from "../format.ts";
 import { CONFIG, policyScales, SCHEMA } from "./theme.ts";
 import type { ChartSpec } from "./types.ts";

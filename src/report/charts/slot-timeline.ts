@@ -1,7 +1,7 @@
 /** Chart: a Gantt timeline of endpoint slots in one replication, one panel per policy. */
 import type { TopLevelSpec } from "vega-lite";
-import type { Results } from "../../experiment/results.ts";
-import type { TimelineEntry } from "../../runtime/result.ts";
+import type { Results } from "../../experiment/index.ts";
+import type { TimelineEntry } from "../../runtime/index.ts";
 import { isNum } from "../format.ts";
 import { outageRows } from "./outages.ts";
 import { CONFIG, SCHEMA, tenantScale } from "./theme.ts";

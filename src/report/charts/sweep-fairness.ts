@@ -1,6 +1,6 @@
 /** Chart: Jain's fairness index against offered load across a sweep, per policy. */
 import type { TopLevelSpec } from "vega-lite";
-import type { Results } from "../../experiment/results.ts";
+import type { Results } from "../../experiment/index.ts";
 import { isNum } from "../format.ts";
 import { policyLineLayers, sweepPolicies, sweepRows } from "./sweep-points.ts";
 import { CONFIG, HEIGHT, SCHEMA, WIDTH } from "./theme.ts";

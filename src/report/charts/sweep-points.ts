@@ -1,5 +1,5 @@
 /** Sweep points as chart rows: the offered load of each point and each policy's summary there. */
-import type { PolicySummary, Results } from "../../experiment/results.ts";
+import type { PolicySummary, Results } from "../../experiment/index.ts";
 import { isNum } from "../format.ts";
 import { pointLabel } from "../verdict.ts";
 import { policyScales } from "./theme.ts";

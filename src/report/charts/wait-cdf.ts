@@ -1,6 +1,6 @@
 /** Chart: the cumulative distribution of turn wait times, one line per policy. */
 import type { TopLevelSpec } from "vega-lite";
-import type { Results } from "../../experiment/results.ts";
+import type { Results } from "../../experiment/index.ts";
 import { isNum } from "../format.ts";
 import { CONFIG, HEIGHT, policyScales, SCHEMA, WIDTH } from "./theme.ts";
 import type { ChartSpec } from "./types.ts";

@@ -2,7 +2,7 @@
  * The cockpit's sections, each a function of the results (and rendered parts) to HTML. Every
  * section has an id, so reviewers can link to it.
  */
-import type { Results } from "../../experiment/results.ts";
+import type { Results } from "../../experiment/index.ts";
 import type { AuditView } from "../audit-view.ts";
 import { NO_INTERVAL } from "../comparisons.ts";
 import {

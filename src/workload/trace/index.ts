@@ -1,5 +1,5 @@
 /** Trace replay: readers of the Azure LLM inference CSV and of agent-session JSONL traces. */
-import type { TraceArrivalSpec } from "../../scenario/types.ts";
+import type { TraceArrivalSpec } from "../../scenario/index.ts";
 import { readAgentSessions } from "./agent-sessions.ts";
 import { readAzureTrace } from "./azure.ts";
 import type { Trace, TraceRun } from "./types.ts";
