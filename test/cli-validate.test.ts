@@ -60,8 +60,6 @@ beforeAll(() => {
       "    get size() { return items.length; },",
       "    enqueue(turn) { items.push(turn); },",
       "    pick() { return items.pop(); },",
-      "    peek() { return items[items.length - 1]; },",
-      "    remove(turn) { const i = items.indexOf(turn); if (i >= 0) items.splice(i, 1); return i >= 0; },",
       "    complete() {},",
       "  };",
       "}",

@@ -70,8 +70,6 @@ export default function create() {
       }
       return undefined;
     },
-    peek() { return turns[turns.length - 1]; },
-    remove(turn) { const i = turns.indexOf(turn); if (i >= 0) turns.splice(i, 1); return i >= 0; },
     complete() {},
   };
 }
@@ -121,8 +119,6 @@ beforeAll(async () => {
       const i = turns.findIndex((turn) => accept === undefined || accept(turn));
       return i < 0 ? undefined : turns.splice(i, 1)[0];
     },
-    peek() { return turns[0]; },
-    remove(turn) { const i = turns.indexOf(turn); if (i >= 0) turns.splice(i, 1); return i >= 0; },
     complete() {},
   };
 };

@@ -32,7 +32,6 @@ const jobTenant = [0, 0, 1, 2];
 interface Model {
   enqueue(turn: ReadyTurn): void;
   pick(accept: AcceptTurn): ReadyTurn | undefined;
-  remove(turn: ReadyTurn): boolean;
   complete(turn: ReadyTurn, cost: number): void;
 }
 
@@ -63,7 +62,6 @@ function keyedModel(before: (a: ReadyTurn, b: ReadyTurn) => boolean): Model {
       if (turn) without(waiting, turn);
       return turn;
     },
-    remove: (turn) => without(waiting, turn),
     complete: () => {},
   };
 }
@@ -95,7 +93,6 @@ function roundRobinModel(group: (t: ReadyTurn) => number): Model {
       }
       return undefined;
     },
-    remove: (turn) => without(waiting, turn),
     complete: () => {},
   };
 }
@@ -141,11 +138,6 @@ function fairShareModel(): Model {
         return turn;
       }
       return undefined;
-    },
-    remove: (turn) => {
-      const present = without(waiting, turn);
-      if (present) leaveIfEmpty(turn.tenantIndex);
-      return present;
     },
     complete: (turn, cost) => {
       const f = turn.tenantIndex;
@@ -200,7 +192,6 @@ const ops = fc.array(
         filter: fc.integer({ min: 0, max: 3 }),
       }),
     },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant("remove" as const), at: fc.nat() }) },
     {
       weight: 2,
       arbitrary: fc.record({
@@ -253,17 +244,11 @@ function agree(scheduler: Scheduler, model: Model, steps: Steps): void {
     } else if (step.op === "pick") {
       const accept = filters[step.filter];
       const expected = model.pick(accept ?? (() => true));
-      if (accept === undefined) expect(scheduler.peek(clockS)).toBe(expected);
       expect(scheduler.pick(clockS, accept)).toBe(expected);
       if (expected) {
         inFlight.push(expected);
         waiting--;
       }
-    } else if (step.op === "remove" && enqueued.length > 0) {
-      const turn = enqueued[step.at % enqueued.length]!;
-      const present = model.remove(turn);
-      expect(scheduler.remove(turn, clockS)).toBe(present);
-      if (present) waiting--;
     } else if (step.op === "complete" && inFlight.length > 0) {
       const turn = inFlight.splice(step.at % inFlight.length, 1)[0]!;
       model.complete(turn, step.cost);
@@ -311,7 +296,6 @@ const workload = fc.array(
     expectedDurationS: fc.integer({ min: 0, max: 6 }),
     attainedService: fc.integer({ min: 0, max: 6 }),
     deadlineS: fc.oneof(fc.integer({ min: 0, max: 60 }), fc.constant(Number.POSITIVE_INFINITY)),
-    removeS: fc.option(fc.integer({ min: 0, max: 50 }), { nil: undefined, freq: 8 }),
   }),
   { minLength: 1, maxLength: 60, size: "max" },
 ) as fc.Arbitrary<TurnSpec[]>;
@@ -376,21 +360,14 @@ describe("orderings under the driver", () => {
     expect(dispatches[2]!.turn.seq).toBeLessThan(dispatches[3]!.turn.seq);
   });
 
-  it("remove() withdraws exactly the turns still waiting, for every policy", () => {
+  it("dispatches every turn exactly once, never before it is ready, for every policy", () => {
     fc.assert(
       fc.property(workload, slots, fc.constantFrom(...schedulerNames), (specs, c, name) => {
         const result = drive(createScheduler(name, ctx), specs, c, ctx);
-        // The driver checks each remove() against its own view; here: nothing is lost or doubled.
         const dispatched = new Set(result.dispatches.map((d) => d.turn.seq));
-        expect(dispatched.size + result.removed.size).toBe(specs.length);
-        for (const seq of result.removed) expect(dispatched.has(seq)).toBe(false);
-        for (const d of result.dispatches) {
-          // A removal at or before the instant the turn is ready (removals go first), or after its
-          // dispatch, finds nothing to withdraw.
-          const removeS = d.spec.removeS;
-          if (removeS !== undefined && removeS > d.turn.readyS)
-            expect(d.startS).toBeLessThan(removeS);
-        }
+        expect(dispatched.size).toBe(specs.length);
+        expect(result.dispatches.length).toBe(specs.length);
+        for (const d of result.dispatches) expect(d.startS).toBeGreaterThanOrEqual(d.turn.readyS);
       }),
       { numRuns },
     );

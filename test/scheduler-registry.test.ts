@@ -96,8 +96,6 @@ describe("loadPolicyModule", () => {
            get size() { return stack.length; },
            enqueue(turn) { stack.push(turn); },
            pick() { return stack.pop(); },
-           peek() { return stack[stack.length - 1]; },
-           remove(turn) { const i = stack.indexOf(turn); if (i >= 0) stack.splice(i, 1); return i >= 0; },
            complete() {},
          };
        }`,
@@ -122,7 +120,7 @@ describe("loadPolicyModule", () => {
     const error = await rejection(loadPolicyModule(path));
     expect(error.file).toBe(path);
     expect(error.message).toBe(
-      `${path}: expected a scheduler with enqueue(), pick(), peek(), remove(), complete(), size and name, got one without peek(), remove(), complete(), size (a number)`,
+      `${path}: expected a scheduler with enqueue(), pick(), complete(), size and name, got one without complete(), size (a number)`,
     );
   });
 
@@ -156,7 +154,7 @@ describe("loadPolicyModule", () => {
       `import { ScenarioError } from ${JSON.stringify(resolve("src/input/errors.ts"))};
        export default (_ctx, options) => {
          if (options.k !== undefined && typeof options.k !== "number") throw new ScenarioError("picky.k", "a number", options.k);
-         return { name: "picky", size: 0, enqueue() {}, pick() {}, peek() {}, remove() { return false; }, complete() {} };
+         return { name: "picky", size: 0, enqueue() {}, pick() {}, complete() {} };
        };`,
     );
     expect((await loadPolicyModule(path, { k: 2 })).name).toBe("picky");

@@ -4,10 +4,9 @@
  * Use it from a scenario with `policies: [fifo, ./examples/policies/shortest-prompt-first.ts]`.
  * A policy module exports a SchedulerFactory as `default` (or `createScheduler`), and may export
  * a `name` for the results. The factory gets the scenario's tenants and jobs and the policy's
- * options, and returns a Scheduler: enqueue, pick, peek, remove, complete, size and name (see
+ * options, and returns a Scheduler: enqueue, pick, complete, size and name (see
  * src/runtime/scheduler/types.ts). A policy that is one fixed order needs only a comparator:
- * `keyedScheduler` keeps the turns in a heap (O(log n)) and handles withdrawals and filtered
- * picks. A policy that accounts for service (like fair-share) implements the interface itself
+ * `keyedScheduler` keeps the turns in a heap (O(log n)) and handles filtered picks. A policy that accounts for service (like fair-share) implements the interface itself
  * and does its bookkeeping in `complete`.
  */
 

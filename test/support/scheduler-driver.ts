@@ -1,8 +1,7 @@
 /**
  * A tiny deterministic driver for scheduler tests: c slots, turns with given ready times,
  * durations and costs, a plain loop over instants (not the real runtime). At each instant it
- * ends the turns due (calling `complete`), withdraws the turns due to be removed, enqueues the
- * turns that become ready, then fills free slots with `pick` (work-conserving).
+ * ends the turns due (calling `complete`), enqueues the turns that become ready, then fills free slots with `pick` (work-conserving).
  */
 import type { ReadyTurn, Scheduler, SchedulerContext } from "../../src/runtime/scheduler/index.ts";
 
@@ -21,8 +20,6 @@ export interface TurnSpec {
   deadlineS?: number;
   attainedService?: number;
   runId?: number;
-  /** Withdraw the turn at this time if it is still waiting. */
-  removeS?: number;
 }
 
 /** One dispatch: which turn, on which slot, when, and what the queue held just before. */
@@ -41,8 +38,6 @@ export interface Dispatch {
 /** What a drive produced. */
 export interface DriveResult {
   dispatches: Dispatch[];
-  /** Turns withdrawn before dispatch, by seq. */
-  removed: Set<number>;
   /** Dispatch time by seq. */
   startS: Map<number, number>;
   turns: ReadyTurn[];
@@ -87,7 +82,7 @@ export function readyTurns(specs: readonly TurnSpec[], ctx?: SchedulerContext): 
   return turns;
 }
 
-/** Runs `specs` through `scheduler` on `slots` slots until every turn is done or withdrawn. */
+/** Runs `specs` through `scheduler` on `slots` slots until every turn is done. */
 export function drive(
   scheduler: Scheduler,
   specs: readonly TurnSpec[],
@@ -97,21 +92,15 @@ export function drive(
   const turns = readyTurns(specs, ctx);
   const bySeq = [...turns].sort((a, b) => a.seq - b.seq);
   const specOf = new Map(turns.map((turn, i) => [turn, specs[i]!]));
-  const removals = turns
-    .filter((turn) => specOf.get(turn)!.removeS !== undefined)
-    .sort((a, b) => specOf.get(a)!.removeS! - specOf.get(b)!.removeS! || a.seq - b.seq);
   const waiting = new Set<ReadyTurn>();
   const running: { turn: ReadyTurn; endS: number; slot: number }[] = [];
   const freeSlots = Array.from({ length: slots }, (_, i) => slots - 1 - i);
-  const result: DriveResult = { dispatches: [], removed: new Set(), startS: new Map(), turns };
+  const result: DriveResult = { dispatches: [], startS: new Map(), turns };
   let next = 0;
-  let nextRemoval = 0;
   for (;;) {
-    const times = [
-      bySeq[next]?.readyS,
-      removals[nextRemoval] === undefined ? undefined : specOf.get(removals[nextRemoval]!)!.removeS,
-      ...running.map((r) => r.endS),
-    ].filter((t): t is number => t !== undefined);
+    const times = [bySeq[next]?.readyS, ...running.map((r) => r.endS)].filter(
+      (t): t is number => t !== undefined,
+    );
     if (times.length === 0) break;
     const nowS = Math.min(...times);
     running.sort((a, b) => a.endS - b.endS || a.turn.seq - b.turn.seq);
@@ -126,16 +115,6 @@ export function drive(
       );
       freeSlots.push(done.slot);
     }
-    while (nextRemoval < removals.length && specOf.get(removals[nextRemoval]!)!.removeS! <= nowS) {
-      const turn = removals[nextRemoval++]!;
-      const present = waiting.delete(turn);
-      if (scheduler.remove(turn, nowS) !== present) {
-        throw new Error(
-          `drive: remove(${turn.seq}) disagreed with the driver (waiting: ${present})`,
-        );
-      }
-      if (present) result.removed.add(turn.seq);
-    }
     while (next < bySeq.length && bySeq[next]!.readyS <= nowS) {
       const turn = bySeq[next++]!;
       scheduler.enqueue(turn, nowS);
@@ -143,10 +122,9 @@ export function drive(
     }
     while (freeSlots.length > 0 && waiting.size > 0) {
       const before = [...waiting];
-      const peeked = scheduler.peek(nowS);
       const turn = scheduler.pick(nowS);
-      if (turn === undefined || turn !== peeked || !waiting.delete(turn)) {
-        throw new Error(`drive: pick returned ${turn?.seq}, peek ${peeked?.seq}, at ${nowS}`);
+      if (turn === undefined || !waiting.delete(turn)) {
+        throw new Error(`drive: pick returned ${turn?.seq}, at ${nowS}`);
       }
       const spec = specOf.get(turn)!;
       const slot = freeSlots.pop()!;

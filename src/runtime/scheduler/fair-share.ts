@@ -159,20 +159,6 @@ export class FairShareScheduler implements Scheduler {
     return tenant === undefined || turn === undefined ? undefined : this.dispatch(tenant, turn);
   }
 
-  /** The turn `pick` would return. O(1) amortized. */
-  peek(_nowS: number): ReadyTurn | undefined {
-    return this.backlogged.peek()?.queue.peek();
-  }
-
-  /** Withdraws a waiting turn; its tenant stops being backlogged if it was its last. */
-  remove(turn: ReadyTurn, _nowS: number): boolean {
-    const tenant = this.tenantOf(turn, "remove");
-    if (!tenant.queue.delete(turn)) return false;
-    this.waiting--;
-    if (tenant.queue.size === 0) this.leave(tenant);
-    return true;
-  }
-
   /** Corrects the dispatch charge to the actual cost. */
   complete(turn: ReadyTurn, usage: Usage, _nowS: number): void {
     const tenant = this.tenantOf(turn, "complete");

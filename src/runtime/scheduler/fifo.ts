@@ -5,7 +5,7 @@ import type { Scheduler, SchedulerContext } from "./types.ts";
 
 /**
  * `fifo`: turns in the order they became ready (`seq`). No options.
- * Enqueue and pick are O(1) (a ring buffer); remove is amortized O(1).
+ * Enqueue and pick are O(1) (a ring buffer).
  */
 export function createFifo(_ctx: SchedulerContext, options: Record<string, unknown>): Scheduler {
   checkOptionKeys("fifo", options, []);

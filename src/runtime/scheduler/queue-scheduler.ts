@@ -38,16 +38,6 @@ export class QueueScheduler implements Scheduler {
     return turn;
   }
 
-  /** The turn `pick` would return. Amortized O(log n). */
-  peek(_nowS: number): ReadyTurn | undefined {
-    return this.queue.peek();
-  }
-
-  /** Withdraws a waiting turn. Amortized O(log n). */
-  remove(turn: ReadyTurn, _nowS: number): boolean {
-    return this.queue.delete(turn);
-  }
-
   /** Nothing to account; throws if no picked turn is in flight. */
   complete(turn: ReadyTurn, _usage: Usage, _nowS: number): void {
     if (this.inFlight === 0) {

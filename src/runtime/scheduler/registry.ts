@@ -28,7 +28,7 @@ export const schedulerNames: readonly string[] = [...BUILT_IN.keys()];
 const MODULE_EXTENSIONS = [".ts", ".mts", ".js", ".mjs", ".cjs"];
 
 /** The members every scheduler has, checked on a user's policy. */
-const METHODS = ["enqueue", "pick", "peek", "remove", "complete"] as const;
+const METHODS = ["enqueue", "pick", "complete"] as const;
 
 /** Whether `name` is a built-in policy. */
 export function isSchedulerName(name: string): boolean {
@@ -150,8 +150,8 @@ export async function loadPolicyModule(
 }
 
 /**
- * Checks that `value` has every member of the Scheduler interface (enqueue, pick, peek,
- * remove, complete, a numeric size and a string name); throws a ScenarioError naming `file`
+ * Checks that `value` has every member of the Scheduler interface (enqueue, pick, complete, a
+ * numeric size and a string name); throws a ScenarioError naming `file`
  * and the missing members otherwise.
  */
 export function validateScheduler(value: unknown, file: string): Scheduler {
@@ -167,7 +167,7 @@ export function validateScheduler(value: unknown, file: string): Scheduler {
   if (missing.length > 0) {
     throw new ScenarioError(
       "",
-      "a scheduler with enqueue(), pick(), peek(), remove(), complete(), size and name",
+      "a scheduler with enqueue(), pick(), complete(), size and name",
       `one without ${missing.join(", ")}`,
       { file, foundShown: true },
     );

@@ -7,7 +7,7 @@ import type { AcceptTurn, ReadyTurn, Scheduler, SchedulerContext, Usage } from "
 interface Group {
   readonly name: string;
   readonly queue: SeqQueue;
-  /** Whether the group has an entry in the ring (it may have emptied since, by `remove`). */
+  /** Whether the group has an entry in the ring (it has, exactly while it has turns waiting). */
   inRing: boolean;
 }
 
@@ -16,7 +16,7 @@ interface Group {
  * group's own turns go first-ready-first. A run has at most one ready turn at a time, so
  * round-robin over runs would just be fifo; the groups are tenants, or jobs with
  * `{ by: "job" }` (default `"tenant"`). A group that becomes backlogged joins at the end of the
- * round. O(1) per operation apart from withdrawals, which are amortized O(1).
+ * round. O(1) per operation.
  */
 export function createRoundRobin(
   ctx: SchedulerContext,
@@ -68,10 +68,6 @@ export class RoundRobinScheduler implements Scheduler {
       const index = this.ring.popFront();
       if (index === undefined) break;
       const group = this.groups[index]!;
-      if (group.queue.size === 0) {
-        group.inRing = false;
-        continue;
-      }
       const turn = accept === undefined ? group.queue.pop() : group.queue.popFirst(accept);
       if (turn === undefined) {
         this.passed.push(index);
@@ -86,26 +82,6 @@ export class RoundRobinScheduler implements Scheduler {
     }
     this.restorePassed();
     return undefined;
-  }
-
-  /** The turn `pick` would return. */
-  peek(_nowS: number): ReadyTurn | undefined {
-    for (;;) {
-      const index = this.ring.peekFront();
-      if (index === undefined) return undefined;
-      const group = this.groups[index]!;
-      if (group.queue.size > 0) return group.queue.peek();
-      this.ring.popFront();
-      group.inRing = false;
-    }
-  }
-
-  /** Withdraws a waiting turn; an emptied group leaves the round when its place comes up. */
-  remove(turn: ReadyTurn, _nowS: number): boolean {
-    const group = this.groupAt(this.groupIndex(turn), turn, "remove");
-    if (!group.queue.delete(turn)) return false;
-    this.waiting--;
-    return true;
   }
 
   /** Nothing to account; throws if no picked turn is in flight. */

@@ -2,9 +2,10 @@
  * The scheduler contract between the runtime and a policy.
  *
  * The runtime holds ready turns in a scheduler: it calls `enqueue` when a turn becomes ready,
- * `pick` whenever an endpoint slot is free, `remove` when a waiting turn's run is aborted, and
- * `complete` when a dispatched turn ends (completed, failed or aborted) with what it actually
- * used. A turn is not preemptible, so a policy's only decision is which waiting turn goes next.
+ * `pick` whenever an endpoint slot is free, and `complete` when a dispatched turn ends
+ * (completed, failed or aborted) with what it actually used. That is all it asks of a policy:
+ * it never withdraws a waiting turn nor asks which turn would go next without taking it.
+ * A turn is not preemptible, so a policy's only decision is which waiting turn goes next.
  */
 
 /** What a scheduler knows of a ready turn. Fields are read-only to the scheduler. */
@@ -73,7 +74,7 @@ export type AcceptTurn = (turn: ReadyTurn) => boolean;
 export interface Scheduler {
   /** The policy's name, e.g. `fair-share`. */
   readonly name: string;
-  /** Turns waiting (enqueued, not yet picked or removed). */
+  /** Turns waiting (enqueued, not yet picked). */
   readonly size: number;
   /** Adds a ready turn. Throws if a turn with the same `seq` is already waiting. */
   enqueue(turn: ReadyTurn, nowS: number): void;
@@ -84,10 +85,6 @@ export interface Scheduler {
    * waiting turns once, O(n), without allocating.
    */
   pick(nowS: number, accept?: AcceptTurn): ReadyTurn | undefined;
-  /** The turn `pick(nowS)` would return now, without removing it or charging for it. */
-  peek(nowS: number): ReadyTurn | undefined;
-  /** Withdraws a waiting turn (its run was aborted); `false` if it is not waiting. */
-  remove(turn: ReadyTurn, nowS: number): boolean;
   /** Accounting after a picked turn ends (completed, failed or aborted), with its actual usage. */
   complete(turn: ReadyTurn, usage: Usage, nowS: number): void;
 }
