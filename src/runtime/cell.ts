@@ -290,16 +290,6 @@ function buildResult(
     };
   });
   const totalSlots = endpoints.reduce((sum, e) => sum + e.slots, 0);
-  const outageSlotS = endpoints.reduce(
-    (sum, e) =>
-      sum +
-      e.slots *
-        e.outages.reduce(
-          (s, o) => s + overlap(o.atS, o.atS + o.forS, recorder.fromS, recorder.toS),
-          0,
-        ),
-    0,
-  );
   const auditCounts = audit.counts();
   const activity = runtime.activity?.counters;
   // The runtime's own ledger of actions taken, independent of the trail's count.
@@ -358,7 +348,7 @@ function buildResult(
     jobs,
     calls: { ...runtime.calls },
     priority: { inversions: recorder.inversions, blockedByLowerS: recorder.blockedByLowerS },
-    saturation: saturationOfCell(scenario, recorder, endpoints, outageSlotS),
+    saturation: saturationOfCell(scenario, recorder, endpoints, totalSlots),
     littlesLaw: {
       meanWaiting: little.lhs,
       lambdaW: little.rhs,
@@ -435,11 +425,12 @@ function saturationOfCell(
   scenario: Scenario,
   recorder: Recorder,
   endpoints: readonly Endpoint[],
-  outageSlotS: number,
+  totalSlots: number,
 ): CellResult["saturation"] {
   const windowS = recorder.toS - recorder.fromS;
   const windowMin = windowS / 60;
   const resources: Omit<Bottleneck, "load">[] = [];
+  let outageSlotS = 0;
   endpoints.forEach((endpoint, e) => {
     const spec = scenario.endpoints[e]!;
     const offered = recorder.offered[e]!;
@@ -447,6 +438,7 @@ function saturationOfCell(
       (s, o) => s + overlap(o.atS, o.atS + o.forS, recorder.fromS, recorder.toS),
       0,
     );
+    outageSlotS += endpoint.slots * downS;
     resources.push({
       resource: "slots",
       name: endpoint.name,
@@ -491,7 +483,7 @@ function saturationOfCell(
     resources,
     earlyQueue: meanQueue(first + quarter, first + 2 * quarter),
     lateQueue: meanQueue(BUCKETS - quarter, BUCKETS),
-    totalSlots: endpoints.reduce((sum, e) => sum + e.slots, 0),
+    totalSlots,
     measuredRuns: recorder.measuredRuns,
     lost: recorder.measuredLost,
     lostBecause: [...recorder.lostBecause],
@@ -500,7 +492,7 @@ function saturationOfCell(
   return {
     ...verdict,
     offeredPerS: slots.reduce((s, r) => s + r.offered, 0),
-    capacityPerS: Math.max(0, endpoints.reduce((s, e) => s + e.slots, 0) - outageSlotS / windowS),
+    capacityPerS: Math.max(0, totalSlots - outageSlotS / windowS),
     arrivalsPerS: recorder.arrivalsInWindow / windowS,
     completionsPerS: recorder.completionsInWindow / windowS,
   };
