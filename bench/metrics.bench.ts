@@ -44,14 +44,14 @@ const recorder = new Recorder({
   fromS: 0,
   toS: 1e9,
   tenantWeights: [1, 1, 2, 4],
-  jobs: 1,
+  jobTenants: [0, 1, 2, 3],
   levels: 1,
   totalSlots: 8,
   timelineLimit: 0,
 });
 const turns: RecordedTurn[] = Array.from({ length: 4 }, (_, tenant) => ({
   tenantIndex: tenant,
-  jobIndex: 0,
+  jobIndex: tenant,
   level: 0,
   readyS: 0,
   measured: true,

@@ -1,6 +1,7 @@
 // The recorder's window integrals, demand, offered load, waits and losses on hand-computed cases.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { Histogram } from "../src/metrics/histogram.ts";
 import { type RecordedTurn, Recorder } from "../src/runtime/recorder.ts";
 
 const LONG = process.env.AGENTSIM_LONG ? 20 : 1;
@@ -10,7 +11,7 @@ function recorder(fromS: number, toS: number, tenants = 2): Recorder {
     fromS,
     toS,
     tenantWeights: Array.from({ length: tenants }, () => 1),
-    jobs: 1,
+    jobTenants: [0],
     levels: 1,
     totalSlots: 4,
     timelineLimit: 0,
@@ -77,6 +78,49 @@ describe("Recorder", () => {
     r.dequeued(warmup, 45, true);
     expect(r.all.wait.count).toBe(1);
     expect(r.all.wait.max).toBeCloseTo(3, 3);
+  });
+
+  it("gives each tenant and the cell the waits and run latencies of their own jobs' runs", () => {
+    // Jobs 0 and 1 belong to tenant 0, job 2 to tenant 1. Each group's histogram must hold
+    // exactly its runs' values: the same as recording them into a histogram of its own.
+    const r = new Recorder({
+      fromS: 0,
+      toS: 100,
+      tenantWeights: [1, 1],
+      jobTenants: [0, 0, 1],
+      levels: 1,
+      totalSlots: 4,
+      timelineLimit: 0,
+    });
+    const waits = [
+      { job: 0, tenant: 0, waitS: 1.5 },
+      { job: 1, tenant: 0, waitS: 7.25 },
+      { job: 1, tenant: 0, waitS: 0.125 },
+      { job: 2, tenant: 1, waitS: 3 },
+    ];
+    waits.forEach(({ job, tenant, waitS }, i) => {
+      const readyS = 10 * (i + 1);
+      const t = turn({ jobIndex: job, tenantIndex: tenant, readyS });
+      r.enqueued(t, readyS, 2);
+      r.dequeued(t, readyS + waitS, true);
+      r.runEnded(tenant, job, "completed", true, 2 * waitS, undefined, readyS + waitS);
+    });
+    const direct = (values: number[]) => {
+      const h = new Histogram();
+      for (const v of values) h.record(v);
+      return h.toJSON();
+    };
+    const of = (pick: (w: (typeof waits)[number]) => boolean) =>
+      waits.filter(pick).map((w) => w.waitS);
+    expect(r.tenants[0]!.wait.toJSON()).toEqual(direct(of((w) => w.tenant === 0)));
+    expect(r.tenants[1]!.wait.toJSON()).toEqual(direct(of((w) => w.tenant === 1)));
+    expect(r.all.wait.toJSON()).toEqual(direct(of(() => true)));
+    expect(r.jobs[1]!.wait.toJSON()).toEqual(direct(of((w) => w.job === 1)));
+    expect(r.tenants[0]!.runLatency.toJSON()).toEqual(
+      direct(of((w) => w.tenant === 0).map((v) => 2 * v)),
+    );
+    expect(r.all.runLatency.count).toBe(4);
+    expect(r.tenants[0]!.counts.completed).toBe(3);
   });
 
   it("counts why measured runs were lost, and only measured runs", () => {

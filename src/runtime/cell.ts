@@ -134,7 +134,7 @@ export function simulateCell(scenario: Scenario, options: SimulateOptions): Simu
     fromS: scenario.warmupS,
     toS: scenario.horizonS,
     tenantWeights: scenario.tenants.map((t) => t.weight),
-    jobs: jobs.length,
+    jobTenants: jobs.map((job) => job.tenantIndex),
     levels: levels.length,
     totalSlots,
     timelineLimit: scenario.runtime.timelineTurns,

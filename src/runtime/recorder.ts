@@ -45,13 +45,40 @@ export interface OfferedToEndpoint {
   slotS: number;
 }
 
-/** Fixed-memory counters of one group of runs (all, a tenant, a job). */
+/**
+ * Fixed-memory counters of one group of runs (all, a tenant, a job). A job's group records its
+ * runs' waits and latencies; a tenant's and the cell's are the merge of their jobs' (`parts`),
+ * made when read, so a turn's wait and a run's latency are recorded once, not three times.
+ * Merging is exact (see `Histogram.merge`): the merged histogram is the one that recording every
+ * value in it would have given.
+ */
 export class GroupRecorder {
-  readonly wait = new Histogram();
-  readonly runLatency = new Histogram();
   readonly counts: Counts = { submitted: 0, completed: 0, failed: 0, rejected: 0, inFlight: 0 };
   sloMet = 0;
   sloRuns = 0;
+  private readonly ownWait: Histogram | null;
+  private readonly ownRunLatency: Histogram | null;
+
+  /** A group that records its own histograms, or (with `parts`) merges those of its jobs. */
+  constructor(private readonly parts: readonly GroupRecorder[] | null = null) {
+    this.ownWait = parts === null ? new Histogram() : null;
+    this.ownRunLatency = parts === null ? new Histogram() : null;
+  }
+
+  /** Waits of the group's turns (first attempts of the runs arriving in the window). */
+  get wait(): Histogram {
+    return this.ownWait ?? merged(this.parts!, (part) => part.wait);
+  }
+
+  /** Latencies of the group's completed runs (arriving in the window). */
+  get runLatency(): Histogram {
+    return this.ownRunLatency ?? merged(this.parts!, (part) => part.runLatency);
+  }
+
+  /** Records a turn's wait (a job's group only: the others merge it). */
+  recordWait(waitS: number): void {
+    this.ownWait!.record(waitS);
+  }
 
   /** A run of the group ended; a measured one counts in run latency and against its SLO. */
   ended(
@@ -62,7 +89,7 @@ export class GroupRecorder {
   ): void {
     this.counts[status]++;
     if (!measured) return;
-    if (status === "completed") this.runLatency.record(latencyS);
+    if (status === "completed" && this.ownRunLatency !== null) this.ownRunLatency.record(latencyS);
     if (sloS !== undefined) {
       this.sloRuns++;
       if (status === "completed" && latencyS <= sloS) this.sloMet++;
@@ -70,11 +97,20 @@ export class GroupRecorder {
   }
 }
 
+function merged(
+  parts: readonly GroupRecorder[],
+  of: (part: GroupRecorder) => Histogram,
+): Histogram {
+  const sum = new Histogram();
+  for (const part of parts) sum.merge(of(part));
+  return sum;
+}
+
 /** Recorder of one cell. */
 export class Recorder {
   readonly fromS: number;
   readonly toS: number;
-  readonly all = new GroupRecorder();
+  readonly all: GroupRecorder;
   readonly tenants: GroupRecorder[];
   readonly jobs: GroupRecorder[];
   readonly turnLatency = new Histogram();
@@ -140,7 +176,8 @@ export class Recorder {
     fromS: number;
     toS: number;
     tenantWeights: readonly number[];
-    jobs: number;
+    /** Each job's tenant (by index): the jobs' groups make up the tenants' and the cell's. */
+    jobTenants: readonly number[];
     levels: number;
     totalSlots: number;
     timelineLimit: number;
@@ -154,8 +191,12 @@ export class Recorder {
     const tenants = options.tenantWeights.length;
     this.fromS = options.fromS;
     this.toS = options.toS;
-    this.tenants = Array.from({ length: tenants }, () => new GroupRecorder());
-    this.jobs = Array.from({ length: options.jobs }, () => new GroupRecorder());
+    this.jobs = options.jobTenants.map(() => new GroupRecorder());
+    this.tenants = Array.from(
+      { length: tenants },
+      (_, t) => new GroupRecorder(this.jobs.filter((_, j) => options.jobTenants[j] === t)),
+    );
+    this.all = new GroupRecorder(this.jobs);
     this.gap = new ServiceGapTracker({
       weights: options.tenantWeights,
       fromS: options.fromS,
@@ -288,11 +329,7 @@ export class Recorder {
         break;
       }
     }
-    if (first && turn.measured) {
-      this.all.wait.record(waitS);
-      this.tenants[turn.tenantIndex]!.wait.record(waitS);
-      this.jobs[turn.jobIndex]!.wait.record(waitS);
-    }
+    if (first && turn.measured) this.jobs[turn.jobIndex]!.recordWait(waitS);
   }
 
   /** A turn took (+1) or gave back (-1) a slot. */

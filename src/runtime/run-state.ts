@@ -117,6 +117,8 @@ export const RUN_ROW = layOutRow({
   SLOT: INT,
   TOOL_INDEX: INT,
   TOOLS_OUTSIDE: INT,
+  /** Where the run sits in `LiveRuns` while admitted and not ended; -1 otherwise. */
+  LIVE_INDEX: INT,
   MEASURED: FLAG,
   MISBEHAVING: FLAG,
   PLAN_INCLUDES_CONTEXT: FLAG,
@@ -167,6 +169,7 @@ const {
   SLOT,
   TOOL_INDEX,
   TOOLS_OUTSIDE,
+  LIVE_INDEX,
   MEASURED,
   MISBEHAVING,
   PLAN_INCLUDES_CONTEXT,
@@ -272,6 +275,7 @@ export class RunState extends Process<void> implements ReadyTurn, ProgramRun, Rn
     rows[at + MEASURED] = fields.measured ? 1 : 0;
     rows[at + ACTOR] = -1;
     rows[at + SLOT] = -1;
+    rows[at + LIVE_INDEX] = -1;
     rows[at + FIRST_READY_S] = -1;
     // A drawn run's stream is member (index, lane) of its job's family `run/<job>`, derived by
     // integer hashing (a string hash a run was the largest single cost of a short run); a
@@ -470,6 +474,13 @@ export class RunState extends Process<void> implements ReadyTurn, ProgramRun, Rn
   set toolsOutside(value: number) {
     this.rows[this.base + TOOLS_OUTSIDE] = value;
   }
+  /** The run's place in `LiveRuns`; -1 when it is not there. */
+  get liveIndex(): number {
+    return this.rows[this.base + LIVE_INDEX]!;
+  }
+  set liveIndex(value: number) {
+    this.rows[this.base + LIVE_INDEX] = value;
+  }
   /** The drawn (or recorded) outcome of the tool call under way. */
   get toolFailed(): boolean {
     return this.rows[this.base + TOOL_FAILED] === 1;
@@ -641,6 +652,47 @@ export class RunState extends Process<void> implements ReadyTurn, ProgramRun, Rn
     rows[at + PLANNED_OUTPUT] = outputTokens;
     rows[at + PLANNED_DURATION_S] = durationS;
     rows[at + PLANNED_OUTCOME] = OUTCOMES.indexOf(outcome);
+  }
+}
+
+/**
+ * The runs admitted and not yet ended. An array rather than a Set: a run keeps its place in its
+ * row (`liveIndex`), so adding and removing one costs no hashing (the Set's two operations a
+ * run were a tenth of admitting and ending it). Removing moves the last run into the gap, so
+ * the order is not the order of admission; nothing reads one.
+ */
+export class LiveRuns<R extends { liveIndex: number; readonly id: string } = RunState>
+  implements Iterable<R>
+{
+  private readonly runs: R[] = [];
+
+  /** Runs admitted and not ended. */
+  get size(): number {
+    return this.runs.length;
+  }
+
+  /** Adds an admitted run; adding one twice is a bug in the runtime and throws. */
+  add(run: R): void {
+    if (run.liveIndex >= 0) throw new Error(`LiveRuns.add: run ${run.id} is already live`);
+    run.liveIndex = this.runs.length;
+    this.runs.push(run);
+  }
+
+  /** Removes a run that ended; removing one that is not live is a bug and throws. */
+  delete(run: R): void {
+    const at = run.liveIndex;
+    const runs = this.runs;
+    if (at < 0 || runs[at] !== run) throw new Error(`LiveRuns.delete: run ${run.id} is not live`);
+    const last = runs.pop()!;
+    if (last !== run) {
+      runs[at] = last;
+      last.liveIndex = at;
+    }
+    run.liveIndex = -1;
+  }
+
+  [Symbol.iterator](): Iterator<R> {
+    return this.runs[Symbol.iterator]();
   }
 }
 

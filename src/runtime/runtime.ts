@@ -11,7 +11,7 @@ import type { Sampler, Simulation } from "../sim/index.ts";
 import {
   EventClass,
   type Process,
-  type ProcessGenerator,
+  type ProcessBody,
   Resource,
   type SimEvent,
   SUSPEND,
@@ -26,6 +26,7 @@ import type { CallCounters } from "./result.ts";
 import {
   AttemptDraws,
   BACKOFF_LANE,
+  LiveRuns,
   PLAN_LANE,
   type RunDriver,
   type RunJob,
@@ -57,6 +58,9 @@ enum Phase {
 
 /** The answer of a step that ends the run's process. */
 const FINISHED: IteratorResult<Yieldable, void> = Object.freeze({ done: true, value: undefined });
+
+/** The dispatcher's answer to every step: wait for `requestDispatch`. */
+const SUSPENDED: IteratorResult<Yieldable, void> = Object.freeze({ done: false, value: SUSPEND });
 
 /** `attemptEnded`'s answers besides a backoff: the call succeeded, or failed for good. */
 const OK = -1;
@@ -111,7 +115,7 @@ export class Runtime implements RunDriver {
   /** Denials by reason (governance and budget). */
   readonly denials = new Map<string, number>();
   /** Runs admitted and not yet ended. */
-  readonly live = new Set<RunState>();
+  readonly live = new LiveRuns();
   /** The rows runs keep their numbers in. */
   readonly rows = new RunRows();
   /** Tenant names by index. */
@@ -561,9 +565,12 @@ export class Runtime implements RunDriver {
     this.requestDispatch();
   }
 
-  /** Asks for a dispatch round at the current time, after completions and governance. */
+  /**
+   * Asks for a dispatch round at the current time, after completions and governance; none
+   * while no turn waits (a round would find nothing to dispatch: every enqueue asks again).
+   */
   requestDispatch(): void {
-    if (this.dispatchPending) return;
+    if (this.dispatchPending || this.scheduler.size === 0) return;
     this.dispatchPending = true;
     if (this.dispatcher.isSuspended) this.dispatcher.wakeWith(undefined, EventClass.Dispatch);
   }
@@ -580,11 +587,24 @@ export class Runtime implements RunDriver {
     return redirected;
   }
 
-  private *dispatchLoop(): ProcessGenerator<void> {
-    for (;;) {
-      if (!this.dispatchPending) yield SUSPEND;
-      this.dispatch();
-    }
+  /**
+   * The dispatcher's body: a round each time it is woken (and again while a round asks for
+   * another), then it waits, suspended, for `requestDispatch`. A generator did the same; as a
+   * hand-written body a wake-up resumes no generator and makes no result object.
+   */
+  private dispatchLoop(): ProcessBody<void> {
+    let started = false;
+    return {
+      next: () => {
+        if (started) this.dispatch();
+        started = true;
+        while (this.dispatchPending) this.dispatch();
+        return SUSPENDED;
+      },
+      throw: (error: unknown) => {
+        throw error;
+      },
+    };
   }
 
   private dispatch(): void {
