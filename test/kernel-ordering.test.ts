@@ -22,7 +22,7 @@ type Op =
 
 type Actor =
   | { kind: "call"; d: number; cls: EventClass }
-  | { kind: "process"; cls: EventClass; ops: Op[] };
+  | { kind: "process"; cls: EventClass; sleepCls: EventClass; ops: Op[] };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant("sleep" as const), d: delay }),
@@ -35,6 +35,7 @@ const actor: fc.Arbitrary<Actor> = fc.oneof(
   fc.record({
     kind: fc.constant("process" as const),
     cls: eventClass,
+    sleepCls: eventClass,
     ops: fc.array(op, { maxLength: 5 }),
   }),
 );
@@ -75,6 +76,7 @@ function runKernel(p: Program): string[] {
         }
       })(),
       a.cls,
+      a.sleepCls,
     );
   });
   sim.run();
@@ -101,19 +103,19 @@ function runReference(p: Program): string[] {
   const record = (label: string) => trace.push(`${label}@${now}`);
 
   // Runs actor i's ops from k until one of them has to wait.
-  const continueAt = (i: number, ops: Op[], k: number): void => {
+  const continueAt = (i: number, ops: Op[], k: number, sleepCls: EventClass): void => {
     if (k === ops.length) return;
     const o = ops[k]!;
     const done = () => {
       record(`p${i}:${k}`);
-      continueAt(i, ops, k + 1);
+      continueAt(i, ops, k + 1, sleepCls);
     };
-    if (o.op === "sleep") schedule(o.d, EventClass.Completion, done);
+    if (o.op === "sleep") schedule(o.d, sleepCls, done);
     else if (o.op === "timeout") schedule(o.d, o.cls, done);
     else {
       const granted = () => {
         record(`p${i}:granted`);
-        schedule(o.d, EventClass.Completion, () => {
+        schedule(o.d, sleepCls, () => {
           // Release: free the slot and grant waiting requests in FIFO order, class Dispatch.
           inUse--;
           while (inUse < p.capacity && waiting.length > 0) {
@@ -135,7 +137,7 @@ function runReference(p: Program): string[] {
     else
       schedule(0, a.cls, () => {
         record(`p${i}:start`);
-        continueAt(i, a.ops, 0);
+        continueAt(i, a.ops, 0, a.sleepCls);
       });
   });
   while (pending.length > 0) {

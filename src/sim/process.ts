@@ -59,20 +59,25 @@ export class Process<R = unknown> extends SimEvent<R> {
   // True while it waits after yielding SUSPEND; the value `wakeWith` gives it.
   private suspended = false;
   private wakeValue: unknown = undefined;
+  // The class of the process's sleeps (yielded numbers).
+  private readonly sleepCls: EventClass;
 
   /**
    * Starts `gen` at the current time, after the events of class `cls` already queued for now;
    * with `start` false, at `begin()` instead. `gen` is null only for a subclass that overrides
-   * `resumeBody`.
+   * `resumeBody`. Its sleeps (yielded numbers) end with class `sleepCls` (default Completion):
+   * an arrival process sleeps with class Arrival, as a timeout of that class would end.
    */
   constructor(
     sim: Simulation,
     gen: ProcessBody<R> | null,
     cls: EventClass = EventClass.Completion,
     start = true,
+    sleepCls: EventClass = EventClass.Completion,
   ) {
     super(sim, cls);
     this.gen = gen;
+    this.sleepCls = sleepCls;
     this.sleepKey = start ? sim.enqueue(this, 0, cls) : NOT_STARTED;
   }
 
@@ -165,7 +170,7 @@ export class Process<R = unknown> extends SimEvent<R> {
       }
       const yielded = result.value;
       if (typeof yielded === "number") {
-        this.sleepKey = this.sim.enqueue(this, yielded, EventClass.Completion);
+        this.sleepKey = this.sim.enqueue(this, yielded, this.sleepCls);
         return;
       }
       if (yielded === SUSPEND) {

@@ -79,9 +79,16 @@ export class Simulation {
     return this.timeout(delayS, undefined, cls).onProcessed(callback);
   }
 
-  /** Starts a process running `gen` now (after the events of its class already queued for now). */
-  process<R>(gen: ProcessBody<R>, cls: EventClass = EventClass.Completion): Process<R> {
-    return new Process<R>(this, gen, cls);
+  /**
+   * Starts a process running `gen` now (after the events of its class already queued for now).
+   * Its sleeps (yielded numbers) end with class `sleepCls` (default Completion).
+   */
+  process<R>(
+    gen: ProcessBody<R>,
+    cls: EventClass = EventClass.Completion,
+    sleepCls: EventClass = EventClass.Completion,
+  ): Process<R> {
+    return new Process<R>(this, gen, cls, true, sleepCls);
   }
 
   /** An event that succeeds with all values (in order) when every event has succeeded, or fails with the first failure. */

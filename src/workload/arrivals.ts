@@ -6,7 +6,7 @@
  */
 
 import type { ArrivalSpec } from "../scenario/index.ts";
-import type { ProcessGenerator, Simulation } from "../sim/index.ts";
+import type { ProcessBody, ProcessGenerator, Simulation, Yieldable } from "../sim/index.ts";
 import { EventClass, sampler } from "../sim/index.ts";
 import type { TurnPlan } from "./program.ts";
 
@@ -59,12 +59,13 @@ export function startArrivals(
       const meanGapS = 1 / spec.ratePerS;
       const poisson = spec.process === "poisson";
       sim.process(
-        openLoop(
+        new OpenLoop(
           sim,
           horizonS,
           () => (poisson ? -meanGapS * Math.log(1 - rng.next()) : meanGapS),
           (k) => target.submit(job.index, { id: `${name}#${k}`, index: k, lane: 0 }),
         ),
+        EventClass.Arrival,
         EventClass.Arrival,
       );
       return;
@@ -104,19 +105,40 @@ export function startArrivals(
   }
 }
 
-function* openLoop(
-  sim: Simulation,
-  horizonS: number,
-  gapS: () => number,
-  submit: (k: number) => void,
-): ProcessGenerator<void> {
-  for (let k = 0; ; k++) {
-    const gap = gapS();
-    if (sim.now + gap > horizonS) return;
-    yield sim.timeout(gap, undefined, EventClass.Arrival);
-    submit(k);
+/**
+ * An open loop: a run after each gap `gapS` draws, until the next would come after the horizon.
+ * A hand-written process body rather than a generator: each arrival is a sleep of class Arrival
+ * (ending exactly when, and in the order, a timeout of that class would), so an arrival makes no
+ * event object and no step result.
+ */
+class OpenLoop implements ProcessBody<void> {
+  private k = 0;
+  private started = false;
+  private readonly sleep: IteratorResult<Yieldable, void> = { done: false, value: 0 };
+
+  constructor(
+    private readonly sim: Simulation,
+    private readonly horizonS: number,
+    private readonly gapS: () => number,
+    private readonly submit: (k: number) => void,
+  ) {}
+
+  next(): IteratorResult<Yieldable, void> {
+    // Every step but the first ends a gap: its run arrives now.
+    if (this.started) this.submit(this.k++);
+    this.started = true;
+    const gap = this.gapS();
+    if (this.sim.now + gap > this.horizonS) return DONE;
+    this.sleep.value = gap;
+    return this.sleep;
+  }
+
+  throw(error: unknown): IteratorResult<Yieldable, void> {
+    throw error;
   }
 }
+
+const DONE: IteratorResult<Yieldable, void> = Object.freeze({ done: true, value: undefined });
 
 function* closedUser(
   sim: Simulation,
