@@ -53,6 +53,8 @@ export interface RunDriver {
   readonly tenantNames: readonly string[];
   /** One step of the run's process (see `ProcessBody.next`). */
   advance(run: RunState, input: unknown): IteratorResult<Yieldable, void>;
+  /** The attempt under way of the run reached its planned end (see `scheduleAttemptEnd`). */
+  attemptEnds(run: RunState): void;
 }
 
 /** How a run ended. */
@@ -124,6 +126,8 @@ export const RUN_ROW = layOutRow({
   PLAN_INCLUDES_CONTEXT: FLAG,
   COMPACTING: FLAG,
   TOOL_FAILED: FLAG,
+  /** The run's queue entry is its attempt's end, not a wake-up (see `scheduleAttemptEnd`). */
+  ATTEMPT_DUE: FLAG,
   /** Codes: indexes of STATUSES, KINDS and OUTCOMES. */
   STATUS: CODE,
   KIND: CODE,
@@ -175,6 +179,7 @@ const {
   PLAN_INCLUDES_CONTEXT,
   COMPACTING,
   TOOL_FAILED,
+  ATTEMPT_DUE,
   STATUS,
   KIND,
   PLANNED_OUTCOME,
@@ -233,9 +238,8 @@ export class RunState extends Process<void> implements ReadyTurn, ProgramRun, Rn
   /** The turn being taken: its tool calls and model label. */
   planToolCalls: readonly ToolCallPlan[] = [];
   planModel: string | undefined = undefined;
-  /** While it runs: its endpoint and end event. */
+  /** While an attempt runs: its endpoint. */
   endpoint: Endpoint | null = null;
-  endEvent: SimEvent<RunState> | null = null;
   /** The tool call under way, its tool and its quota request. */
   toolCall: ToolCallPlan | null = null;
   tool: ToolRuntime | undefined = undefined;
@@ -289,6 +293,40 @@ export class RunState extends Process<void> implements ReadyTurn, ProgramRun, Rn
   /** Starts the run's process (it was admitted): its first step runs now, as an arrival. */
   start(): void {
     this.begin();
+  }
+
+  /**
+   * Schedules the end of the attempt under way `durationS` from now as the run's own entry in
+   * the queue (class Completion), where a timeout event would have been: the run waits,
+   * suspended, for its outcome, and the attempt's end makes no event object. When the entry
+   * comes out, `wake` hands it to the runtime (`attemptEnds`), which settles the attempt and
+   * wakes the run with its outcome.
+   */
+  scheduleAttemptEnd(durationS: number): void {
+    this.rows[this.base + ATTEMPT_DUE] = 1;
+    this.sleepKey = this.sim.enqueue(this, durationS, EventClass.Completion);
+  }
+
+  /**
+   * The attempt was ended before its planned end (an outage): its entry in the queue no longer
+   * matches the run's key and is skipped when it comes out.
+   */
+  cancelAttemptEnd(): void {
+    this.rows[this.base + ATTEMPT_DUE] = 0;
+    this.sleepKey = -1;
+  }
+
+  /** @internal The run's entry in the queue came out: its attempt's end, or a wake-up. */
+  override wake(): void {
+    const rows = this.rows;
+    const at = this.base + ATTEMPT_DUE;
+    if (rows[at] === 1) {
+      rows[at] = 0;
+      this.sleepKey = -1;
+      this.driver.attemptEnds(this);
+      return;
+    }
+    super.wake();
   }
 
   /** One step of the run's process: the runtime's state machine. */

@@ -145,8 +145,6 @@ export class Runtime implements RunDriver {
   private readonly dispatcher: Process<void>;
   // The result of a run's step that waits (see `advance`), shared by every run.
   private readonly step: { done: false; value: Yieldable } = { done: false, value: 0 };
-  // The end event carries its run as its value, so one callback serves every attempt.
-  private readonly onAttemptEnd = (event: SimEvent<RunState>) => this.finish(event.value, event);
   // The draws of the attempt being planned or backed off from (seeded for it just before).
   private readonly draws = new AttemptDraws();
 
@@ -653,9 +651,7 @@ export class Runtime implements RunDriver {
     run.slot = endpoint.takeSlot(run);
     run.markStarted(now, plan.outcome, plan.outputTokens, plan.durationS);
     this.recorder.slot(run, 1, now);
-    const event = this.sim.timeout(plan.durationS, run);
-    run.endEvent = event;
-    event.onProcessed(this.onAttemptEnd);
+    run.scheduleAttemptEnd(plan.durationS);
   }
 
   /** Fast failure without holding a slot: the endpoint is down (503) or over its limits (429). */
@@ -717,9 +713,8 @@ export class Runtime implements RunDriver {
     if (endpoint.failoverMask !== 0) run.endpointMask = endpoint.failoverMask;
   }
 
-  private finish(run: RunState, event: SimEvent<RunState>): void {
-    if (run.endEvent !== event) return; // aborted earlier (outage)
-    run.endEvent = null;
+  /** The attempt under way of `run` reached its planned end (`RunState.scheduleAttemptEnd`). */
+  attemptEnds(run: RunState): void {
     this.settle(run, run.plannedOutcome, run.plannedOutputTokens, this.sim.now - run.startS);
   }
 
@@ -795,7 +790,7 @@ export class Runtime implements RunDriver {
     for (const held of endpoint.inFlight) {
       if (held === null) continue;
       const run = held as RunState;
-      run.endEvent = null;
+      run.cancelAttemptEnd();
       const elapsed = now - run.startS;
       const share = run.plannedDurationS > 0 ? Math.min(1, elapsed / run.plannedDurationS) : 0;
       this.settle(run, "unavailable", Math.floor(run.plannedOutputTokens * share), elapsed);
