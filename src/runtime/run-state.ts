@@ -20,7 +20,6 @@ import {
   aleaSeedKeyed,
   EventClass,
   Process,
-  type SimEvent,
   type Yieldable,
 } from "../sim/index.ts";
 import type { ProgramRun, ProgramSource, ToolCallPlan, TurnPlan } from "../workload/index.ts";

@@ -13,7 +13,6 @@ import {
   type Process,
   type ProcessBody,
   Resource,
-  type SimEvent,
   SUSPEND,
   type Yieldable,
 } from "../sim/index.ts";
