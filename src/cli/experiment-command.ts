@@ -19,6 +19,7 @@ import { type CommonOptions, defaultJobs, wallClock } from "./options.ts";
 import {
   auditPathFor,
   defaultOutDir,
+  preloadReport,
   resultsText,
   type Written,
   writeJson,
@@ -59,6 +60,8 @@ export async function experimentCommand(io: Io, spec: ExperimentCommand): Promis
   const cellCount = options.shard
     ? plan.cells.filter((c) => c.index % options.shard!.count === options.shard!.index - 1).length
     : plan.cells.length;
+  // A shard writes no report; a whole experiment's report loads while its cells run.
+  if (options.shard === undefined) preloadReport();
   const outcome = await withProgress(
     io,
     cellCount,

@@ -71,6 +71,19 @@ export async function writeResults(
   }
 }
 
+/**
+ * Starts loading the report layer and its chart libraries (about 0.3 s) without waiting for
+ * them: while the cells run on worker threads this thread is idle, so the load then costs no
+ * time (and run in this thread, it costs what `writeResults` would have paid). A failure is
+ * ignored here: `writeResults` meets it again and reports it.
+ */
+export function preloadReport(): void {
+  import("../report/index.ts").then(
+    (report) => report.preloadCharts(),
+    () => undefined,
+  );
+}
+
 /** Writes a JSON file (creating its folder) and returns its path. */
 export function writeJson(path: string, value: unknown): string {
   mkdirSync(dirname(resolve(path)), { recursive: true });
