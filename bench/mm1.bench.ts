@@ -10,6 +10,10 @@
 // capacity 1. Both are timed as whole processes (start-up, imports and the report included):
 // wall time, and CPU time (every thread of the process), which other load on a shared machine
 // disturbs less. Rounds interleave the two; the figures are medians over the rounds.
+// Then the simulations alone: agentsim's `simulate` call in a fresh process
+// (bench/support/simulate-once.ts, cold JIT) against SimPy's own timing of `env.run()`, both
+// without start-up, imports or output: what the whole-process figures spend elsewhere is the
+// fixed cost of a command (agentsim's report with its charts, Python's start-up).
 //
 // SimPy is not a dependency: set SIMPY_SRC to the folder that holds SimPy's `simpy` package
 // (e.g. an unpacked simpy-4.1.2/src) and have python3 on the PATH; without SIMPY_SRC the bench
@@ -35,6 +39,8 @@ interface Measured {
   meanWaitS: number;
   wallS: number;
   cpuS: number;
+  /** The simulation alone (SimPy's `env.run()`, agentsim's `simulate` call). */
+  simCpuS?: number;
 }
 
 const scratch = mkdtempSync(join(tmpdir(), "agentsim-mm1-"));
@@ -98,6 +104,7 @@ function simpy(src: string): Measured {
     customers: number;
     meanWaitS: number;
     processCpuS: number;
+    simCpuS: number;
   };
   return {
     model: "SimPy",
@@ -105,7 +112,19 @@ function simpy(src: string): Measured {
     meanWaitS: out.meanWaitS,
     wallS,
     cpuS: out.processCpuS,
+    simCpuS: out.simCpuS,
   };
+}
+
+/** agentsim's simulation alone: the `simulate` call of the same cell, in a fresh process. */
+function agentsimSimulation(): number {
+  const child = spawnSync(
+    process.execPath,
+    ["--import", "tsx", "bench/support/simulate-once.ts", "bench/scenarios/mm1.yaml"],
+    { cwd: root, encoding: "utf8" },
+  );
+  if (child.status !== 0) throw new Error(`simulate-once failed: ${child.stderr}`);
+  return (JSON.parse(child.stdout) as { cpuS: number }).cpuS;
 }
 
 const median = (values: number[]) => {
@@ -138,14 +157,18 @@ if (simpySrc === undefined || simpySrc === "") {
 const rows: ReturnType<typeof row>[] = [];
 const ratiosWall: number[] = [];
 const ratiosCpu: number[] = [];
+const ratiosSim: number[] = [];
+const simCpu: Record<string, number[]> = { agentsim: [], SimPy: [] };
 const runs: Measured[] = [];
 for (let round = 0; round < ROUNDS; round++) {
   // Alternate which model goes first, so a drift of the machine's speed favours neither.
   const order = round % 2 === 0 ? ["agentsim", "simpy"] : ["simpy", "agentsim"];
   const pair: Record<string, Measured> = {};
   for (const which of order) {
-    if (which === "agentsim") pair.agentsim = agentsim();
-    else if (simpySrc) pair.simpy = simpy(simpySrc);
+    if (which === "agentsim") {
+      pair.agentsim = agentsim();
+      pair.agentsim.simCpuS = agentsimSimulation();
+    } else if (simpySrc) pair.simpy = simpy(simpySrc);
   }
   for (const m of [pair.agentsim, pair.simpy]) {
     if (m === undefined) continue;
@@ -157,7 +180,9 @@ for (let round = 0; round < ROUNDS; round++) {
     const s = pair.simpy;
     ratiosWall.push(a.customers / a.wallS / (s.customers / s.wallS));
     ratiosCpu.push(a.customers / a.cpuS / (s.customers / s.cpuS));
+    ratiosSim.push(a.customers / a.simCpuS! / (s.customers / s.simCpuS!));
   }
+  for (const m of [pair.agentsim, pair.simpy]) if (m?.simCpuS) simCpu[m.model]!.push(m.simCpuS);
 }
 console.log(
   `M/M/1, lambda ${LAMBDA}/s, mu ${MU}/s, whole processes, ${ROUNDS} rounds interleaved:`,
@@ -180,6 +205,9 @@ for (const model of ["agentsim", "SimPy"]) {
 if (ratiosCpu.length > 0) {
   console.log(
     `agentsim / SimPy customers per second: ${median(ratiosCpu).toFixed(2)}x by CPU time, ${median(ratiosWall).toFixed(2)}x by wall time (medians of ${ratiosCpu.length} interleaved pairs; each by CPU: ${ratiosCpu.map((r) => r.toFixed(2)).join(", ")}; target at least 3x)`,
+  );
+  console.log(
+    `The simulations alone (agentsim's simulate call, cold JIT, against SimPy's env.run(); no start-up, imports or output): agentsim ${median(simCpu.agentsim!).toFixed(2)} s, SimPy ${median(simCpu.SimPy!).toFixed(2)} s of CPU: ${median(ratiosSim).toFixed(2)}x (each: ${ratiosSim.map((r) => r.toFixed(2)).join(", ")})`,
   );
 } else {
   console.log("SimPy comparison skipped: SIMPY_SRC is not set.");
