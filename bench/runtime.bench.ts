@@ -8,7 +8,7 @@
 // peak memory under 1 GB at 10,000,000 turns. Issue 4: the audit trail costs at most 30% of
 // the turns/s (audit on in summary and memory modes vs off, side by side).
 
-import { simulateCell } from "../src/runtime/cell.ts";
+import { simulateCell } from "../src/cell/simulate.ts";
 import type { Scenario } from "../src/scenario/types.ts";
 import { job, scenario } from "../test/support/scenarios.ts";
 

@@ -30,7 +30,7 @@ export const WORKER_ENTRY_KEY = Symbol.for("agentsim.workerEntry");
 
 // Every file of the bundle publishes the URL of the bundle's public API (src/index.ts), in the
 // thread that loads it, main or worker: a user's policy module that imports "agentsim" gets
-// this very agentsim (src/runtime/scheduler/module-import.ts), not the sources a second time.
+// this very agentsim (src/cell/module-import.ts), not the sources a second time.
 const PUBLISH_API = `globalThis[Symbol.for("agentsim.apiEntry")] ??= new URL("./index.js", import.meta.url).href;`;
 
 /**

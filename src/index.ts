@@ -6,6 +6,22 @@
 // The audit trail.
 export type { AuditAction, AuditQuery, AuditRecord } from "./audit/index.ts";
 export { AuditTrail, importJsonl, verifyJsonl } from "./audit/index.ts";
+// One cell: a scenario under one policy and seed; preparing a scenario (its traces read, its
+// policy modules imported); loading a user's policy module.
+export type {
+  CellSpec,
+  LoadedPolicy,
+  PreparedScenario,
+  SimulateOptions,
+} from "./cell/index.ts";
+export {
+  InvariantError,
+  loadPolicyModule,
+  prepareScenario,
+  runCell,
+  simulate,
+  simulateCell,
+} from "./cell/index.ts";
 // Experiments: replications, comparisons, sweeps, checks, results.json.
 export type { CheckResult, Comparison, Results } from "./experiment/index.ts";
 export { aggregate, runCheck, runExperiment } from "./experiment/index.ts";
@@ -13,30 +29,16 @@ export { aggregate, runCheck, runExperiment } from "./experiment/index.ts";
 export { ScenarioError } from "./input/index.ts";
 // Reports.
 export { writeReport } from "./report/index.ts";
-// One cell: a scenario under one policy and seed.
-// Policies: the interface, the built-ins, and loading a user's module.
+// A cell's result; policies: the interface and the built-ins.
 export type {
   CellResult,
-  CellSpec,
-  PreparedScenario,
   ReadyTurn,
   Scheduler,
   SchedulerContext,
   SchedulerFactory,
-  SimulateOptions,
   Usage,
 } from "./runtime/index.ts";
-export {
-  createScheduler,
-  InvariantError,
-  keyedScheduler,
-  loadPolicyModule,
-  prepareScenario,
-  runCell,
-  schedulerNames,
-  simulate,
-  simulateCell,
-} from "./runtime/index.ts";
+export { createScheduler, keyedScheduler, schedulerNames } from "./runtime/index.ts";
 // Scenarios: load, validate, describe, sweep.
 export type {
   JobSpec,

@@ -9,7 +9,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { AuditRecord } from "../src/audit/index.ts";
-import { simulateCell } from "../src/runtime/cell.ts";
+import { simulateCell } from "../src/cell/simulate.ts";
 import type { Scenario } from "../src/scenario/types.ts";
 import { job, scenario } from "./support/scenarios.ts";
 

@@ -8,7 +8,7 @@
  */
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { simulateCell } from "../src/runtime/cell.ts";
+import { simulateCell } from "../src/cell/simulate.ts";
 import { type AccessDecision, RunAccess } from "../src/runtime/governance.ts";
 import type { JobSpec, Scenario } from "../src/scenario/types.ts";
 import { job, scenario } from "./support/scenarios.ts";

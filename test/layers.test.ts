@@ -31,6 +31,15 @@ const LAYERS: Record<string, Record<string, Edge>> = {
     workload: "values",
     scenario: "types",
   },
+  cell: {
+    sim: "values",
+    input: "values",
+    audit: "values",
+    metrics: "values",
+    workload: "values",
+    scenario: "types",
+    runtime: "values",
+  },
   experiment: {
     sim: "values",
     input: "values",
@@ -38,6 +47,7 @@ const LAYERS: Record<string, Record<string, Edge>> = {
     metrics: "values",
     scenario: "values",
     runtime: "values",
+    cell: "values",
   },
   report: {
     input: "values",
@@ -54,6 +64,7 @@ const LAYERS: Record<string, Record<string, Edge>> = {
     workload: "values",
     scenario: "values",
     runtime: "values",
+    cell: "values",
     experiment: "values",
     report: "values",
   },
@@ -178,14 +189,14 @@ describe("the layers", () => {
       'import { AuditTrail } from "../audit/index.ts";',
       'import { Histogram } from "../metrics/index.ts";',
       'import type { Scenario } from "../scenario/index.ts";',
-      'export { runCell } from "../runtime/index.ts";',
+      'export { runCell } from "../cell/index.ts";',
       'const lazy = () => import("../report/index.ts");',
     ].join("\n");
     expect(violations(importsOf("src/sim/made-up.ts", text))).toEqual([
       "src/sim/made-up.ts imports src/audit/: sim may not import audit",
       "src/sim/made-up.ts imports src/metrics/: sim may not import metrics",
       "src/sim/made-up.ts imports src/scenario/: sim may not import scenario",
-      "src/sim/made-up.ts imports src/runtime/: sim may not import runtime",
+      "src/sim/made-up.ts imports src/cell/: sim may not import cell",
       "src/sim/made-up.ts imports src/report/: sim may not import report",
     ]);
     expect(

@@ -5,7 +5,7 @@
  * several rejection rounds) and however the policy ordered, refused or retried the calls before.
  */
 import { describe, expect, it } from "vitest";
-import { simulateCell } from "../src/runtime/cell.ts";
+import { simulateCell } from "../src/cell/simulate.ts";
 import type { Endpoint } from "../src/runtime/endpoint.ts";
 import type { JobSpec, Scenario } from "../src/scenario/types.ts";
 import { aleaKey, aleaNext, aleaSeed, aleaSeedKeyed } from "../src/sim/alea.ts";

@@ -11,7 +11,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { AuditRecord } from "../src/audit/record.ts";
-import { simulateCell } from "../src/runtime/cell.ts";
+import { simulateCell } from "../src/cell/simulate.ts";
 import type { RunState } from "../src/runtime/run-state.ts";
 import type { JobSpec, Scenario } from "../src/scenario/types.ts";
 import type { DistSpec } from "../src/sim/dist.ts";

@@ -6,7 +6,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { simulate, simulateCell } from "../src/runtime/cell.ts";
+import { simulate, simulateCell } from "../src/cell/simulate.ts";
 import type { Runtime } from "../src/runtime/runtime.ts";
 import type { JobSpec, Scenario } from "../src/scenario/types.ts";
 import { job, scenario } from "./support/scenarios.ts";

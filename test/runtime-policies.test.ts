@@ -4,9 +4,9 @@
  * wait below FIFO's; strict priority never inverts; FIFO dispatches in ready order.
  */
 import { describe, expect, it } from "vitest";
+import { prepareScenario, runCell } from "../src/cell/prepare.ts";
+import { simulate, simulateCell } from "../src/cell/simulate.ts";
 import { Histogram } from "../src/metrics/histogram.ts";
-import { simulate, simulateCell } from "../src/runtime/cell.ts";
-import { prepareScenario, runCell } from "../src/runtime/prepare.ts";
 import type { RunState } from "../src/runtime/run-state.ts";
 import type { Scheduler } from "../src/runtime/scheduler/types.ts";
 import { loadScenarioFile } from "../src/scenario/index.ts";

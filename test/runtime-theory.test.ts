@@ -4,9 +4,9 @@
  * measured wait must match Erlang C (or Pollaczek-Khinchine): the runtime adds no hidden delay.
  */
 import { describe, expect, it } from "vitest";
+import { simulate } from "../src/cell/simulate.ts";
 import { Histogram } from "../src/metrics/histogram.ts";
 import { meanWithCi95 } from "../src/metrics/stat.ts";
-import { simulate } from "../src/runtime/cell.ts";
 import { replicationSeed } from "../src/sim/rng.ts";
 import { theory } from "./support/queues.ts";
 import { mmcScenario } from "./support/scenarios.ts";

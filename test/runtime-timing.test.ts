@@ -5,7 +5,7 @@
  * measurement window are measured, whether their calls succeed or fail.
  */
 import { describe, expect, it } from "vitest";
-import { simulateCell } from "../src/runtime/cell.ts";
+import { simulateCell } from "../src/cell/simulate.ts";
 import { Endpoint } from "../src/runtime/endpoint.ts";
 import type { EndpointSpec, Scenario } from "../src/scenario/types.ts";
 import type { Rng } from "../src/sim/rng.ts";

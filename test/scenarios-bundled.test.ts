@@ -8,8 +8,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { prepareScenario, runCell } from "../src/cell/prepare.ts";
 import { Histogram, type HistogramJSON } from "../src/metrics/histogram.ts";
-import { prepareScenario, runCell } from "../src/runtime/prepare.ts";
 import type { CellResult } from "../src/runtime/result.ts";
 import {
   loadScenarioFile,

@@ -2,12 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { loadPolicyModule } from "../src/cell/policy-module.ts";
 import { ScenarioError } from "../src/input/errors.ts";
-import {
-  createScheduler,
-  loadPolicyModule,
-  schedulerNames,
-} from "../src/runtime/scheduler/index.ts";
+import { createScheduler, schedulerNames } from "../src/runtime/scheduler/index.ts";
 import { contextFor, drive, type TurnSpec } from "./support/scheduler-driver.ts";
 
 const ctx = contextFor([1, 1]);

@@ -4,7 +4,7 @@
  * modelled weak resolver) some succeed, and the cell's isolation figures say so.
  */
 import { describe, expect, it } from "vitest";
-import { simulateCell } from "../src/runtime/cell.ts";
+import { simulateCell } from "../src/cell/simulate.ts";
 import { parseScenario } from "../src/scenario/load.ts";
 import type { Scenario } from "../src/scenario/types.ts";
 import { job, scenario } from "./support/scenarios.ts";

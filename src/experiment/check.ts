@@ -25,8 +25,8 @@ import {
   scenarioDigest,
   verifyJsonl,
 } from "../audit/index.ts";
+import { runCell } from "../cell/index.ts";
 import type { CellResult, Runtime } from "../runtime/index.ts";
-import { runCell } from "../runtime/index.ts";
 import { aggregate } from "./aggregate.ts";
 import { pointRecord } from "./cells.ts";
 import type { ExperimentPlan } from "./plan.ts";

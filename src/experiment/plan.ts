@@ -6,13 +6,9 @@
  */
 import { createHash } from "node:crypto";
 import { dirname, relative, resolve } from "node:path";
+import { type PreparedScenario, prepareScenario } from "../cell/index.ts";
 import { ScenarioError, scenarioErrors } from "../input/index.ts";
-import {
-  isSchedulerName,
-  type PreparedScenario,
-  prepareScenario,
-  schedulerNames,
-} from "../runtime/index.ts";
+import { isSchedulerName, schedulerNames } from "../runtime/index.ts";
 import type { Scenario, SweepAxis } from "../scenario/index.ts";
 import {
   applyVary,

@@ -29,7 +29,8 @@
 import { totalmem } from "node:os";
 import Tinypool from "tinypool";
 import type { AuditTrailOptions } from "../audit/index.ts";
-import type { CellResult, PreparedScenario } from "../runtime/index.ts";
+import type { PreparedScenario } from "../cell/index.ts";
+import type { CellResult } from "../runtime/index.ts";
 import type { SweepPoint } from "../scenario/index.ts";
 import type { Cell } from "./cells.ts";
 import { estimatedTurns } from "./cost.ts";

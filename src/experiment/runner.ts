@@ -4,9 +4,9 @@
  */
 
 import type { AuditTrailOptions } from "../audit/index.ts";
+import { type PreparedScenario, prepareScenario, runCell } from "../cell/index.ts";
 import { ScenarioError } from "../input/index.ts";
 import type { CellResult } from "../runtime/index.ts";
-import { type PreparedScenario, prepareScenario, runCell } from "../runtime/index.ts";
 import type { Scenario } from "../scenario/index.ts";
 import { applyVary, parseScenario, type SweepPoint } from "../scenario/index.ts";
 import { type Cell, pointRecord } from "./cells.ts";

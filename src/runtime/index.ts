@@ -1,12 +1,13 @@
-/** The agent runtime under test: what runtime/ offers the experiment layer and the library. */
+/**
+ * The agent runtime under test: what runtime/ offers the cell layer that assembles it, the
+ * layers above and the library. The runtime proper (runs, turns, endpoints, tools, governance,
+ * workspaces, store, the recorder) and the scheduler contract with its built-in policies.
+ */
 export type { ActivityCounters } from "./activity.ts";
 export { ESCAPE_PATHS, RunActivity } from "./activity.ts";
-export type { SimulatedCell, SimulateOptions } from "./cell.ts";
-export { InvariantError, simulate, simulateCell } from "./cell.ts";
 export type { AttemptPlan, TurnOutcome } from "./endpoint.ts";
 export { Endpoint } from "./endpoint.ts";
-export type { CellSpec, PreparedScenario } from "./prepare.ts";
-export { preparePolicies, prepareScenario, runCell } from "./prepare.ts";
+export { BUCKETS, type GroupRecorder, Recorder } from "./recorder.ts";
 export type {
   CellResult,
   Counts,
@@ -15,7 +16,9 @@ export type {
   TimelineEntry,
   TimeSeries,
 } from "./result.ts";
-export type { Runtime } from "./runtime.ts";
+export { RunState } from "./run-state.ts";
+export type { JobRuntime, ToolRuntime } from "./runtime.ts";
+export { Runtime } from "./runtime.ts";
 export type {
   ReadyTurn,
   Scheduler,
@@ -27,7 +30,8 @@ export {
   createScheduler,
   isSchedulerName,
   keyedScheduler,
-  loadPolicyModule,
+  MODULE_EXTENSIONS,
   schedulerNames,
+  unknownPolicy,
 } from "./scheduler/index.ts";
 export { TokenBucket } from "./token-bucket.ts";

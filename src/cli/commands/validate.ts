@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { preparePolicies } from "../../runtime/index.ts";
+import { preparePolicies } from "../../cell/index.ts";
 import { describeScenario, loadScenarioFile } from "../../scenario/index.ts";
 import type { Io } from "../io.ts";
 

@@ -1,4 +1,4 @@
-/** What runtime/scheduler offers: the Scheduler contract, the built-in policies and the loader. */
+/** What runtime/scheduler offers: the Scheduler contract and the built-in policies. */
 
 export { createEdf } from "./edf.ts";
 export { createFairShare, FairShareScheduler } from "./fair-share.ts";
@@ -10,10 +10,9 @@ export { keyedScheduler, QueueScheduler } from "./queue-scheduler.ts";
 export {
   createScheduler,
   isSchedulerName,
-  type LoadedPolicy,
-  loadPolicyModule,
+  MODULE_EXTENSIONS,
   schedulerNames,
-  validateScheduler,
+  unknownPolicy,
 } from "./registry.ts";
 export { createRoundRobin, RoundRobinScheduler } from "./round-robin.ts";
 export { createSjf } from "./sjf.ts";

@@ -1,10 +1,10 @@
-import { basename, extname, resolve } from "node:path";
+/** The registry of built-in policies: their names, building one for a cell, the error for an unknown name. */
+
 import { ScenarioError } from "../../input/index.ts";
 import { createEdf } from "./edf.ts";
 import { createFairShare } from "./fair-share.ts";
 import { createFifo } from "./fifo.ts";
 import { createLas } from "./las.ts";
-import { importPolicyModule } from "./module-import.ts";
 import { createPriority } from "./priority.ts";
 import { createRoundRobin } from "./round-robin.ts";
 import { createSjf } from "./sjf.ts";
@@ -24,11 +24,8 @@ const BUILT_IN: ReadonlyMap<string, SchedulerFactory> = new Map([
 /** Names of the built-in policies. */
 export const schedulerNames: readonly string[] = [...BUILT_IN.keys()];
 
-/** File extensions a policy module may have. */
-const MODULE_EXTENSIONS = [".ts", ".mts", ".js", ".mjs", ".cjs"];
-
-/** The members every scheduler has, checked on a user's policy. */
-const METHODS = ["enqueue", "pick", "complete"] as const;
+/** File extensions a policy module may have (the cell layer loads such modules). */
+export const MODULE_EXTENSIONS: readonly string[] = [".ts", ".mts", ".js", ".mjs", ".cjs"];
 
 /** Whether `name` is a built-in policy. */
 export function isSchedulerName(name: string): boolean {
@@ -60,121 +57,4 @@ export function unknownPolicy(name: string, path = "policy", file?: string): Sce
     name,
     { file },
   );
-}
-
-/** A user's policy loaded from a module. */
-export interface LoadedPolicy {
-  /** The module's `name` export, else the file name without its extension. */
-  readonly name: string;
-  /** The absolute path it was loaded from. */
-  readonly file: string;
-  /** Builds the policy for one cell; checks each scheduler it returns against the interface. */
-  readonly create: SchedulerFactory;
-}
-
-/** The context a policy module is tried with when it loads: one tenant, one job. */
-const PROBE_CONTEXT: SchedulerContext = {
-  tenants: [{ name: "probe", weight: 1 }],
-  jobs: [{ name: "probe", tenant: "probe", priority: 0 }],
-};
-
-/**
- * Loads a user's policy from a .ts, .mts, .js, .mjs or .cjs module that exports a SchedulerFactory
- * as `default` or `createScheduler` (and optionally a `name`). The factory is tried once with
- * a one-tenant context and `options`, so a module that does not build a valid scheduler fails
- * here, with a ScenarioError naming the file and what is missing, not in the middle of a run.
- */
-export async function loadPolicyModule(
-  path: string,
-  options: Record<string, unknown> = {},
-): Promise<LoadedPolicy> {
-  const file = resolve(path);
-  const extension = extname(file);
-  if (!MODULE_EXTENSIONS.includes(extension)) {
-    throw new ScenarioError("", `a policy module ending in ${MODULE_EXTENSIONS.join(", ")}`, path, {
-      file,
-    });
-  }
-  let module: Record<string, unknown>;
-  try {
-    module = await importPolicyModule(file);
-  } catch (error) {
-    throw new ScenarioError(
-      "",
-      "a policy module that can be imported",
-      `an import error: ${message(error)}`,
-      {
-        file,
-        foundShown: true,
-      },
-    );
-  }
-  const factory = module.default ?? module.createScheduler;
-  if (typeof factory !== "function") {
-    const found = `exports ${Object.keys(module).join(", ") || "nothing"}`;
-    throw new ScenarioError(
-      "",
-      "a module exporting a scheduler factory as `default` or `createScheduler`",
-      found,
-      {
-        file,
-        foundShown: true,
-      },
-    );
-  }
-  if (module.name !== undefined && (typeof module.name !== "string" || module.name === "")) {
-    throw new ScenarioError("name", "a non-empty string naming the policy", module.name, { file });
-  }
-  const name = (module.name as string | undefined) ?? basename(file, extension);
-  const create: SchedulerFactory = (ctx, cellOptions) => {
-    let scheduler: unknown;
-    try {
-      scheduler = (factory as SchedulerFactory)(ctx, cellOptions);
-    } catch (error) {
-      if (error instanceof ScenarioError)
-        throw error.file === undefined ? error.inFile(file) : error;
-      throw new ScenarioError(
-        "",
-        "the factory to build a scheduler",
-        `an error: ${message(error)}`,
-        {
-          file,
-          foundShown: true,
-        },
-      );
-    }
-    return validateScheduler(scheduler, file);
-  };
-  create(PROBE_CONTEXT, options);
-  return { name, file, create };
-}
-
-/**
- * Checks that `value` has every member of the Scheduler interface (enqueue, pick, complete, a
- * numeric size and a string name); throws a ScenarioError naming `file`
- * and the missing members otherwise.
- */
-export function validateScheduler(value: unknown, file: string): Scheduler {
-  if (typeof value !== "object" || value === null) {
-    throw new ScenarioError("", "the factory to return a scheduler object", value, { file });
-  }
-  const candidate = value as Record<string, unknown>;
-  const missing: string[] = METHODS.filter((method) => typeof candidate[method] !== "function").map(
-    (method) => `${method}()`,
-  );
-  if (typeof candidate.size !== "number") missing.push("size (a number)");
-  if (typeof candidate.name !== "string") missing.push("name (a string)");
-  if (missing.length > 0) {
-    throw new ScenarioError(
-      "",
-      "a scheduler with enqueue(), pick(), complete(), size and name",
-      `one without ${missing.join(", ")}`,
-      { file, foundShown: true },
-    );
-  }
-  return value as Scheduler;
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -29,7 +29,7 @@ import type { Plugin } from "esbuild";
 const API_ENTRY_KEY = Symbol.for("agentsim.apiEntry");
 
 /** agentsim's src/ folder, whose index.ts is the public API when running from the sources. */
-const SOURCE_DIR = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+const SOURCE_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
 
 /**
  * What a module knows of its own file. (A regular expression: the command's bundle rewrites

@@ -6,17 +6,18 @@
 
 import type { AuditTrailOptions } from "../audit/index.ts";
 import { ScenarioError, scenarioErrors } from "../input/index.ts";
-import type { PolicyRef, Scenario, TraceArrivalSpec } from "../scenario/index.ts";
-import type { ReplayRun, Trace } from "../workload/index.ts";
-import { readTrace } from "../workload/index.ts";
-import { type SimulatedCell, type SimulateOptions, simulateCell } from "./cell.ts";
 import {
   createScheduler,
   isSchedulerName,
-  loadPolicyModule,
+  type SchedulerContext,
+  type SchedulerFactory,
   unknownPolicy,
-} from "./scheduler/registry.ts";
-import type { SchedulerContext, SchedulerFactory } from "./scheduler/types.ts";
+} from "../runtime/index.ts";
+import type { PolicyRef, Scenario, TraceArrivalSpec } from "../scenario/index.ts";
+import type { ReplayRun, Trace } from "../workload/index.ts";
+import { readTrace } from "../workload/index.ts";
+import { loadPolicyModule } from "./policy-module.ts";
+import { type SimulatedCell, type SimulateOptions, simulateCell } from "./simulate.ts";
 
 /** A scenario with its traces loaded, its module policies imported and labelled. */
 export interface PreparedScenario {

@@ -15,7 +15,23 @@ import {
   scenarioDigest,
 } from "../audit/index.ts";
 import { ScenarioError } from "../input/index.ts";
-import { type Bottleneck, Histogram, littlesLaw, saturation } from "../metrics/index.ts";
+import { type Bottleneck, littlesLaw, saturation } from "../metrics/index.ts";
+import {
+  BUCKETS,
+  type CellResult,
+  type Counts,
+  createScheduler,
+  Endpoint,
+  type GroupRecorder,
+  type JobCell,
+  type JobRuntime,
+  Recorder,
+  RunState,
+  Runtime,
+  type SchedulerFactory,
+  type TenantCell,
+  type ToolRuntime,
+} from "../runtime/index.ts";
 import type { PolicyRef, Scenario } from "../scenario/index.ts";
 import { distMean, Simulation, sampler } from "../sim/index.ts";
 import {
@@ -26,13 +42,6 @@ import {
   replayedPrograms,
   startArrivals,
 } from "../workload/index.ts";
-import { Endpoint } from "./endpoint.ts";
-import { BUCKETS, type GroupRecorder, Recorder } from "./recorder.ts";
-import type { CellResult, Counts, JobCell, TenantCell } from "./result.ts";
-import { RunState } from "./run-state.ts";
-import { type JobRuntime, Runtime, type ToolRuntime } from "./runtime.ts";
-import { createScheduler } from "./scheduler/registry.ts";
-import type { SchedulerFactory } from "./scheduler/types.ts";
 
 /** Options of one cell. */
 export interface SimulateOptions {
@@ -555,5 +564,3 @@ function checkInvariants(result: CellResult, endpoints: readonly Endpoint[]): vo
     );
   }
 }
-
-export { Histogram };
