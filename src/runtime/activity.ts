@@ -1,13 +1,21 @@
 /**
  * What runs do besides model and tool calls: workspace and store activity after each turn, and
- * the misbehaviour of adversarial runs (workspace escapes, garbage writes to the store). Every
- * operation goes through the real workspaces and store, which check and audit it; this module
- * counts the outcomes and detects a breach independently of those checks (a read returning
- * another run's data, a write landing in another run's workspace).
+ * carrying out what misbehaving runs try (workspace escapes, garbage writes to the store; what
+ * they try is the workload's `misbehave`). Every operation goes through the real workspaces and
+ * store, which check and audit it; this module counts the outcomes and detects a breach
+ * independently of those checks (a read returning another run's data, a write landing in
+ * another run's workspace).
  */
 
 import type { AuditSink } from "../audit/index.ts";
 import type { JobSpec } from "../scenario/index.ts";
+import type { Rng } from "../sim/index.ts";
+import {
+  type EscapeAttempt,
+  type MisbehaviourActions,
+  misbehave,
+  storeEntity,
+} from "../workload/index.ts";
 import type { RunAccess } from "./governance.ts";
 import { Store } from "./store.ts";
 import { type ResolverMode, Workspaces } from "./workspace.ts";
@@ -35,58 +43,6 @@ interface Garbage {
   garbage: true;
   run: string;
 }
-
-/**
- * The escape tricks an adversarial run tries on paths, `{victim}` replaced by another open
- * run's id and `{self}` by its own: `..` and absolute paths, repeated slashes, backslashes,
- * percent-encoding (single and double), fullwidth and other look-alike dots and slashes,
- * invisible characters, NUL, drive letters, home references, over-long and over-deep paths.
- */
-export const ESCAPE_PATHS = [
-  "../{victim}/out/turn-0-0.txt",
-  "../../etc/passwd",
-  "/etc/passwd",
-  "/runs/{victim}/out/turn-0-0.txt",
-  "//runs//{victim}//out/turn-0-0.txt",
-  "/runs/{self}/../{victim}/out/turn-0-0.txt",
-  "{victim}/out/turn-0-0.txt",
-  "out/../../{victim}/secret",
-  "%2e%2e/{victim}/out/turn-0-0.txt",
-  "%2e%2e%2f{victim}%2fout%2fturn-0-0.txt",
-  "..%2f{victim}/secret",
-  "%252e%252e/secret",
-  "%252e%252e%252f{victim}/secret",
-  "\uff0e\uff0e/{victim}/secret",
-  "..\uff0f{victim}/secret",
-  "\u2025/{victim}/secret",
-  "..\u2215{victim}/secret",
-  "out\\..\\..\\{victim}\\secret",
-  "out/\u200b../secret",
-  "safe\u0000../../secret",
-  ".. /{victim}/secret",
-  "",
-  "~/.ssh/id_rsa",
-  "C:\\Windows\\system.ini",
-  `${"a/".repeat(40)}deep`,
-  "x".repeat(2000),
-] as const;
-
-/**
- * Link targets an adversarial run tries: it makes a link in its workspace's `links/` folder, then
- * reads or writes through it. Absolute targets into another root, relative ones climbing out of
- * `links/` and the run's root (`../../<victim>`), encoded and look-alike ones.
- */
-export const ESCAPE_LINK_TARGETS = [
-  "/runs/{victim}/out/turn-0-0.txt",
-  "/runs/{victim}/out",
-  "../../{victim}/out/turn-0-0.txt",
-  "../../../runs/{victim}",
-  "/runs/{self}/../{victim}/out/turn-0-0.txt",
-  "%2e%2e/{victim}/out/turn-0-0.txt",
-  "\uff0e\uff0e/{victim}",
-  "..\\{victim}",
-  "/etc/passwd",
-] as const;
 
 /** The workspace and store activity of a cell's runs. */
 export class RunActivity {
@@ -141,7 +97,7 @@ export class RunActivity {
   }
 
   /** A well-behaved run's activity after turn `k`: writes its files, reads one back, uses the store. */
-  honest(timeS: number, run: RunAccess, job: JobSpec, k: number, draw: () => number): void {
+  honest(timeS: number, run: RunAccess, job: JobSpec, k: number, rng: Rng): void {
     const io = job.io;
     for (let i = 0; i < io.workspaceWrites; i++) {
       const data = `${run.run}:${k}:${i}`;
@@ -157,7 +113,7 @@ export class RunActivity {
     const scopes = job.governance.dataScopes;
     if (scopes.length === 0) return;
     for (let i = 0; i < io.storeReads; i++) {
-      const entity = this.entity(scopes, io.keysPerScope, draw);
+      const entity = storeEntity(scopes, io.keysPerScope, rng);
       const read = this.store.read(timeS, run, entity);
       this.counters.operations++;
       this.counters.storeReads++;
@@ -165,7 +121,7 @@ export class RunActivity {
       if (!read.ok && read.denied) this.counters.storeDenials++;
     }
     for (let i = 0; i < io.storeWrites; i++) {
-      const entity = this.entity(scopes, io.keysPerScope, draw);
+      const entity = storeEntity(scopes, io.keysPerScope, rng);
       const written = this.store.write(timeS, run, entity, { run: run.run, turn: k });
       this.counters.operations++;
       if (written.ok) this.counters.storeWrites++;
@@ -173,61 +129,34 @@ export class RunActivity {
     }
   }
 
-  /** A misbehaving run's activity after a turn: escape attempts and garbage writes. */
-  adversarial(timeS: number, run: RunAccess, job: JobSpec, draw: () => number): void {
-    const behaviour = job.behaviour;
-    const escapes = behaviour?.workspaceEscapes?.perTurn ?? 0;
-    for (let i = 0; i < escapes; i++) this.escape(timeS, run, draw);
-    const garbage = behaviour?.garbageWrites;
-    if (garbage !== undefined && garbage.scopes.length > 0) {
-      for (let i = 0; i < garbage.perTurn; i++) {
-        const entity = this.entity(garbage.scopes, job.io.keysPerScope, draw);
-        const value: Garbage = { garbage: true, run: run.run };
-        const written = this.store.write(timeS, run, entity, value);
-        this.counters.operations++;
-        if (written.ok) this.counters.garbageWrites++;
-        else if (written.denied) this.counters.storeDenials++;
-      }
-    }
+  /**
+   * A misbehaving run's activity after a turn: the escapes and garbage writes it tries (drawn
+   * from its stream `rng` by the workload's `misbehave`), carried out here.
+   */
+  adversarial(timeS: number, run: RunAccess, job: JobSpec, rng: Rng): void {
+    const actions: MisbehaviourActions = {
+      self: run.run,
+      victims: () => this.recent.filter((id) => id !== run.run && this.open.has(id)),
+      escapesSoFar: () => this.counters.escapeAttempts,
+      escape: (attempt) => this.escape(timeS, run, attempt),
+      writeGarbage: (entity) => this.writeGarbage(timeS, run, entity),
+    };
+    misbehave(job.behaviour, job.io.keysPerScope, actions, rng);
   }
 
   /**
-   * One escape attempt, drawn from the run's stream: a trick path (read or write), a link to a
-   * trick target then an access through it, or a chain (a link up to the root, then a link
-   * through it and `..` into another root). The attempt is refused when any step is denied; a
-   * breach is detected apart from the workspaces' checks: the victim's root changed (counted
-   * where the tree changes), a read returned data not written by this run, or an access
-   * reached a path outside its own root.
+   * Carries out one escape attempt: its links, then its read or write, stopping at the first
+   * step that does not go through. The attempt is refused when a step is denied; a breach is
+   * detected apart from the workspaces' checks: the victim's root changed (counted where the
+   * tree changes), a read returned data not written by this run, or an access reached a path
+   * outside its own root.
    */
-  private escape(timeS: number, run: RunAccess, draw: () => number): void {
-    const victims = this.recent.filter((id) => id !== run.run && this.open.has(id));
-    const victim = victims.length > 0 ? victims[Math.floor(draw() * victims.length)]! : undefined;
-    const other = victim ?? "other-run";
-    const kind = draw();
-    const write = draw() < 0.5;
+  private escape(timeS: number, run: RunAccess, attempt: EscapeAttempt): void {
+    const { victim, write, path } = attempt;
     this.counters.escapeAttempts++;
     const before = victim !== undefined ? this.workspaces.changes(victim) : 0;
-    const n = this.counters.escapeAttempts;
-    let path: string;
-    if (kind < 0.6) {
-      // Without another open run, naming one's namespace would only name a folder of one's own.
-      const templates =
-        victim === undefined ? ESCAPE_PATHS.filter((p) => !p.startsWith("{victim}")) : ESCAPE_PATHS;
-      path = fill(templates[Math.floor(draw() * templates.length)]!, other, run.run);
-    } else {
-      path = `links/e${n}`;
-      const target =
-        kind < 0.85
-          ? fill(
-              ESCAPE_LINK_TARGETS[Math.floor(draw() * ESCAPE_LINK_TARGETS.length)]!,
-              other,
-              run.run,
-            )
-          : `e${n}-up/../${other}/out/turn-0-0.txt`;
-      if (kind >= 0.85 && !this.step(this.workspaces.link(timeS, run, `links/e${n}-up`, ".."))) {
-        return;
-      }
-      if (!this.step(this.workspaces.link(timeS, run, path, target))) return;
+    for (const link of attempt.links) {
+      if (!this.step(this.workspaces.link(timeS, run, link.path, link.target))) return;
     }
     const outcome = write
       ? this.workspaces.write(timeS, run, path, `${run.run}:escape`)
@@ -239,6 +168,15 @@ export class RunActivity {
     if (changed || leakedRead || outside) this.counters.breaches++;
   }
 
+  /** Writes a recognizable garbage value to a store entity, so reads of it can be counted. */
+  private writeGarbage(timeS: number, run: RunAccess, entity: string): void {
+    const value: Garbage = { garbage: true, run: run.run };
+    const written = this.store.write(timeS, run, entity, value);
+    this.counters.operations++;
+    if (written.ok) this.counters.garbageWrites++;
+    else if (written.denied) this.counters.storeDenials++;
+  }
+
   /** Counts one operation of an escape attempt; false (and the attempt counted as refused, if denied) when it did not go through. */
   private step(outcome: { ok: boolean; denied?: boolean }): boolean {
     this.counters.operations++;
@@ -246,17 +184,6 @@ export class RunActivity {
     if (outcome.denied) this.counters.escapesRefused++;
     return false;
   }
-
-  private entity(scopes: readonly string[], keysPerScope: number, draw: () => number): string {
-    const scope = scopes[Math.floor(draw() * scopes.length)]!;
-    return `${scope}/${Math.floor(draw() * keysPerScope)}`;
-  }
-}
-
-/** A template with `{victim}` and `{self}` replaced. */
-function fill(template: string, victim: string, self: string): string {
-  if (!template.includes("{")) return template;
-  return template.replaceAll("{victim}", victim).replaceAll("{self}", self);
 }
 
 function isGarbage(value: unknown): boolean {

@@ -4,7 +4,7 @@
  * workspaces, store, the recorder) and the scheduler contract with its built-in policies.
  */
 export type { ActivityCounters } from "./activity.ts";
-export { ESCAPE_PATHS, RunActivity } from "./activity.ts";
+export { RunActivity } from "./activity.ts";
 export type { AttemptPlan, TurnOutcome } from "./endpoint.ts";
 export { Endpoint } from "./endpoint.ts";
 export { BUCKETS, type GroupRecorder, Recorder } from "./recorder.ts";

@@ -16,7 +16,7 @@ import {
   SUSPEND,
   type Yieldable,
 } from "../sim/index.ts";
-import type { ToolCallPlan } from "../workload/index.ts";
+import { type ToolCallPlan, toolOutsideGrant } from "../workload/index.ts";
 import { RunActivity } from "./activity.ts";
 import type { Endpoint, TurnOutcome } from "./endpoint.ts";
 import { AccessManager } from "./governance.ts";
@@ -395,8 +395,7 @@ export class Runtime implements RunDriver {
           if (k < planned) {
             call = run.planToolCalls[k]!;
           } else {
-            const tools = job.spec.behaviour!.toolsOutsideGrant!.tools;
-            call = { tool: tools[Math.floor(run.next() * tools.length)]! };
+            call = { tool: toolOutsideGrant(job.spec.behaviour!.toolsOutsideGrant!.tools, run) };
           }
           const tool = this.toolCallStart(run, call.tool);
           if (tool === DENIED) break;
@@ -476,11 +475,10 @@ export class Runtime implements RunDriver {
   /** A turn and its tool calls are done: the workspace and store activity that follows it. */
   private turnEnded(run: RunState, job: JobRuntime): void {
     if (this.activeJobs[job.index]) {
-      const draw = () => run.next();
       const activity = this.activity!;
       // This turn's index: it was counted in `turnsDone` when its model call succeeded.
-      activity.honest(this.sim.now, run.access!, job.spec, run.turnsDone - 1, draw);
-      if (run.misbehaving) activity.adversarial(this.sim.now, run.access!, job.spec, draw);
+      activity.honest(this.sim.now, run.access!, job.spec, run.turnsDone - 1, run);
+      if (run.misbehaving) activity.adversarial(this.sim.now, run.access!, job.spec, run);
     }
   }
 
