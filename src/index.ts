@@ -29,10 +29,15 @@ export { aggregate, runCheck, runExperiment } from "./experiment/index.ts";
 export { ScenarioError } from "./input/index.ts";
 // Reports.
 export { writeReport } from "./report/index.ts";
-// A cell's result; policies: the interface and the built-ins.
+// A cell's result; observing a cell as it runs; policies: the interface and the built-ins.
 export type {
   CellResult,
+  DispatchView,
+  EndpointView,
   ReadyTurn,
+  RuntimeObserver,
+  RuntimeView,
+  RunView,
   Scheduler,
   SchedulerContext,
   SchedulerFactory,

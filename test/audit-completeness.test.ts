@@ -2,7 +2,7 @@
  * Audit completeness, authority and blast radius through the whole runtime, with adversarial
  * agents: every action the runtime takes has exactly one audit record and every record
  * corresponds to an action — checked against a ledger the test builds from independent
- * observations (the scheduler's dispatches, the runs' ends, the tool and store counters), not
+ * observations (the dispatches an observer is told of, the runs' ends, the tool and store counters), not
  * by counting the trail against itself. Every record carries its job's authorizedBy, every
  * denial its reason, no escape succeeds, and a garbage writer's blast radius is exact.
  */
@@ -118,13 +118,10 @@ describe("the audit trail of an adversarial fleet", () => {
           policy: a.policy,
           seed: a.seed,
           audit: { mode: "memory" },
-          instrument: (rt) => {
-            const pick = rt.scheduler.pick.bind(rt.scheduler);
-            rt.scheduler.pick = (now, accept) => {
-              const turn = pick(now, accept);
-              if (turn !== undefined) dispatches++;
-              return turn;
-            };
+          observer: {
+            dispatched: () => {
+              dispatches++;
+            },
           },
         });
         const records = audit.records();

@@ -12,7 +12,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { AuditRecord } from "../src/audit/record.ts";
 import { simulateCell } from "../src/cell/simulate.ts";
-import type { RunState } from "../src/runtime/run-state.ts";
+import type { RunView } from "../src/runtime/observer.ts";
 import type { JobSpec, Scenario } from "../src/scenario/types.ts";
 import type { DistSpec } from "../src/sim/dist.ts";
 import { type ReferenceResult, type ReferenceRun, simulateReference } from "./reference/runtime.ts";
@@ -187,20 +187,19 @@ function build(w: Workload): Scenario {
   };
 }
 
-/** The real runtime's cell, with each run's outcome read off its state and its audit records. */
+/**
+ * The real runtime's cell, with each run's outcome read off the view an observer keeps of it
+ * (its final state at the end of the cell) and off its audit records.
+ */
 function runReal(s: Scenario, w: Workload) {
-  const runs: RunState[] = [];
-  const endS = new Map<RunState, number>();
+  const runs: RunView[] = [];
+  const endS = new Map<RunView, number>();
   const { result, audit } = simulateCell(s, {
     policy: { label: w.policy, name: w.policy, options: policyOptions(w) },
     audit: { mode: "memory" },
-    instrument: (rt) => {
-      const admit = rt.admit.bind(rt);
-      rt.admit = (run) => {
-        runs.push(run);
-        run.endListeners = [...(run.endListeners ?? []), () => endS.set(run, rt.sim.now)];
-        admit(run);
-      };
+    observer: {
+      runSubmitted: (run) => runs.push(run),
+      runEnded: (run, nowS) => endS.set(run, nowS),
     },
   });
   const byRun = new Map<string, AuditRecord[]>();

@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { simulate, simulateCell } from "../src/cell/simulate.ts";
-import type { Runtime } from "../src/runtime/runtime.ts";
+import type { RuntimeObserver } from "../src/runtime/observer.ts";
 import type { JobSpec, Scenario } from "../src/scenario/types.ts";
 import { job, scenario } from "./support/scenarios.ts";
 
@@ -112,19 +112,19 @@ describe("the runtime under faults", () => {
       fc.property(workload, (w) => {
         const s = build(w);
         let idleWhileWaiting = 0;
-        const instrument = (runtime: Runtime) => {
-          runtime.onDispatchRound = (rt) => {
-            const endpoint = rt.endpoints[0]!;
+        const observer: RuntimeObserver = {
+          dispatchRound: (runtime) => {
+            const endpoint = runtime.endpoints[0]!;
             // "Up" as the runtime sees it: no outage and its circuit breaker closed.
-            const up = !endpoint.down && endpoint.openUntilS <= rt.sim.now;
-            if (up && rt.scheduler.size > 0 && endpoint.hasFreeSlot) idleWhileWaiting++;
-          };
+            const up = !endpoint.down && endpoint.openUntilS <= runtime.nowS;
+            if (up && runtime.waitingTurns > 0 && endpoint.hasFreeSlot) idleWhileWaiting++;
+          },
         };
         const { result, audit } = simulateCell(s, {
           policy: w.policy,
           seed: w.seed,
           audit: { mode: "memory" },
-          instrument,
+          observer,
         });
         const c = result.counts;
         // With a long drain every run ends: completed or failed, none in flight, none lost.

@@ -7,10 +7,7 @@ import { describe, expect, it } from "vitest";
 import { prepareScenario, runCell } from "../src/cell/prepare.ts";
 import { simulate, simulateCell } from "../src/cell/simulate.ts";
 import { Histogram } from "../src/metrics/histogram.ts";
-import type { RunState } from "../src/runtime/run-state.ts";
-import type { Scheduler } from "../src/runtime/scheduler/types.ts";
 import { loadScenarioFile } from "../src/scenario/index.ts";
-import type { ProgramSource } from "../src/workload/program.ts";
 import { job, scenario } from "./support/scenarios.ts";
 
 const p99 = (h: Parameters<typeof Histogram.fromJSON>[0]) => Histogram.fromJSON(h).quantile(0.99);
@@ -56,33 +53,22 @@ describe("the noisy-neighbor workload of DESIGN.md", async () => {
   });
 
   it("every policy sees the very same runs: each run's drawn program, turn by turn (common random numbers)", async () => {
-    // Observed from outside the runtime: each job's program source is wrapped to log what it
-    // handed each run, so the comparison does not rest on the runtime's own counters.
+    // Observed from outside the runtime: an observer logs each turn a run's program hands it,
+    // so the comparison does not rest on the runtime's own counters.
     const programs = (policy: string) => {
       const log = new Map<string, string[]>();
       runCell(
         prepared,
         { policy, seed: 1, replication: 1 },
         {
-          instrument: (runtime) => {
-            for (const job of runtime.jobs as unknown as { programs: ProgramSource }[]) {
-              const source = job.programs;
-              job.programs = {
-                start: (run, recorded) => source.start(run, recorded),
-                next: (run) => {
-                  const more = source.next(run);
-                  const state = run as unknown as RunState;
-                  const turns = log.get(state.id) ?? [];
-                  if (more) {
-                    turns.push(
-                      `${state.planPromptTokens}/${state.planOutputTokens}/${state.planToolCalls.map((c) => c.tool).join("+")}`,
-                    );
-                  }
-                  log.set(state.id, turns);
-                  return more;
-                },
-              };
-            }
+          observer: {
+            turnPlanned: (run) => {
+              const turns = log.get(run.id) ?? [];
+              turns.push(
+                `${run.planPromptTokens}/${run.planOutputTokens}/${run.planToolCalls.map((c) => c.tool).join("+")}`,
+              );
+              log.set(run.id, turns);
+            },
           },
         },
       );
@@ -141,17 +127,11 @@ describe("strict priority and FIFO through the runtime", () => {
     simulateCell(contended, {
       policy: "fifo",
       seed: 9,
-      instrument: (runtime) => {
-        const inner: Scheduler = runtime.scheduler;
-        const pick = inner.pick.bind(inner);
-        inner.pick = (now, accept) => {
-          const turn = pick(now, accept);
-          if (turn !== undefined) {
-            if (turn.seq < last) outOfOrder++;
-            last = turn.seq;
-          }
-          return turn;
-        };
+      observer: {
+        dispatched: ({ seq }) => {
+          if (seq < last) outOfOrder++;
+          last = seq;
+        },
       },
     });
     expect(last).toBeGreaterThan(100);

@@ -74,16 +74,9 @@ describe("load slowdown", () => {
       horizonS: 10,
       endpoints: [{ ...s.endpoints[0]!, latency: tokenEndpointSpecLatency(0.9) }],
     };
-    const latencies: number[] = [];
-    simulateCell(lone, {
-      policy: "fifo",
-      instrument: (runtime) => {
-        runtime.recorder.turnLatency.record = (value: number) => {
-          latencies.push(value);
-        };
-      },
-    });
-    expect(latencies).toEqual([1.5]);
+    const { result } = simulateCell(lone, { policy: "fifo" });
+    // The histogram keeps its count, smallest and largest value exactly.
+    expect(result.turnLatency).toMatchObject({ count: 1, minS: 1.5, maxS: 1.5 });
   });
 });
 
@@ -137,15 +130,9 @@ function refusedOnce(warmupS: number): Scenario {
 
 describe("turn latency", () => {
   it("runs from the first attempt's ready time to the ok outcome, 429 and backoff included", () => {
-    const latencies: number[] = [];
     const { result, audit } = simulateCell(refusedOnce(0), {
       policy: "fifo",
       audit: { mode: "memory" },
-      instrument: (runtime) => {
-        runtime.recorder.turnLatency.record = (value: number) => {
-          latencies.push(value);
-        };
-      },
     });
     expect(result.calls).toMatchObject({ attempts: 3, ok: 2, rateLimited: 1, retries: 1 });
     const retry = audit.records().find((r) => r.action === "retry")!;
@@ -155,9 +142,10 @@ describe("turn latency", () => {
     expect(backoffS).toBeGreaterThanOrEqual(1);
     expect(backoffS).toBeLessThan(3);
     // Run 1: ready at 1, served 1 s. Run 2: ready at 2, refused at once, backs off, served 1 s.
-    expect(latencies).toHaveLength(2);
-    expect(latencies[0]).toBe(1);
-    expect(latencies[1]).toBeCloseTo(backoffS + 1, 3);
+    // (The histogram keeps its count, smallest and largest value exactly.)
+    expect(result.turnLatency.count).toBe(2);
+    expect(result.turnLatency.minS).toBe(1);
+    expect(result.turnLatency.maxS).toBeCloseTo(backoffS + 1, 3);
     const served = audit
       .records()
       .filter((r) => r.action === "model.result" && r.decision === "ok");
@@ -166,17 +154,9 @@ describe("turn latency", () => {
 
   it("measures only runs arriving in the window: a warm-up run's turn is not recorded, ok or failed", () => {
     // Warm-up until 1.5 s: the run at t = 1 is not measured, the one at t = 2 is.
-    const latencies: number[] = [];
-    simulateCell(refusedOnce(1.5), {
-      policy: "fifo",
-      instrument: (runtime) => {
-        runtime.recorder.turnLatency.record = (value: number) => {
-          latencies.push(value);
-        };
-      },
-    });
-    expect(latencies).toHaveLength(1);
-    expect(latencies[0]).toBeGreaterThanOrEqual(2);
+    const measured = simulateCell(refusedOnce(1.5), { policy: "fifo" }).result.turnLatency;
+    expect(measured.count).toBe(1);
+    expect(measured.minS).toBeGreaterThanOrEqual(2);
     // Failed calls too: every attempt fails (a 5xx), one attempt each, only the measured run counts.
     const failing = refusedOnce(1.5);
     const failed: Scenario = {
@@ -190,16 +170,8 @@ describe("turn latency", () => {
         },
       ],
     };
-    const failedLatencies: number[] = [];
-    const { result } = simulateCell(failed, {
-      policy: "fifo",
-      instrument: (runtime) => {
-        runtime.recorder.turnLatency.record = (value: number) => {
-          failedLatencies.push(value);
-        };
-      },
-    });
+    const { result } = simulateCell(failed, { policy: "fifo" });
     expect(result.counts.failed).toBe(2);
-    expect(failedLatencies).toHaveLength(1);
+    expect(result.turnLatency.count).toBe(1);
   });
 });

@@ -196,7 +196,7 @@ export function runCell(
   cell: CellSpec,
   options: {
     audit?: AuditTrailOptions;
-    instrument?: SimulateOptions["instrument"];
+    observer?: SimulateOptions["observer"];
     verifyAudit?: boolean;
   } = {},
 ): SimulatedCell {
@@ -210,7 +210,7 @@ export function runCell(
     point: cell.point,
     audit: options.audit,
     replay: prepared.replay,
-    instrument: options.instrument,
+    observer: options.observer,
     verifyAudit: options.verifyAudit,
   });
 }

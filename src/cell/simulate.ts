@@ -28,6 +28,7 @@ import {
   Recorder,
   RunState,
   Runtime,
+  type RuntimeObserver,
   type SchedulerFactory,
   type TenantCell,
   type ToolRuntime,
@@ -64,8 +65,11 @@ export interface SimulateOptions {
   replay?: ReadonlyMap<string, readonly ReplayRun[]>;
   /** Verify the audit chain at the end of the cell (memory and file modes); default true. */
   verifyAudit?: boolean;
-  /** Test hook: sees the runtime before the simulation starts (e.g. to set `onDispatchRound`). */
-  instrument?: (runtime: Runtime) => void;
+  /**
+   * Told of runs, turns and dispatches as the cell runs (see RuntimeObserver): `check` counts
+   * idle slots with it; default none, which costs the runtime nothing but a null check.
+   */
+  observer?: RuntimeObserver;
 }
 
 /** A cell's result together with the live objects (for `check`, reports and tests). */
@@ -181,9 +185,9 @@ export function simulateCell(scenario: Scenario, options: SimulateOptions): Simu
       : scenario.runtime.audit?.authorizedBy === "omitted"
         ? authorityOmitted(audit)
         : audit,
+    options.observer ?? null,
   );
 
-  options.instrument?.(runtime);
   let runId = 0;
   const target: ArrivalTarget = {
     submit(jobIndex, request, onEnd) {

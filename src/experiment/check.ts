@@ -26,7 +26,7 @@ import {
   verifyJsonl,
 } from "../audit/index.ts";
 import { runCell } from "../cell/index.ts";
-import type { CellResult, Runtime } from "../runtime/index.ts";
+import type { CellResult, RuntimeObserver } from "../runtime/index.ts";
 import { aggregate } from "./aggregate.ts";
 import { pointRecord } from "./cells.ts";
 import type { ExperimentPlan } from "./plan.ts";
@@ -80,8 +80,8 @@ export async function runCheck(
 }
 
 /**
- * Replication 0 of a policy with its trail written to a temporary JSONL file, instrumented for
- * work conservation. The file is verified from its bytes, independently of how the runtime
+ * Replication 0 of a policy with its trail written to a temporary JSONL file, observed for
+ * work conservation (after each dispatch round: is a slot idle while turns wait?). The file is verified from its bytes, independently of how the runtime
  * kept the chain, then removed; the cell's own end-of-cell verification is skipped so that a
  * broken trail is a failed check, not a crash.
  */
@@ -91,14 +91,14 @@ export function auditedReplication(plan: ExperimentPlan, policy: string): Audite
   const judged = scenario.jobs.every((j) => j.endpoints.length === allEndpoints);
   let rounds = 0;
   let idleWhileWaiting = 0;
-  const instrument = (runtime: Runtime) => {
-    runtime.onDispatchRound = (rt) => {
+  const observer: RuntimeObserver = {
+    dispatchRound(runtime) {
       rounds++;
       // An endpoint whose circuit breaker is open (after a 503) is not available to idle.
-      const now = rt.sim.now;
-      const idle = rt.endpoints.some((e) => e.hasFreeSlot && e.openUntilS <= now);
-      if (rt.scheduler.size > 0 && idle) idleWhileWaiting++;
-    };
+      const now = runtime.nowS;
+      const idle = runtime.endpoints.some((e) => e.hasFreeSlot && e.openUntilS <= now);
+      if (runtime.waitingTurns > 0 && idle) idleWhileWaiting++;
+    },
   };
   const cell = plan.cells.find((c) => c.policy === policy && c.replication === 0)!;
   const point = pointRecord(cell.point);
@@ -116,7 +116,7 @@ export function auditedReplication(plan: ExperimentPlan, policy: string): Audite
     const { result } = runCell(
       plan.prepared,
       { policy, seed: cell.seed, replication: 0, point },
-      { audit: { mode: "file", path }, instrument, verifyAudit: false },
+      { audit: { mode: "file", path }, observer, verifyAudit: false },
     );
     const head = result.audit.trail?.head ?? "";
     const records = result.audit.records;

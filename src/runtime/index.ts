@@ -7,6 +7,13 @@ export type { ActivityCounters } from "./activity.ts";
 export { RunActivity } from "./activity.ts";
 export type { AttemptPlan, TurnOutcome } from "./endpoint.ts";
 export { Endpoint } from "./endpoint.ts";
+export type {
+  DispatchView,
+  EndpointView,
+  RuntimeObserver,
+  RuntimeView,
+  RunView,
+} from "./observer.ts";
 export { BUCKETS, type GroupRecorder, Recorder } from "./recorder.ts";
 export type {
   CellResult,

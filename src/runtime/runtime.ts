@@ -20,6 +20,7 @@ import { type ToolCallPlan, toolOutsideGrant } from "../workload/index.ts";
 import { RunActivity } from "./activity.ts";
 import type { Endpoint, TurnOutcome } from "./endpoint.ts";
 import { AccessManager } from "./governance.ts";
+import type { RuntimeObserver, RuntimeView } from "./observer.ts";
 import type { Recorder } from "./recorder.ts";
 import type { CallCounters } from "./result.ts";
 import {
@@ -97,7 +98,7 @@ const OUTCOME_WORDS: Record<TurnOutcome, string> = {
 };
 
 /** The runtime of one cell. */
-export class Runtime implements RunDriver {
+export class Runtime implements RunDriver, RuntimeView {
   readonly calls: CallCounters = {
     attempts: 0,
     ok: 0,
@@ -130,8 +131,6 @@ export class Runtime implements RunDriver {
   private readonly modelMasks = new Map<string, number>();
   /** Endpoints not taking dispatches this round (breaker open or rate-limited). */
   private pausedMask = 0;
-  /** Test hook: called after every dispatch round (work-conservation checks). */
-  onDispatchRound: ((runtime: Runtime) => void) | null = null;
   private dispatchPending = false;
   private nextSeq = 0;
   private readonly multiEndpoint: boolean;
@@ -156,6 +155,8 @@ export class Runtime implements RunDriver {
     readonly jobs: readonly JobRuntime[],
     readonly recorder: Recorder,
     readonly audit: AuditSink,
+    /** Told of runs, turns and dispatches as they happen (see RuntimeObserver); null: none. */
+    private readonly observer: RuntimeObserver | null = null,
   ) {
     this.dispatcher = sim.process(this.dispatchLoop(), EventClass.Dispatch);
     this.access = new AccessManager(audit);
@@ -183,6 +184,16 @@ export class Runtime implements RunDriver {
     }
   }
 
+  /** The simulated time, in seconds (`RuntimeView`). */
+  get nowS(): number {
+    return this.sim.now;
+  }
+
+  /** Turns ready and waiting in the scheduler (`RuntimeView`). */
+  get waitingTurns(): number {
+    return this.scheduler.size;
+  }
+
   /** Writes one audit record on behalf of a run (and counts it in the runtime's own ledger). */
   record(
     run: RunState,
@@ -207,6 +218,7 @@ export class Runtime implements RunDriver {
     run.access = this.access.open(run.id, spec.name, this.scenario.tenants[run.tenantIndex]!.name);
     run.actor = run.access.actor;
     this.recorder.submitted(run.tenantIndex, run.jobIndex, run.arrivalS);
+    this.observer?.runSubmitted?.(run);
     const maxWaiting = this.runtime.admission.maxWaitingTurns;
     if (this.scheduler.size >= maxWaiting) {
       this.record(
@@ -250,6 +262,7 @@ export class Runtime implements RunDriver {
       this.sim.now,
       status === "rejected" ? "rejected by admission control" : reason,
     );
+    this.observer?.runEnded?.(run, this.sim.now);
     const listeners = run.endListeners;
     if (listeners !== null) {
       run.endListeners = null;
@@ -278,6 +291,7 @@ export class Runtime implements RunDriver {
             this.end(run, "completed");
             return FINISHED;
           }
+          this.observer?.turnPlanned?.(run, this.sim.now);
           run.phase = Phase.Prompt;
           const thinkS = run.planThinkS;
           if (thinkS > 0) return this.waitFor(thinkS);
@@ -623,7 +637,7 @@ export class Runtime implements RunDriver {
         this.start(run, endpoint);
       }
     }
-    this.onDispatchRound?.(this);
+    this.observer?.dispatchRound?.(this);
   }
 
   private start(run: RunState, endpoint: Endpoint): void {
@@ -644,6 +658,7 @@ export class Runtime implements RunDriver {
     // the endpoint's latency model needs.
     const draws = this.draws.seed(run, PLAN_LANE);
     const plan = endpoint.plan(run.promptTokens, run.outputTokens, draws, run.cachedTokens);
+    if (this.observer !== null) this.observeDispatch(run, endpoint, plan.outcome, plan.durationS);
     run.endpoint = endpoint;
     run.slot = endpoint.takeSlot(run);
     run.markStarted(now, plan.outcome, plan.outputTokens, plan.durationS);
@@ -653,6 +668,7 @@ export class Runtime implements RunDriver {
 
   /** Fast failure without holding a slot: the endpoint is down (503) or over its limits (429). */
   private refuse(run: RunState, endpoint: Endpoint, outcome: "unavailable" | "rate_limited"): void {
+    if (this.observer !== null) this.observeDispatch(run, endpoint, outcome, 0);
     if (outcome === "unavailable") {
       this.calls.unavailable++;
       this.trip(endpoint);
@@ -674,6 +690,25 @@ export class Runtime implements RunDriver {
     );
     this.failover(run, endpoint);
     run.wakeWith(outcome);
+  }
+
+  /** Tells the observer of a dispatch (only called when there is one). */
+  private observeDispatch(
+    run: RunState,
+    endpoint: Endpoint,
+    outcome: TurnOutcome,
+    durationS: number,
+  ): void {
+    this.observer!.dispatched?.({
+      nowS: this.sim.now,
+      run,
+      seq: run.seq,
+      endpoint: endpoint.name,
+      call: run.call,
+      attempt: run.attempt,
+      outcome,
+      durationS,
+    });
   }
 
   /** Opens the circuit breaker of an endpoint that answered 503, and plans a dispatch when it closes. */
