@@ -10,7 +10,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { AuditTrail } from "../src/audit/index.ts";
 import type { ResolverWeakening, WorkspaceResult } from "../src/runtime/workspace.ts";
-import { __testing, normalizePath, screenTarget, Workspaces } from "../src/runtime/workspace.ts";
+import { normalizePath, screenTarget, Workspaces } from "../src/runtime/workspace.ts";
 import { PROPERTY_TIMEOUT_MS, RUNS } from "./support/property-runs.ts";
 
 /** Run ids, some the prefix of another ("a" of "ab", "run-1" of "run-10"), as in "job#1" and "job#12". */
@@ -294,8 +294,7 @@ function execute(
   options: { weaken?: ResolverWeakening; only?: string } = {},
 ) {
   const trail = new AuditTrail();
-  const ws = new Workspaces(trail);
-  if (options.weaken !== undefined) __testing.weakenResolver(ws, options.weaken);
+  const ws = new Workspaces(trail, { weakening: options.weaken });
   const callers = runs.map((run) => {
     ws.open(run);
     return { run, actor: trail.actor({ run, job: "job", tenant: "t", authorizedBy: "boss" }) };

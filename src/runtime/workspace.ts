@@ -125,11 +125,16 @@ export const RESOLVER_MODES: readonly ResolverMode[] = ["strict", "prefix-only"]
 export interface WorkspacesConstraints {
   /** How paths are resolved before access; default "strict". */
   resolver?: ResolverMode;
+  /**
+   * The strict resolver with a known bug (see `ResolverWeakening`); default none. For showing
+   * that the isolation checks find the escape each bug opens; no scenario can ask for one.
+   */
+  weakening?: ResolverWeakening;
 }
 
 /**
- * Test-only weakenings of the strict resolver, each a real class of bug, so that a property
- * test can show it finds the escape each one opens (never reachable from a scenario):
+ * Weakenings of the strict resolver, each a real class of bug, so that a property test can
+ * show it finds the escape each one opens (a scenario cannot reach them):
  * - `no-link-resolution`: the check walks the path without following links; the access follows them.
  * - `decode-after-check`: percent-encoding is let through the check and decoded before the access.
  * - `prefix-no-separator`: the walk may go anywhere; where it ends is checked as a string
@@ -184,14 +189,6 @@ type Walk = { ok: true; place: Place } | { ok: false; reason: string; denied: bo
 const CONFINED = 0;
 const FREE = 1;
 
-/** Hooks for tests only; nothing in a scenario reaches them. */
-export const __testing = {
-  /** Weakens the strict resolver of `workspaces` in one of the ways of `ResolverWeakening`. */
-  weakenResolver(workspaces: Workspaces, kind: ResolverWeakening): void {
-    (workspaces as unknown as { weakening: ResolverWeakening }).weakening = kind;
-  },
-};
-
 /**
  * Every run's workspace, held as a real runtime holds them: one file tree (directories, files
  * and links) with a root per run at `/runs/<run>`. Isolation comes only from resolving every
@@ -213,8 +210,7 @@ export class Workspaces {
   /** Every run ever opened (kept after close, so its name stays reserved). */
   private readonly runs = new Set<string>();
   private readonly mode: ResolverMode;
-  /** Set only through `__testing.weakenResolver`. */
-  private weakening: ResolverWeakening | undefined = undefined;
+  private readonly weakening: ResolverWeakening | undefined;
 
   /** Workspaces auditing every operation to `audit`. */
   constructor(
@@ -222,9 +218,15 @@ export class Workspaces {
     options: WorkspacesConstraints = {},
   ) {
     this.mode = options.resolver ?? "strict";
+    this.weakening = options.weakening;
     if (!RESOLVER_MODES.includes(this.mode)) {
       throw new Error(
         `Workspaces: resolver must be one of ${RESOLVER_MODES.join(", ")}, got ${JSON.stringify(this.mode)}`,
+      );
+    }
+    if (this.weakening !== undefined && this.mode !== "strict") {
+      throw new Error(
+        `Workspaces: a weakening applies to the strict resolver, got resolver ${JSON.stringify(this.mode)}`,
       );
     }
     this.tree.entries.set("runs", this.runsDir);
@@ -423,7 +425,7 @@ export class Workspaces {
     return walk;
   }
 
-  /** The strict resolver, or one of its test-only weakenings. */
+  /** The strict resolver, or one of its weakenings. */
   private strict(run: string, path: string, followLast: boolean, allowRoot: boolean): Walk {
     const weakening = this.weakening;
     const checked = screenPath(path, allowRoot, weakening !== "decode-after-check");
