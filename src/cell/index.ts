@@ -8,9 +8,10 @@
  * users' policy modules.
  */
 
+export { InvariantError } from "./invariants.ts";
 export type { LoadedPolicy } from "./policy-module.ts";
 export { loadPolicyModule, validateScheduler } from "./policy-module.ts";
 export type { CellSpec, PreparedPolicies, PreparedScenario } from "./prepare.ts";
 export { preparePolicies, prepareScenario, runCell } from "./prepare.ts";
 export type { SimulatedCell, SimulateOptions } from "./simulate.ts";
-export { InvariantError, simulate, simulateCell } from "./simulate.ts";
+export { simulate, simulateCell } from "./simulate.ts";
