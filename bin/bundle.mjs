@@ -91,7 +91,9 @@ const keepImportMetaUrl = {
 
 function sourceHash(esbuildVersion) {
   const hash = createHash("sha256");
-  hash.update(`${esbuildVersion}\0${process.version}\0`);
+  // The bundle keeps each module's own file URL (see keepImportMetaUrl), so it is only good for
+  // this folder: a clone moved or copied elsewhere (node_modules with it) builds its own.
+  hash.update(`${esbuildVersion}\0${process.version}\0${ROOT}\0`);
   hash.update(readFileSync(fileURLToPath(import.meta.url)));
   hash.update(readFileSync(join(ROOT, "tsconfig.json")));
   const files = readdirSync(join(ROOT, "src"), { recursive: true, withFileTypes: true })
