@@ -7,14 +7,16 @@
  * still run.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 
 const root = join(import.meta.dirname, "..");
 const cacheDir = join(root, "node_modules", ".cache", "agentsim");
-const cachedBefore = new Set(readdirSync(cacheDir, { withFileTypes: false }));
+// On a fresh clone no command may have built a bundle yet: the folder may not exist.
+const cached = () => (existsSync(cacheDir) ? readdirSync(cacheDir) : []);
+const cachedBefore = new Set(cached());
 const scratch = mkdtempSync(join(tmpdir(), "agentsim-bundle-"));
 
 function copyProject(name: string): string {
@@ -29,7 +31,7 @@ function copyProject(name: string): string {
 afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
   // The bundles the copies built: the project's own are left as they were.
-  for (const entry of readdirSync(cacheDir)) {
+  for (const entry of cached()) {
     if (!cachedBefore.has(entry)) rmSync(join(cacheDir, entry), { recursive: true, force: true });
   }
 });
