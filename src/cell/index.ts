@@ -8,10 +8,30 @@
  * users' policy modules.
  */
 
+export { GuardedScheduler } from "./guarded-scheduler.ts";
 export { InvariantError } from "./invariants.ts";
-export type { LoadedPolicy } from "./policy-module.ts";
+export {
+  POLICY_METHODS,
+  PolicyMethod,
+  WATCH_CALLS,
+  WATCH_METHOD,
+  WATCH_WORDS,
+  watchPolicyCalls,
+} from "./policy-calls.ts";
+export type { PolicyCell } from "./policy-error.ts";
+export { PolicyError } from "./policy-error.ts";
+export type {
+  LoadedPolicy,
+  ModuleSchedulerFactory,
+  PolicyCellContext,
+} from "./policy-module.ts";
 export { loadPolicyModule, validateScheduler } from "./policy-module.ts";
-export type { CellSpec, PreparedPolicies, PreparedScenario } from "./prepare.ts";
+export type {
+  CellSpec,
+  PrepareConstraints,
+  PreparedPolicies,
+  PreparedScenario,
+} from "./prepare.ts";
 export { preparePolicies, prepareScenario, runCell } from "./prepare.ts";
 export type { SimulatedCell, SimulateOptions } from "./simulate.ts";
 export { simulate, simulateCell } from "./simulate.ts";

@@ -54,6 +54,15 @@ export class ModuleCompileError extends Error {
  * for a file that does not compile, and whatever the module throws while it is evaluated.
  */
 export async function importPolicyModule(file: string): Promise<Record<string, unknown>> {
+  return evaluatePolicyModule(await compilePolicyModule(file));
+}
+
+/**
+ * Compiles the policy module at the absolute path `file` (see `importPolicyModule`) into a
+ * file of its own and returns that file's URL, for `evaluatePolicyModule`. Runs none of the
+ * module's code. Throws ModuleCompileError for a file that does not compile.
+ */
+export async function compilePolicyModule(file: string): Promise<string> {
   if (!existsSync(file)) throw new Error(`Cannot find module ${file}`);
   const compiled = await compile(file);
   // A file, named by its content, rather than a data: URL: its imports of agentsim's sources
@@ -70,10 +79,16 @@ export async function importPolicyModule(file: string): Promise<Record<string, u
     writeFileSync(writing, compiled);
     renameSync(writing, out);
   }
-  const namespace = (await import(/* @vite-ignore */ pathToFileURL(out).href)) as Record<
-    string,
-    unknown
-  >;
+  return pathToFileURL(out).href;
+}
+
+/**
+ * Imports a module compiled by `compilePolicyModule`, which runs its top-level code, and
+ * returns its namespace (a CommonJS module's `module.exports`). Throws whatever the module
+ * throws.
+ */
+export async function evaluatePolicyModule(url: string): Promise<Record<string, unknown>> {
+  const namespace = (await import(/* @vite-ignore */ url)) as Record<string, unknown>;
   return commonJsExports(namespace) ?? namespace;
 }
 

@@ -12,10 +12,33 @@ import {
   type SchedulerContext,
   type SchedulerFactory,
 } from "../runtime/index.ts";
-import { importPolicyModule } from "./module-import.ts";
+import { RandomStreams } from "../sim/index.ts";
+import { GuardedScheduler } from "./guarded-scheduler.ts";
+import { compilePolicyModule, evaluatePolicyModule } from "./module-import.ts";
+import { enterPolicy, leavePolicy, PolicyClock, PolicyMethod } from "./policy-calls.ts";
+import { type PolicyCell, PolicyError, thrown } from "./policy-error.ts";
 
 /** The members every scheduler has, checked on a user's policy. */
 const METHODS = ["enqueue", "pick", "complete"] as const;
+
+/** What a cell tells a module policy's factory: where it runs, and its stream of chance. */
+export interface PolicyCellContext {
+  /** The cell, as messages name it. */
+  readonly cell: PolicyCell;
+  /** The cell's stream for the policy's `Math.random` (the kernel's named stream `policy`). */
+  readonly random: () => number;
+}
+
+/**
+ * Builds a module policy's scheduler for one cell, guarded (see GuardedScheduler). Without a
+ * cell (a scheduler built outside any scenario) messages name no cell and `Math.random` draws
+ * from a stream of a fixed seed.
+ */
+export type ModuleSchedulerFactory = (
+  ctx: SchedulerContext,
+  options: Record<string, unknown>,
+  cell?: PolicyCellContext,
+) => Scheduler;
 
 /** A user's policy loaded from a module. */
 export interface LoadedPolicy {
@@ -23,8 +46,8 @@ export interface LoadedPolicy {
   readonly name: string;
   /** The absolute path it was loaded from. */
   readonly file: string;
-  /** Builds the policy for one cell; checks each scheduler it returns against the interface. */
-  readonly create: SchedulerFactory;
+  /** Builds the policy for one cell; checks each scheduler it returns, and guards it. */
+  readonly create: ModuleSchedulerFactory;
 }
 
 /** The context a policy module is tried with when it loads: one tenant, one job. */
@@ -52,7 +75,15 @@ export async function loadPolicyModule(
   }
   let module: Record<string, unknown>;
   try {
-    module = await importPolicyModule(file);
+    const url = await compilePolicyModule(file);
+    // The module's top-level code runs here: watched, and with the substitutes for chance and
+    // time, so that a value it draws at load is the same in every thread.
+    const previous = enterPolicy(fixedClock(), PolicyMethod.load, 0);
+    try {
+      module = await evaluatePolicyModule(url);
+    } finally {
+      leavePolicy(previous);
+    }
   } catch (error) {
     throw new ScenarioError(
       "",
@@ -81,27 +112,48 @@ export async function loadPolicyModule(
     throw new ScenarioError("name", "a non-empty string naming the policy", module.name, { file });
   }
   const name = (module.name as string | undefined) ?? basename(file, extension);
-  const create: SchedulerFactory = (ctx, cellOptions) => {
-    let scheduler: unknown;
+  const create: ModuleSchedulerFactory = (ctx, cellOptions, site) => {
+    const cell = site?.cell ?? { scenario: "", policy: name, seed: 0, replication: 0 };
+    const clock = site === undefined ? fixedClock() : new PolicyClock(site.random);
+    let scheduler: Scheduler;
+    const previous = enterPolicy(clock, PolicyMethod.factory, 0);
     try {
-      scheduler = (factory as SchedulerFactory)(ctx, cellOptions);
+      // Reading the scheduler's members may run the user's getters: inside the call too.
+      scheduler = validateScheduler((factory as SchedulerFactory)(ctx, cellOptions), file);
     } catch (error) {
-      if (error instanceof ScenarioError)
-        throw error.file === undefined ? error.inFile(file) : error;
-      throw new ScenarioError(
-        "",
-        "the factory to build a scheduler",
-        `an error: ${message(error)}`,
-        {
-          file,
-          foundShown: true,
-        },
-      );
+      throw site === undefined ? factoryError(error, file) : cellFactoryError(error, file, cell);
+    } finally {
+      leavePolicy(previous);
     }
-    return validateScheduler(scheduler, file);
+    return new GuardedScheduler(scheduler, file, cell, clock);
   };
   create(PROBE_CONTEXT, options);
   return { name, file, create };
+}
+
+/** What a factory's failure is when a module loads: attributed to the module's file. */
+function factoryError(error: unknown, file: string): ScenarioError {
+  if (error instanceof ScenarioError) return error.file === undefined ? error.inFile(file) : error;
+  return new ScenarioError("", "the factory to build a scheduler", `an error: ${message(error)}`, {
+    file,
+    foundShown: true,
+  });
+}
+
+/** What a factory's failure is in a cell (it built a scheduler when the module loaded). */
+function cellFactoryError(error: unknown, file: string, cell: PolicyCell): PolicyError {
+  const found = error instanceof ScenarioError ? error.message : `an exception: ${thrown(error)}`;
+  return new PolicyError(file, "the factory", cell, "the factory to build a scheduler", found);
+}
+
+/**
+ * The chance and time a module sees while it loads, and a scheduler built outside any cell:
+ * `Math.random` from a stream of a fixed seed, so a value drawn at load is the same in every
+ * thread and every run; the clocks at the simulated time 0.
+ */
+function fixedClock(): PolicyClock {
+  const stream = new RandomStreams(0).stream("policy/load");
+  return new PolicyClock(() => stream.next());
 }
 
 /**

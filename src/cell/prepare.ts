@@ -10,13 +10,16 @@ import {
   createScheduler,
   isSchedulerName,
   type SchedulerContext,
-  type SchedulerFactory,
   unknownPolicy,
 } from "../runtime/index.ts";
 import type { PolicyRef, Scenario, TraceArrivalSpec } from "../scenario/index.ts";
 import type { ReplayRun, Trace } from "../workload/index.ts";
 import { readTrace } from "../workload/index.ts";
-import { loadPolicyModule } from "./policy-module.ts";
+import {
+  type LoadedPolicy,
+  loadPolicyModule,
+  type ModuleSchedulerFactory,
+} from "./policy-module.ts";
 import { type SimulatedCell, type SimulateOptions, simulateCell } from "./simulate.ts";
 
 /** A scenario with its traces loaded, its module policies imported and labelled. */
@@ -25,7 +28,7 @@ export interface PreparedScenario {
   /** Trace runs by job name. */
   readonly replay: ReadonlyMap<string, readonly ReplayRun[]>;
   /** Factories of module policies by label. */
-  readonly factories: ReadonlyMap<string, SchedulerFactory>;
+  readonly factories: ReadonlyMap<string, ModuleSchedulerFactory>;
   /** The traces used (for attribution in reports). */
   readonly traces: readonly { job: string; file: string; format: string; runs: number }[];
 }
@@ -38,6 +41,7 @@ export interface PreparedScenario {
 export async function prepareScenario(
   scenario: Scenario,
   shownFile = scenario.sourceFile,
+  options: PrepareConstraints = {},
 ): Promise<PreparedScenario> {
   const replay = new Map<string, readonly ReplayRun[]>();
   const traces: { job: string; file: string; format: string; runs: number }[] = [];
@@ -47,8 +51,18 @@ export async function prepareScenario(
     replay.set(job.name, toReplay(trace, job.arrivals, scenario, `jobs[${j}].arrivals`));
     traces.push({ job: job.name, file: trace.file, format: trace.format, runs: trace.runs.length });
   });
-  const { policies, factories } = await preparePolicies(scenario, shownFile);
+  const { policies, factories } = await preparePolicies(scenario, shownFile, options);
   return { scenario: { ...scenario, policies }, replay, factories, traces };
+}
+
+/** How policy modules are loaded while a scenario is prepared. */
+export interface PrepareConstraints {
+  /**
+   * Loads a module policy; default `loadPolicyModule`, in this thread. The command line loads
+   * each module in a watched worker thread instead, so that no user code runs in its own
+   * thread (see src/experiment/policy-watchdog.ts).
+   */
+  load?: (path: string, options: Record<string, unknown>) => Promise<LoadedPolicy>;
 }
 
 /** The scenario's policies with their final labels, and the module policies' factories. */
@@ -56,7 +70,7 @@ export interface PreparedPolicies {
   /** The scenario's policies; a module given no `label` is labelled with its `name` export. */
   readonly policies: PolicyRef[];
   /** Factories of module policies by label. */
-  readonly factories: Map<string, SchedulerFactory>;
+  readonly factories: Map<string, ModuleSchedulerFactory>;
 }
 
 /**
@@ -70,8 +84,10 @@ export interface PreparedPolicies {
 export async function preparePolicies(
   scenario: Scenario,
   shownFile = scenario.sourceFile,
+  options: PrepareConstraints = {},
 ): Promise<PreparedPolicies> {
-  const factories = new Map<string, SchedulerFactory>();
+  const load = options.load ?? loadPolicyModule;
+  const factories = new Map<string, ModuleSchedulerFactory>();
   const policies: PolicyRef[] = [];
   const problems: ScenarioError[] = [];
   const context: SchedulerContext = {
@@ -83,7 +99,7 @@ export async function preparePolicies(
     policies.push(ref);
     try {
       if (policy.module !== undefined) {
-        const loaded = await loadPolicyModule(policy.module, policy.options);
+        const loaded = await load(policy.module, policy.options);
         if (labelFromModule) ref.label = loaded.name;
         factories.set(ref.label, loaded.create);
       } else if (!isSchedulerName(policy.name ?? "")) {

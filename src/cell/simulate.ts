@@ -23,7 +23,6 @@ import {
   RunState,
   Runtime,
   type RuntimeObserver,
-  type SchedulerFactory,
   type ToolRuntime,
 } from "../runtime/index.ts";
 import type { PolicyRef, Scenario } from "../scenario/index.ts";
@@ -38,13 +37,18 @@ import {
 } from "../workload/index.ts";
 import { buildResult } from "./cell-result.ts";
 import { checkInvariants } from "./invariants.ts";
+import type { ModuleSchedulerFactory, PolicyCellContext } from "./policy-module.ts";
 
 /** Options of one cell. */
 export interface SimulateOptions {
   /** The policy: a registered name or a reference from the scenario. */
   policy: string | PolicyRef;
-  /** A factory for module policies, resolved beforehand (loading a module is asynchronous). */
-  factory?: SchedulerFactory;
+  /**
+   * A factory for module policies, resolved beforehand (loading a module is asynchronous). It
+   * is told the cell (for messages) and given the cell's stream `policy` for the policy's
+   * `Math.random` (see `loadPolicyModule`); a plain SchedulerFactory ignores both.
+   */
+  factory?: ModuleSchedulerFactory;
   /** Root seed of the cell's streams; default the scenario's seed. */
   seed?: number;
   /** Replication index (a label in the result); default 0. */
@@ -135,7 +139,7 @@ export function simulateCell(scenario: Scenario, options: SimulateOptions): Simu
     jobs: scenario.jobs.map((j) => ({ name: j.name, tenant: j.tenant, priority: j.priority })),
   };
   const scheduler = options.factory
-    ? options.factory(context, ref.options)
+    ? options.factory(context, ref.options, policyCell(scenario, sim, ref.label, seed, options))
     : createScheduler(ref.name ?? "", context, ref.options);
   const totalSlots = endpoints.reduce((sum, e) => sum + e.slots, 0);
   const recorder = new Recorder({
@@ -235,6 +239,27 @@ export function simulateCell(scenario: Scenario, options: SimulateOptions): Simu
   if (auditOff) result.invariants.auditComplete = true;
   checkInvariants(result, endpoints);
   return { result, audit, runtime };
+}
+
+/** What a module policy is told of its cell: the cell itself, and its stream of chance. */
+function policyCell(
+  scenario: Scenario,
+  sim: Simulation,
+  policy: string,
+  seed: number,
+  options: SimulateOptions,
+): PolicyCellContext {
+  const stream = sim.rng.stream("policy");
+  return {
+    cell: {
+      scenario: scenario.sourceFile ?? scenario.name,
+      policy,
+      seed,
+      replication: options.replication ?? 0,
+      ...(options.point === undefined ? {} : { point: options.point }),
+    },
+    random: () => stream.next(),
+  };
 }
 
 /** A sink that records nothing (benchmarks of the trail's cost only). */

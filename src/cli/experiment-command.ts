@@ -39,7 +39,10 @@ export interface ExperimentCommand {
 /** Runs the command; returns the exit code. */
 export async function experimentCommand(io: Io, spec: ExperimentCommand): Promise<number> {
   const { options } = spec;
-  const plan = await planExperiment(spec.file, spec.plan);
+  const plan = await planExperiment(spec.file, {
+    ...spec.plan,
+    policyTimeoutS: options.policyTimeout,
+  });
   const sweep = spec.command === "sweep";
   if (sweep && plan.axes.length === 0) {
     throw new ScenarioError(

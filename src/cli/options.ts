@@ -6,6 +6,7 @@
 import { availableParallelism } from "node:os";
 import { type Command, InvalidArgumentError } from "commander";
 import { parseShard, type Shard } from "../experiment/index.ts";
+import { parseDuration, ScenarioError } from "../input/index.ts";
 
 /** The shared flags, as commander parses them. */
 export interface CommonOptions {
@@ -18,6 +19,8 @@ export interface CommonOptions {
   shard?: Shard;
   audit?: string;
   png?: boolean;
+  /** --policy-timeout, in seconds. */
+  policyTimeout?: number;
 }
 
 /** Parses a positive integer flag value. */
@@ -49,6 +52,27 @@ export function shardValue(value: string): Shard {
   }
 }
 
+/** Parses a positive duration such as "30s", "1.5s" or "500ms" into seconds. */
+export function durationValue(value: string): number {
+  try {
+    return parseDuration(value.trim(), "", { positive: true });
+  } catch (error) {
+    if (!(error instanceof ScenarioError)) throw error;
+    throw new InvalidArgumentError(
+      `expected a positive duration such as "30s" or "500ms", got ${JSON.stringify(value)}`,
+    );
+  }
+}
+
+/** Adds --policy-timeout (commands that load policy modules). */
+export function policyTimeoutOption(command: Command): Command {
+  return command.option(
+    "--policy-timeout <duration>",
+    "how long one call into a policy module (loading it, or one enqueue/pick/complete) may run before it is stopped (default: 30s)",
+    durationValue,
+  );
+}
+
 /** Parses a comma-separated list of policies. */
 export function policyList(value: string): string[] {
   const items = value.split(",").map((item) => item.trim());
@@ -75,8 +99,9 @@ export function wallClock(): number {
   return performance.now() / 1000;
 }
 
-/** Adds the experiment flags: --replications --policies --seed --jobs, and --json. */
+/** Adds the experiment flags: --replications --policies --seed --jobs, --policy-timeout and --json. */
 export function experimentOptions(command: Command): Command {
+  policyTimeoutOption(command);
   return command
     .option(
       "--replications <n>",

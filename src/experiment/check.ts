@@ -25,10 +25,11 @@ import {
   scenarioDigest,
   verifyJsonl,
 } from "../audit/index.ts";
-import { runCell } from "../cell/index.ts";
-import type { CellResult, RuntimeObserver } from "../runtime/index.ts";
+import type { CellResult } from "../runtime/index.ts";
 import { aggregate } from "./aggregate.ts";
 import { pointRecord } from "./cells.ts";
+import { observeOnWorker } from "./module-tasks.ts";
+import { runObservedCell } from "./observed-cell.ts";
 import type { ExperimentPlan } from "./plan.ts";
 import { type RunCellsOptions, runCells } from "./pool.ts";
 import type { CheckResult, CheckStatus, Results, TrailHead } from "./results.ts";
@@ -67,8 +68,10 @@ export async function runCheck(
   const cells = await runCells(plan.source, plan.cells, {
     ...run,
     prepared: { point: [], scenario: plan.prepared },
+    policyTimeoutS: plan.policyTimeoutS,
   });
-  const audited = plan.policies.map((policy) => auditedReplication(plan, policy));
+  const audited: AuditedReplication[] = [];
+  for (const policy of plan.policies) audited.push(await auditedReplication(plan, policy));
   const extras = {
     seed: plan.seed,
     replications: plan.replications,
@@ -81,25 +84,18 @@ export async function runCheck(
 
 /**
  * Replication 0 of a policy with its trail written to a temporary JSONL file, observed for
- * work conservation (after each dispatch round: is a slot idle while turns wait?). The file is verified from its bytes, independently of how the runtime
- * kept the chain, then removed; the cell's own end-of-cell verification is skipped so that a
- * broken trail is a failed check, not a crash.
+ * work conservation (after each dispatch round: is a slot idle while turns wait?). The file is
+ * verified from its bytes, independently of how the runtime kept the chain, then removed; the
+ * cell's own end-of-cell verification is skipped so that a broken trail is a failed check, not
+ * a crash. A module policy's cell runs on a watched worker thread (see policy-watchdog.ts).
  */
-export function auditedReplication(plan: ExperimentPlan, policy: string): AuditedReplication {
+export async function auditedReplication(
+  plan: ExperimentPlan,
+  policy: string,
+): Promise<AuditedReplication> {
   const scenario = plan.prepared.scenario;
   const allEndpoints = scenario.endpoints.length;
   const judged = scenario.jobs.every((j) => j.endpoints.length === allEndpoints);
-  let rounds = 0;
-  let idleWhileWaiting = 0;
-  const observer: RuntimeObserver = {
-    dispatchRound(runtime) {
-      rounds++;
-      // An endpoint whose circuit breaker is open (after a 503) is not available to idle.
-      const now = runtime.nowS;
-      const idle = runtime.endpoints.some((e) => e.hasFreeSlot && e.openUntilS <= now);
-      if (runtime.waitingTurns > 0 && idle) idleWhileWaiting++;
-    },
-  };
   const cell = plan.cells.find((c) => c.policy === policy && c.replication === 0)!;
   const point = pointRecord(cell.point);
   const expected: GenesisBinding = {
@@ -113,11 +109,10 @@ export function auditedReplication(plan: ExperimentPlan, policy: string): Audite
   const dir = mkdtempSync(join(tmpdir(), "agentsim-check-"));
   try {
     const path = join(dir, "audit.jsonl");
-    const { result } = runCell(
-      plan.prepared,
-      { policy, seed: cell.seed, replication: 0, point },
-      { audit: { mode: "file", path }, observer, verifyAudit: false },
-    );
+    const spec = { policy, seed: cell.seed, replication: 0, point };
+    const { result, rounds, idleWhileWaiting } = plan.prepared.factories.has(policy)
+      ? await observeOnWorker(plan.source, cell, path, moduleOf(plan, policy), plan.policyTimeoutS)
+      : runObservedCell(plan.prepared, spec, path);
     const head = result.audit.trail?.head ?? "";
     const records = result.audit.records;
     const verify = verifyJsonl(
@@ -154,6 +149,11 @@ export function auditedReplication(plan: ExperimentPlan, policy: string): Audite
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The file of a module policy. */
+function moduleOf(plan: ExperimentPlan, label: string): string {
+  return plan.prepared.scenario.policies.find((p) => p.label === label)?.module ?? label;
 }
 
 function verdicts(

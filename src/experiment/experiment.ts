@@ -32,6 +32,7 @@ export async function runExperiment(
   const results = await runCells(plan.source, cells, {
     ...options,
     prepared: { point: first.point, scenario: plan.prepared },
+    policyTimeoutS: plan.policyTimeoutS,
   });
   if (options.shard !== undefined) {
     return {

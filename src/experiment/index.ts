@@ -9,6 +9,7 @@ export type { AuditedReplication } from "./check.ts";
 export { auditedReplication, runCheck } from "./check.ts";
 export type { ExperimentOptions, ExperimentOutcome } from "./experiment.ts";
 export { runExperiment } from "./experiment.ts";
+export { loadOnWorker, observeOnWorker } from "./module-tasks.ts";
 export type { Merged, PartialExperiment, PartialFile } from "./partial.ts";
 export { mergePartials, PARTIAL_FORMAT, partialName, partialOf } from "./partial.ts";
 export type {
@@ -19,6 +20,7 @@ export type {
   ScenarioInfo,
 } from "./plan.ts";
 export { digestOf, planExperiment, readSource, resolvePolicies, scenarioInfo } from "./plan.ts";
+export { POLICY_TIMEOUT_S, PolicyWatchdog } from "./policy-watchdog.ts";
 export type { RunCellsOptions } from "./pool.ts";
 export { runCells } from "./pool.ts";
 export type * from "./results.ts";

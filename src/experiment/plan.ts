@@ -19,6 +19,8 @@ import {
   type SweepPoint,
 } from "../scenario/index.ts";
 import { type Cell, expandCells } from "./cells.ts";
+import { loadOnWorker } from "./module-tasks.ts";
+import { POLICY_TIMEOUT_S } from "./policy-watchdog.ts";
 import type { Results } from "./results.ts";
 
 /** Where the cells' scenario comes from: the file and the raw document read from it. */
@@ -57,6 +59,8 @@ export interface ExperimentPlan extends ExperimentParams {
   prepared: PreparedScenario;
   info: ScenarioInfo;
   cells: Cell[];
+  /** Seconds one call into a policy module may run (see `PlanConstraints.policyTimeoutS`). */
+  policyTimeoutS: number;
 }
 
 /** Options of `planExperiment`; each defaults to the scenario's. */
@@ -71,6 +75,13 @@ export interface PlanConstraints {
   firstPolicyOnly?: boolean;
   /** Whether the scenario's own `sweep:` axes come first (what `agentsim sweep` does); default false. */
   declaredSweep?: boolean;
+  /**
+   * Seconds one call into a policy module (its loading, its factory, one enqueue, pick or
+   * complete) may run before its worker thread is stopped and the command fails, naming the
+   * module and the method; default 30 (`POLICY_TIMEOUT_S`). Policy modules load, and their
+   * cells run, on worker threads only, where a loop can be stopped.
+   */
+  policyTimeoutS?: number;
 }
 
 /** Reads a scenario file into an experiment source. Throws ScenarioError. */
@@ -103,7 +114,10 @@ export async function planExperiment(
   const axes = [...declared, ...given];
   const points = expandGrid(axes);
   const scenarios = scenariosAt(source, points, file);
-  const prepared = await prepareScenario(scenarios[0]!, file);
+  const policyTimeoutS = options.policyTimeoutS ?? POLICY_TIMEOUT_S;
+  const prepared = await prepareScenario(scenarios[0]!, file, {
+    load: (module, moduleOptions) => loadOnWorker(module, moduleOptions, policyTimeoutS),
+  });
   // Module policies have their labels (their `name` exports) once prepared.
   const scenario = prepared.scenario;
   const policies = resolvePolicies(scenario, options.policies?.map(labelOf(scenario)));
@@ -121,6 +135,7 @@ export async function planExperiment(
     seed,
     axes,
     cells,
+    policyTimeoutS,
   };
 }
 

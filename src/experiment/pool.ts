@@ -32,11 +32,12 @@ import type { AuditTrailOptions } from "../audit/index.ts";
 import type { PreparedScenario } from "../cell/index.ts";
 import type { CellResult } from "../runtime/index.ts";
 import type { SweepPoint } from "../scenario/index.ts";
-import type { Cell } from "./cells.ts";
+import { type Cell, pointRecord } from "./cells.ts";
 import { estimatedTurns } from "./cost.ts";
 import type { ExperimentSource } from "./plan.ts";
+import { POLICY_TIMEOUT_S, PolicyWatchdog, stalledCall } from "./policy-watchdog.ts";
 import { CellRunner, type CellTask, errorFromData, scenarioAt } from "./runner.ts";
-import type { WorkerReply } from "./worker.ts";
+import type { WorkerReply, WorkerTask } from "./worker.ts";
 
 /** Options of `runCells`. */
 export interface RunCellsOptions {
@@ -58,6 +59,11 @@ export interface RunCellsOptions {
   clock?: () => number;
   /** A sweep point the caller has prepared already, reused in this thread. */
   prepared?: { point: SweepPoint; scenario: PreparedScenario };
+  /**
+   * Seconds one call into a policy module may run before its worker is stopped and the cell
+   * fails (see policy-watchdog.ts); default `POLICY_TIMEOUT_S`, 30.
+   */
+  policyTimeoutS?: number;
 }
 
 // The bundled worker handler when the command runs from its bundle (bin/bundle.mjs publishes
@@ -145,6 +151,18 @@ export async function runCells(
     audit: options.auditFor?.(cells[i]!),
   });
   const runHere = async (i: number) => finished(i, await runner.run(taskOf(i)));
+  const onWorkers = (indexes: readonly number[], workers: number) =>
+    runOnWorkers(indexes, workers, taskOf, finished, watchdogOf(source, options));
+  // No policy module's code runs in this thread, where a loop could not be stopped: with a
+  // module among the policies, every cell runs on the workers (the results are the same).
+  const modules = options.prepared?.scenario.factories;
+  if (modules !== undefined && cells.some((cell) => modules.has(cell.policy))) {
+    await onWorkers(
+      largestFirst(source, cells).map((c) => c.index),
+      jobs,
+    );
+    return results as CellResult[];
+  }
   if (jobs === 1 && options.clock === undefined) {
     for (let i = 0; i < cells.length; i++) await runHere(i);
     return results as CellResult[];
@@ -166,11 +184,9 @@ export async function runCells(
     }
   }
   if (order.length > 0) {
-    await runOnWorkers(
+    await onWorkers(
       order.map((c) => c.index),
       Math.min(jobs, order.length),
-      taskOf,
-      finished,
     );
   }
   return results as CellResult[];
@@ -235,14 +251,9 @@ function largestFirst(
     .sort((a, b) => b.cost - a.cost || a.index - b.index);
 }
 
-/** Runs the cells `indexes`, in that order, on `workers` worker threads. */
-async function runOnWorkers(
-  indexes: readonly number[],
-  workers: number,
-  task: (i: number) => CellTask,
-  finished: (i: number, result: CellResult) => void,
-): Promise<void> {
-  const pool = new Tinypool({
+/** A pool of `workers` worker threads running worker.ts. */
+export function createPool(workers: number): Tinypool {
+  return new Tinypool({
     filename: WORKER_ENTRY,
     minThreads: workers,
     maxThreads: workers,
@@ -250,11 +261,32 @@ async function runOnWorkers(
     execArgv: [],
     resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb(workers) },
   });
+}
+
+/** A cell's watchdog, and what it says when a call into the cell's policy module loops. */
+interface CellWatch {
+  watchdog: PolicyWatchdog;
+  stalled: (cell: Cell, method: string) => Error;
+}
+
+/** Runs the cells `indexes`, in that order, on `workers` worker threads, watched. */
+async function runOnWorkers(
+  indexes: readonly number[],
+  workers: number,
+  task: (i: number) => CellTask,
+  finished: (i: number, result: CellResult) => void,
+  watch: CellWatch,
+): Promise<void> {
+  const pool = createPool(workers);
   try {
     // tinypool queues what no worker is free for and hands it out in the order submitted.
     await Promise.all(
       indexes.map(async (i) => {
-        const reply: WorkerReply = await pool.run(task(i));
+        const reply = await watch.watchdog.run<WorkerReply>(
+          pool,
+          (buffer): WorkerTask => ({ ...task(i), watch: buffer }),
+          (method) => watch.stalled(task(i).cell, method),
+        );
         if (!reply.ok) throw errorFromData(reply.error);
         finished(i, reply.result);
       }),
@@ -262,4 +294,24 @@ async function runOnWorkers(
   } finally {
     await pool.destroy();
   }
+}
+
+/** The watchdog of the cells' policy modules, naming the module whose call loops. */
+function watchdogOf(source: ExperimentSource, options: RunCellsOptions): CellWatch {
+  const timeoutS = options.policyTimeoutS ?? POLICY_TIMEOUT_S;
+  const modules = new Map<string, string>();
+  for (const policy of options.prepared?.scenario.scenario.policies ?? []) {
+    if (policy.module !== undefined) modules.set(policy.label, policy.module);
+  }
+  return {
+    watchdog: new PolicyWatchdog(timeoutS),
+    stalled: (cell, method) =>
+      stalledCall(modules.get(cell.policy) ?? cell.policy, method, timeoutS, {
+        scenario: source.file,
+        policy: cell.policy,
+        seed: cell.seed,
+        replication: cell.replication,
+        point: pointRecord(cell.point),
+      }),
+  };
 }

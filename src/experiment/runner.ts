@@ -10,6 +10,7 @@ import type { CellResult } from "../runtime/index.ts";
 import type { Scenario } from "../scenario/index.ts";
 import { applyVary, parseScenario, type SweepPoint } from "../scenario/index.ts";
 import { type Cell, pointRecord } from "./cells.ts";
+import { type ObservedCell, runObservedCell } from "./observed-cell.ts";
 import type { ExperimentSource } from "./plan.ts";
 
 /** One cell to run: plain data, so it crosses to a worker thread unchanged. */
@@ -18,6 +19,8 @@ export interface CellTask {
   cell: Cell;
   /** The audit trail's retention for this cell; default the runtime's (summary). */
   audit?: AuditTrailOptions;
+  /** The watch record of the worker's policy calls (see policy-watchdog.ts); default none. */
+  watch?: SharedArrayBuffer;
 }
 
 /** Prepared scenarios kept per runner; a sweep's worker holds at most this many points. */
@@ -47,6 +50,18 @@ export class CellRunner {
       task.audit === undefined ? {} : { audit: task.audit },
     );
     return canonicalResult(result);
+  }
+
+  /**
+   * Runs a task's cell as `check` audits it (trail written to the file `path`, observed for
+   * work conservation; see observed-cell.ts), with its result as plain JSON.
+   */
+  async runObserved(task: CellTask, path: string): Promise<ObservedCell> {
+    const prepared = await this.prepare(task.source, task.cell.point);
+    const { cell } = task;
+    const spec = { policy: cell.policy, seed: cell.seed, replication: cell.replication };
+    const observed = runObservedCell(prepared, { ...spec, point: pointRecord(cell.point) }, path);
+    return { ...observed, result: canonicalResult(observed.result) };
   }
 
   private prepare(source: ExperimentSource, point: SweepPoint): Promise<PreparedScenario> {

@@ -27,6 +27,7 @@ export { RunState } from "./run-state.ts";
 export type { JobRuntime, ToolRuntime } from "./runtime.ts";
 export { Runtime } from "./runtime.ts";
 export type {
+  AcceptTurn,
   ReadyTurn,
   Scheduler,
   SchedulerContext,

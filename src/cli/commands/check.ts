@@ -39,6 +39,7 @@ Examples:
         policies: options.policies,
         replications: options.replications,
         seed: options.seed,
+        policyTimeoutS: options.policyTimeout,
       });
       const { check, results } = await withProgress(
         io,
