@@ -238,8 +238,8 @@ describe("a policy module's failures on the command line", () => {
     );
     expect(second.code).toBe(0);
     const [a, b] = [first, second].map((r) => JSON.parse(r.stdout) as Results);
-    expect(b.policies.random).toEqual(a.policies.random);
-    expect(b.policies.clock).toEqual(a.policies.clock);
+    expect(b.policies.random, "the policy calling Math.random").toEqual(a.policies.random);
+    expect(b.policies.clock, "the policy reading the clocks").toEqual(a.policies.clock);
     expect(second.stdout).toBe(first.stdout);
   }, 90_000);
 });
