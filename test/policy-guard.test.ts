@@ -37,7 +37,9 @@ function agentsim(args: string[], cwd: string, env: Record<string, string> = {})
     delete merged.NO_COLOR;
     delete merged.FORCE_COLOR;
     const startMs = performance.now();
-    execFile("node", [BIN, ...args], { cwd, env: merged }, (error, stdout, stderr) => {
+    // A guard that fails to stop a loop must not leave the command running after the test.
+    const options = { cwd, env: merged, timeout: 40_000, killSignal: "SIGKILL" as const };
+    execFile("node", [BIN, ...args], options, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
       done({ code, stdout, stderr, tookS: (performance.now() - startMs) / 1000 });
     });
