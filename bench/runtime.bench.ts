@@ -8,6 +8,7 @@
 // peak memory under 1 GB at 10,000,000 turns. Issue 4: the audit trail costs at most 30% of
 // the turns/s (audit on in summary and memory modes vs off, side by side).
 
+import { loadPolicyModule, type ModuleSchedulerFactory } from "../src/cell/policy-module.ts";
 import { simulateCell } from "../src/cell/simulate.ts";
 import type { Scenario } from "../src/scenario/types.ts";
 import { job, scenario } from "../test/support/scenarios.ts";
@@ -85,12 +86,18 @@ interface Row {
   [key: string]: string | number;
 }
 
-function measure(turns: number, audit: "off" | "summary" | "memory", policy = "fair-share"): Row {
+function measure(
+  turns: number,
+  audit: "off" | "summary" | "memory",
+  policy = "fair-share",
+  factory?: ModuleSchedulerFactory,
+): Row {
   const s = workload(turns);
   const started = process.hrtime.bigint();
   const cpuStarted = process.cpuUsage();
   const { result: cell, audit: trail } = simulateCell(s, {
     policy,
+    factory,
     seed: 1,
     audit: audit === "off" ? "off" : { mode: audit },
     verifyAudit: false,
@@ -196,6 +203,32 @@ if (process.env.AGENTSIM_BENCH_AUDIT) {
   ratios.sort((a, b) => a - b);
   console.log(
     `audit memory: ${(100 * (1 - ratios[2]!)).toFixed(1)}% fewer turns/s than audit off, median of 5 pairs (each: ${ratios.map((r) => (100 * (1 - r)).toFixed(1)).join(", ")}%)`,
+  );
+  process.exit(0);
+}
+
+// AGENTSIM_BENCH_GUARD=N: what the guard around a policy module costs. The example policy
+// (examples/policies/shortest-prompt-first.ts) loaded as a module, guarded, against its own
+// factory given bare; five interleaved pairs of cells of about N turns.
+if (process.env.AGENTSIM_BENCH_GUARD) {
+  const turns = Number(process.env.AGENTSIM_BENCH_GUARD);
+  const example = new URL("../examples/policies/shortest-prompt-first.ts", import.meta.url);
+  const guarded = (await loadPolicyModule(example.pathname)).create;
+  const bare = (await import(example.href)).default as ModuleSchedulerFactory;
+  for (let i = 0; i < 10; i++) measure(10_000, "summary", "guarded", guarded);
+  for (let i = 0; i < 10; i++) measure(10_000, "summary", "bare", bare);
+  const rows: Row[] = [];
+  const ratios: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    const b = measure(turns, "summary", "bare", bare);
+    const g = measure(turns, "summary", "guarded", guarded);
+    rows.push(b, g);
+    ratios.push((g["turns/cpu-s"] as number) / (b["turns/cpu-s"] as number));
+  }
+  console.table(rows);
+  ratios.sort((a, b) => a - b);
+  console.log(
+    `guarded: ${(100 * (1 - ratios[2]!)).toFixed(1)}% fewer turns per CPU second than bare, median of 5 pairs (each: ${ratios.map((r) => (100 * (1 - r)).toFixed(1)).join(", ")}%)`,
   );
   process.exit(0);
 }
