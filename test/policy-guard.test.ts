@@ -246,6 +246,23 @@ describe("a policy module's failures on the command line", () => {
   }, 90_000);
 });
 
+describe("check with a module policy", () => {
+  it("audits the module's replication on a worker thread: its trail verifies", async () => {
+    const ran = await agentsim(
+      ["check", "scenario.yaml", "--policies", "fifo,./random.mjs", "--json"],
+      dir,
+    );
+    expect(ran.stderr).toBe("");
+    const check = JSON.parse(ran.stdout) as {
+      tests: { audit: { status: string; evidence: string } };
+    };
+    expect(check.tests.audit.status).toBe("pass");
+    expect(check.tests.audit.evidence).toMatch(
+      /^fifo: \d+ records, file verified .*; random: \d+ records, file verified/,
+    );
+  }, 60_000);
+});
+
 /** A ready turn of the test driver (seq 0, 1, ...). */
 function turns(count: number): ReadyTurn[] {
   return readyTurns(Array.from({ length: count }, () => ({ readyS: 0, durationS: 1 })));
