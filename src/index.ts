@@ -7,16 +7,19 @@
 export type { AuditAction, AuditQuery, AuditRecord } from "./audit/index.ts";
 export { AuditTrail, importJsonl, verifyJsonl } from "./audit/index.ts";
 // One cell: a scenario under one policy and seed; preparing a scenario (its traces read, its
-// policy modules imported); loading a user's policy module.
+// policy modules imported); loading a user's policy module, and the error (a ScenarioError)
+// that names the module, the method and the cell when the module fails in a cell.
 export type {
   CellSpec,
   LoadedPolicy,
+  PolicyCell,
   PreparedScenario,
   SimulateOptions,
 } from "./cell/index.ts";
 export {
   InvariantError,
   loadPolicyModule,
+  PolicyError,
   prepareScenario,
   runCell,
   simulate,
