@@ -187,6 +187,52 @@ describe("merge of partials that are not as their shards wrote them", () => {
 });
 
 describe("merge of forged partials (digests recomputed)", () => {
+  it("names the cell of a forged result that disagrees with its own histograms or its sweep point", () => {
+    const partials = parts.map(read);
+    const forge = (edit: (result: PartialFile["cells"][0]["result"]) => void) => {
+      const forged = structuredClone(partials[1]!);
+      edit(forged.cells[0]!.result);
+      forged.cells[0]!.sha256 = sha256Of(forged.cells[0]!.result);
+      try {
+        mergePartials(
+          [partials[0]!, forged, partials[2]!].map((data, i) => ({ file: `p${i}.json`, data })),
+        );
+      } catch (error) {
+        if (error instanceof ScenarioError) return error.report();
+        throw error;
+      }
+      throw new Error("expected mergePartials to refuse");
+    };
+    const index = partials[1]!.cells[0]!.index;
+    expect(
+      forge((r) => {
+        r.wait.maxS = null;
+      }),
+    ).toMatch(
+      new RegExp(
+        `p1\\.json: cells\\[0\\]\\.result\\.wait: expected a histogram whose counts decode to its totals \\(cell ${index}\\), got count \\d+ with minS`,
+      ),
+    );
+    const layout = new RegExp(
+      `p1\\.json: cells\\[0\\]\\.result: expected the tenants, jobs and histogram ranges of the other cells of its sweep point, as in p0\\.json cells\\[0\\] \\(cell ${index}\\)`,
+    );
+    expect(
+      forge((r) => {
+        delete r.tenants.batch;
+      }),
+    ).toMatch(layout);
+    expect(
+      forge((r) => {
+        r.jobs = {};
+      }),
+    ).toMatch(layout);
+    expect(
+      forge((r) => {
+        r.timeseries.serviceByTenant = {};
+      }),
+    ).toMatch(layout);
+  });
+
   it("ends with results or exit 2, never another error, whatever one value of a cell becomes", () => {
     // A forger can recompute digests; the shape check and the guard around aggregation still
     // keep any such edit to bad input. Replay: AGENTSIM_SEED=<seed>.
