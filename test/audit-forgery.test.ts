@@ -280,7 +280,7 @@ describe("re-chained forgeries of a real trail", () => {
       ],
       [
         ["--results", join(dir, "missing.json")],
-        /missing\.json: expected a readable results\.json, got "ENOENT"/,
+        /missing\.json: expected a readable results\.json, got no such file \(ENOENT\)/,
       ],
       [
         ["--results", resultsFile, "--head", real.head],

@@ -166,7 +166,7 @@ describe("importing a corrupt or truncated JSONL trail", () => {
     expect(verifyJsonl({ path })).toMatchObject({ ok: false, seq: 1, line: 1 });
     const missing = scenarioError(() => verifyJsonl({ path: join(dir, "none.jsonl") }));
     expect(missing.message).toMatch(
-      /none\.jsonl: expected a readable JSONL audit file, got "ENOENT"/,
+      /none\.jsonl: expected a readable JSONL audit file \(a regular file\), got no such file \(ENOENT\)/,
     );
   });
 });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { runExperiment } from "../src/experiment/experiment.ts";
 import { mergePartials, type PartialFile } from "../src/experiment/partial.ts";
+import { headerOf, sha256Of } from "../src/experiment/partial-check.ts";
 import { type ExperimentPlan, planExperiment } from "../src/experiment/plan.ts";
 import type { Results } from "../src/experiment/results.ts";
 import { ScenarioError } from "../src/input/errors.ts";
@@ -89,7 +90,9 @@ describe("determinism of an experiment", () => {
         { file: "c.json", data: two },
       ]),
     ).toMatch(/b\.json: shard: expected each shard once/);
+    // A partial of another experiment, as its own shard would have written it (digest and all).
     const otherSeed = { ...two, experiment: { ...two.experiment, seed: 8 } };
+    otherSeed.headerSha256 = sha256Of(headerOf(otherSeed));
     expect(
       reject([
         { file: "a.json", data: one },
@@ -101,11 +104,12 @@ describe("determinism of an experiment", () => {
     );
     const forged = structuredClone(two);
     forged.cells[0]!.result.replication = 5;
+    forged.cells[0]!.sha256 = sha256Of(forged.cells[0]!.result);
     expect(
       reject([
         { file: "a.json", data: one },
         { file: "b.json", data: forged },
       ]),
-    ).toMatch(/b\.json: cells\[0\]: expected a cell of the experiment/);
+    ).toMatch(/b\.json: cells\[0\]: expected cell 1 of the experiment its header describes/);
   });
 });

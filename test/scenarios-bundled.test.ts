@@ -9,6 +9,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { prepareScenario, runCell } from "../src/cell/prepare.ts";
+import { cellShapeErrors } from "../src/experiment/cell-schema.ts";
+import { canonicalResult } from "../src/experiment/runner.ts";
 import { Histogram, type HistogramJSON } from "../src/metrics/histogram.ts";
 import type { CellResult } from "../src/runtime/result.ts";
 import {
@@ -106,6 +108,19 @@ describe("the bundled scenarios", () => {
         expect((raw.description as string).trim().length).toBeGreaterThan(20);
         expect(Array.isArray(raw.policies) && raw.policies.length > 0).toBe(true);
         expect(typeof raw.replications).toBe("number");
+      });
+
+      it("gives cells whose shape merge accepts in a partial file", async () => {
+        // Shows the schema merge checks cell results against (cell-schema.ts) fits every real
+        // cell, nulls from non-finite values included, so valid shards are never refused.
+        const { cells } = await run(file);
+        for (const [policy, cell] of Object.entries(cells)) {
+          const problems = cellShapeErrors(canonicalResult(cell), "result", file);
+          expect(
+            problems.map((p) => p.message),
+            policy,
+          ).toEqual([]);
+        }
       });
 
       it("runs each policy with its invariants holding, the same way twice", async () => {

@@ -35,8 +35,10 @@ export interface VerifyJsonlOptions {
  * from the line's own characters. With `expect`, the trail must end at the given head and count.
  *
  * A corrupt or truncated line is a bad record too (the trail is not intact), reported with the
- * parse problem; only an unreadable file throws (`ScenarioError`). This is what
- * `agentsim audit verify` runs.
+ * parse problem; so is a line longer than `MAX_LINE_BYTES` (64 KiB), at which reading stops, so
+ * time is linear in the file's size and memory bounded whatever it holds. Only a file that
+ * cannot be read as one (missing, unreadable, a directory, a FIFO, a device) throws
+ * `ScenarioError` naming it. This is what `agentsim audit verify` runs.
  */
 export function verifyJsonl(source: AuditSource, options: VerifyJsonlOptions = {}): VerifyResult {
   return verifyStored(source, options);

@@ -1,15 +1,17 @@
-import { readFileSync } from "node:fs";
-import { ScenarioError } from "../input/index.ts";
+import { readRegularTextFile, ScenarioError } from "../input/index.ts";
 
-/** Reads and parses a JSON file; a missing or malformed file is a ScenarioError naming it. */
-export function readJsonFile(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new ScenarioError("", "a readable JSON file", code, { file, foundShown: true });
-  }
+/**
+ * The largest JSON file read (results.json, a shard's partial): 500 MiB, below the longest
+ * string JavaScript can hold, so a larger file is refused by its size before it is read.
+ */
+export const MAX_JSON_FILE_BYTES = 500 * 2 ** 20;
+
+/**
+ * Reads and parses a JSON file; a missing, unreadable, non-regular (a directory, a FIFO, a
+ * device), too large or malformed file is a ScenarioError naming it and the reason in words.
+ */
+export function readJsonFile(file: string, expected = "a readable JSON file"): unknown {
+  const text = readRegularTextFile(file, expected, MAX_JSON_FILE_BYTES);
   try {
     return JSON.parse(text);
   } catch (error) {

@@ -1,21 +1,31 @@
 /**
  * Shards and merging. `--shard i/n` runs the cells whose index k has k mod n = i − 1 (see
  * `shardCells`) and writes `partial-i-of-n.json`: the experiment's parameters, the scenario
- * facts results.json needs, and the raw cell results. `merge` checks that the partials belong
- * to one experiment and cover every cell exactly once, then aggregates them exactly as an
- * unsharded run would, so the merged results.json is byte-identical to it.
+ * facts results.json needs, and the raw cell results, with the SHA-256 of the header and of
+ * each cell result. `merge` reads partials defensively (see partial-check.ts: bounds before any
+ * expansion, each result's shape, each digest), checks that they belong to one experiment and
+ * cover every cell exactly once, then aggregates them exactly as an unsharded run would, so the
+ * merged results.json is byte-identical to it.
  */
 
 import { ScenarioError, scenarioErrors, show } from "../input/index.ts";
 import type { CellResult } from "../runtime/index.ts";
 import type { SweepAxis } from "../scenario/index.ts";
 import { aggregate, VERSION } from "./aggregate.ts";
+import { cellResultProblems, type Layout } from "./cell-check.ts";
 import { type Cell, cellsOf, pointRecord, type Shard } from "./cells.ts";
+import {
+  cellsInShard,
+  checkPartial,
+  headerOf,
+  MAX_CELLS,
+  PARTIAL_FORMAT,
+  sha256Of,
+} from "./partial-check.ts";
 import type { ExperimentPlan, ScenarioInfo } from "./plan.ts";
 import type { Results } from "./results.ts";
 
-/** The format tag of partial files. */
-export const PARTIAL_FORMAT = "agentsim-partial/1";
+export { MAX_CELLS, PARTIAL_FORMAT };
 
 /** What identifies an experiment: every shard of it has the same. */
 export interface PartialExperiment {
@@ -39,7 +49,10 @@ export interface PartialFile {
   experiment: PartialExperiment;
   shard: Shard;
   info: ScenarioInfo;
-  cells: { index: number; result: CellResult }[];
+  /** SHA-256 of the canonical JSON of {format, version, experiment, shard, info}. */
+  headerSha256: string;
+  /** Each cell's index, the SHA-256 of its result's canonical JSON, and the result. */
+  cells: { index: number; sha256: string; result: CellResult }[];
 }
 
 /** The file name of a shard's partial: `partial-i-of-n.json`. */
@@ -55,7 +68,7 @@ export function partialOf(
   cells: readonly Cell[],
   results: readonly CellResult[],
 ): PartialFile {
-  return {
+  const header: Omit<PartialFile, "headerSha256" | "cells"> = {
     format: PARTIAL_FORMAT,
     version: VERSION,
     experiment: {
@@ -70,7 +83,17 @@ export function partialOf(
     },
     shard,
     info: plan.info,
-    cells: cells.map((cell, i) => ({ index: cell.index, result: results[i]! })),
+  };
+  return {
+    ...header,
+    headerSha256: sha256Of(headerOf(header)),
+    // Results are plain JSON already (see canonicalResult), so the digest of what is written
+    // is the digest of what merge reads back.
+    cells: cells.map((cell, i) => ({
+      index: cell.index,
+      sha256: sha256Of(results[i]!),
+      result: results[i]!,
+    })),
   };
 }
 
@@ -82,55 +105,42 @@ export interface Merged {
 
 /**
  * Merges partials (each with the file it came from, for messages). Throws one ScenarioError
- * listing every problem when they do not belong together or do not cover every cell once.
+ * listing every problem when one is not a partial as its shard wrote it (a header number out of
+ * bounds, a cell result of the wrong shape or whose digest differs: edited or truncated), when
+ * they do not belong together, or when they do not cover every cell once. Nothing is expanded
+ * from a header before its numbers are checked, and the cells are expanded only once every one
+ * of them is in hand, so work and memory follow the files' size, not what they claim.
  */
 export function mergePartials(partials: readonly { file: string; data: unknown }[]): Merged {
   if (partials.length === 0) {
     throw new ScenarioError("merge", "one or more partial-i-of-n.json files", "none");
   }
-  const checked = partials.map(({ file, data }) => ({ file, partial: checkShape(data, file) }));
-  const [head, ...rest] = checked;
   const problems: ScenarioError[] = [];
-  const reference = head!.partial;
-  for (const { file, partial } of rest) {
-    for (const [field, a, b] of [
-      ["version", reference.version, partial.version],
-      ...Object.keys(reference.experiment).map((key) => [
-        `experiment.${key}`,
-        reference.experiment[key as keyof PartialExperiment],
-        partial.experiment[key as keyof PartialExperiment],
-      ]),
-      ["shard.count", reference.shard.count, partial.shard.count],
-      ["info", reference.info, partial.info],
-    ] as [string, unknown, unknown][]) {
-      if (JSON.stringify(a) !== JSON.stringify(b)) {
-        problems.push(
-          new ScenarioError(
-            field,
-            `the same value as ${head!.file} (${show(a)}): partials of one experiment`,
-            b,
-            { file },
-          ),
-        );
-      }
+  const checked: { file: string; partial: PartialFile }[] = [];
+  for (const { file, data } of partials) {
+    try {
+      checked.push({ file, partial: checkPartial(data, file) });
+    } catch (error) {
+      if (!(error instanceof ScenarioError)) throw error;
+      problems.push(error);
     }
   }
   if (problems.length > 0) throw scenarioErrors(problems);
-  const { experiment } = reference;
-  const expected = cellsOf(experiment);
-  if (expected.length !== experiment.cells) {
-    throw new ScenarioError(
-      "experiment.cells",
-      `${expected.length}, the number of cells its parameters make`,
-      experiment.cells,
-      { file: head!.file },
-    );
+  const [head, ...rest] = checked;
+  const reference = head!.partial;
+  for (const { file, partial } of rest) {
+    problems.push(...disagreements(head!.file, reference, file, partial));
   }
-  const found = new Array<{ file: string; result: CellResult } | undefined>(expected.length);
-  const shardFiles = new Map<number, string>();
+  if (problems.length > 0) throw scenarioErrors(problems);
+  const { experiment } = reference;
+  const byShard = new Map<number, string>();
+  const present: { file: string; partial: PartialFile }[] = [];
   for (const { file, partial } of checked) {
-    const other = shardFiles.get(partial.shard.index);
-    if (other !== undefined) {
+    const other = byShard.get(partial.shard.index);
+    if (other === undefined) {
+      byShard.set(partial.shard.index, file);
+      present.push({ file, partial });
+    } else {
       problems.push(
         new ScenarioError(
           "shard",
@@ -142,57 +152,130 @@ export function mergePartials(partials: readonly { file: string; data: unknown }
           },
         ),
       );
-      continue;
     }
-    shardFiles.set(partial.shard.index, file);
+  }
+  const missing = missingShards(experiment.cells, reference.shard.count, byShard);
+  if (missing !== undefined) problems.push(missing);
+  const layouts = new Map<string, Layout>();
+  for (const { file, partial } of present) {
+    problems.push(...cellResultProblems(file, partial, layouts));
+  }
+  if (problems.length > 0) throw scenarioErrors(problems);
+  // Every cell is in hand (each shard once, each with all its cells), so expanding the
+  // experiment's cells costs no more than the files read.
+  const expected = cellsOf(experiment);
+  const found = new Array<CellResult | undefined>(expected.length);
+  for (const { file, partial } of present) {
     partial.cells.forEach(({ index, result }, i) => {
-      const cell = expected[index];
-      const where = `cells[${i}]`;
-      if (cell === undefined || !matches(cell, result)) {
+      if (matches(expected[index]!, result)) found[index] = result;
+      else {
         problems.push(
-          new ScenarioError(where, "a cell of the experiment its header describes", index, {
-            file,
-          }),
+          new ScenarioError(
+            `cells[${i}]`,
+            `cell ${index} of the experiment its header describes (${describeCell(expected[index]!)})`,
+            describeResult(result),
+            { file, foundShown: true },
+          ),
         );
-      } else if (found[index] !== undefined) {
-        problems.push(
-          new ScenarioError(where, `each cell once (also in ${found[index]!.file})`, index, {
-            file,
-          }),
-        );
-      } else {
-        found[index] = { file, result };
       }
     });
   }
-  const missing = expected.filter((cell) => found[cell.index] === undefined);
-  if (missing.length > 0) {
-    const count = reference.shard.count;
-    const shards = [...new Set(missing.map((c) => (c.index % count) + 1))].map(
-      (i) => `${i}/${count}`,
-    );
-    problems.push(
-      new ScenarioError(
-        "merge",
-        `every cell of the experiment (${expected.length} cells in ${count} shards)`,
-        `${missing.length} missing, from shard${shards.length === 1 ? "" : "s"} ${shards.join(", ")}`,
-        { foundShown: true },
-      ),
+  if (problems.length > 0) throw scenarioErrors(problems);
+  return { experiment, results: aggregated(reference, found as CellResult[], checked) };
+}
+
+// Where a partial's header differs from the first one's.
+function disagreements(
+  headFile: string,
+  reference: PartialFile,
+  file: string,
+  partial: PartialFile,
+): ScenarioError[] {
+  const problems: ScenarioError[] = [];
+  for (const [field, a, b] of [
+    ["version", reference.version, partial.version],
+    ...Object.keys(reference.experiment).map((key) => [
+      `experiment.${key}`,
+      reference.experiment[key as keyof PartialExperiment],
+      partial.experiment[key as keyof PartialExperiment],
+    ]),
+    ["shard.count", reference.shard.count, partial.shard.count],
+    ["info", reference.info, partial.info],
+  ] as [string, unknown, unknown][]) {
+    if (JSON.stringify(a) !== JSON.stringify(b)) {
+      problems.push(
+        new ScenarioError(
+          field,
+          `the same value as ${headFile} (${show(a)}): partials of one experiment`,
+          b,
+          {
+            file,
+          },
+        ),
+      );
+    }
+  }
+  return problems;
+}
+
+/** Shards listed at most in a message about missing ones. */
+const SHARDS_SHOWN = 10;
+
+// The shards with cells that no file gave, counted without listing the cells.
+function missingShards(total: number, count: number, given: ReadonlyMap<number, string>) {
+  const shards: string[] = [];
+  let cells = 0;
+  // Shards past the cell count run no cell: they need no file.
+  for (let index = 1; index <= Math.min(count, total); index++) {
+    if (given.has(index)) continue;
+    cells += cellsInShard(total, index, count);
+    if (shards.length < SHARDS_SHOWN) shards.push(`${index}/${count}`);
+  }
+  if (cells === 0) return undefined;
+  const absent = Math.min(count, total) - [...given.keys()].filter((i) => i <= total).length;
+  const more = absent > shards.length ? ` and ${absent - shards.length} more` : "";
+  return new ScenarioError(
+    "merge",
+    `every cell of the experiment (${total} cells in ${count} shards)`,
+    `${cells} missing, from shard${absent === 1 ? "" : "s"} ${shards.join(", ")}${more}`,
+    { foundShown: true },
+  );
+}
+
+// Aggregation of cells that passed every check. Only a partial forged with recomputed digests
+// could still hold results that disagree with each other; that is bad input too, not a crash.
+function aggregated(
+  reference: PartialFile,
+  cells: CellResult[],
+  checked: readonly { file: string }[],
+): Results {
+  try {
+    return aggregate(reference.info, cells, reference.experiment);
+  } catch (error) {
+    if (error instanceof ScenarioError) throw error;
+    const why = error instanceof Error ? error.message : String(error);
+    throw new ScenarioError(
+      "merge",
+      "cell results that aggregate (partials as their shards wrote them; if they are, please report this)",
+      `${why}, in ${checked.map((c) => c.file).join(", ")}`,
+      { foundShown: true },
     );
   }
-  if (problems.length > 0) throw scenarioErrors(problems);
-  const results = aggregate(
-    reference.info,
-    found.map((f) => f!.result),
-    experiment,
-  );
-  return { experiment, results };
+}
+
+function describeCell(cell: Cell): string {
+  const point = cell.point.length === 0 ? "" : `, point ${JSON.stringify(pointRecord(cell.point))}`;
+  return `policy ${JSON.stringify(cell.policy)}, replication ${cell.replication}, seed ${cell.seed}${point}`;
+}
+
+function describeResult(result: CellResult): string {
+  return `policy ${JSON.stringify(result.policy)}, replication ${result.replication}, seed ${result.seed}${
+    Object.keys(result.point).length === 0 ? "" : `, point ${JSON.stringify(result.point)}`
+  }`;
 }
 
 function matches(cell: Cell, result: CellResult): boolean {
   return (
-    result !== null &&
-    typeof result === "object" &&
     result.policy === cell.policy &&
     result.replication === cell.replication &&
     result.seed === cell.seed &&
@@ -202,42 +285,4 @@ function matches(cell: Cell, result: CellResult): boolean {
 
 function shardText(shard: Shard): string {
   return `${shard.index}/${shard.count}`;
-}
-
-// The structure a partial must have before its contents are compared; a file that is not a
-// partial at all gets one clear message.
-function checkShape(data: unknown, file: string): PartialFile {
-  const expected = `a partial file written by --shard (format "${PARTIAL_FORMAT}")`;
-  if (typeof data !== "object" || data === null || Array.isArray(data)) {
-    throw new ScenarioError("", expected, data, { file });
-  }
-  const p = data as Partial<PartialFile>;
-  if (p.format !== PARTIAL_FORMAT) throw new ScenarioError("format", expected, p.format, { file });
-  const e = p.experiment;
-  const s = p.shard;
-  const fail = (path: string, what: string, value: unknown) =>
-    new ScenarioError(path, what, value, { file });
-  if (typeof e !== "object" || e === null) throw fail("experiment", "an object", e);
-  if (!Array.isArray(e.policies) || !e.policies.every((x) => typeof x === "string")) {
-    throw fail("experiment.policies", "a list of policy labels", e.policies);
-  }
-  if (!Number.isSafeInteger(e.replications) || e.replications < 1) {
-    throw fail("experiment.replications", "a positive integer", e.replications);
-  }
-  if (!Number.isSafeInteger(e.seed)) throw fail("experiment.seed", "an integer", e.seed);
-  if (!Array.isArray(e.axes)) throw fail("experiment.axes", "a list", e.axes);
-  if (!Number.isSafeInteger(e.cells)) throw fail("experiment.cells", "an integer", e.cells);
-  if (
-    typeof s !== "object" ||
-    s === null ||
-    !Number.isSafeInteger(s.index) ||
-    !Number.isSafeInteger(s.count) ||
-    s.index < 1 ||
-    s.index > s.count
-  ) {
-    throw fail("shard", "{index, count} with 1 <= index <= count", s);
-  }
-  if (typeof p.info !== "object" || p.info === null) throw fail("info", "an object", p.info);
-  if (!Array.isArray(p.cells)) throw fail("cells", "a list of {index, result}", p.cells);
-  return p as PartialFile;
 }

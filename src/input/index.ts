@@ -2,10 +2,18 @@
  * Input: reading what a user writes. Quantities with units ("300ms", "2/s", "8k"),
  * distributions as scenarios write them (parsed into the kernel's `DistSpec`), and the one error
  * type for bad input, `ScenarioError`, which names the file, the field, what was expected and
- * what was found.
+ * what was found; and opening input files defensively (regular files only, reasons in words).
  */
 
 export { ScenarioError, scenarioErrors, show } from "./errors.ts";
+export type { OpenedFile } from "./files.ts";
+export {
+  fileErrorReason,
+  formatBytes,
+  openRegularFile,
+  readChunk,
+  readRegularTextFile,
+} from "./files.ts";
 export type { DistUnit } from "./parse-dist.ts";
 export {
   closest,

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { type Command, InvalidArgumentError } from "commander";
 import {
   AUDIT_ACTIONS,
@@ -14,8 +13,9 @@ import {
   verifyJsonl,
 } from "../../audit/index.ts";
 import type { TrailHead } from "../../experiment/index.ts";
-import { parseDuration, ScenarioError } from "../../input/index.ts";
+import { parseDuration, readRegularTextFile, ScenarioError } from "../../input/index.ts";
 import type { Io } from "../io.ts";
+import { MAX_JSON_FILE_BYTES } from "../json-file.ts";
 import { positiveInteger } from "../options.ts";
 import { resultsText } from "../output.ts";
 
@@ -86,13 +86,7 @@ const HEX64 = /^[0-9a-f]{64}$/;
 
 // The trail heads of a results.json, checked; anything else is bad input naming the file.
 function trailHeadsOf(file: string): TrailHead[] {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    throw new ScenarioError("", "a readable results.json", String(code ?? error), { file });
-  }
+  const text = readRegularTextFile(file, "a readable results.json", MAX_JSON_FILE_BYTES);
   let results: unknown;
   try {
     results = JSON.parse(text);
