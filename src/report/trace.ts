@@ -81,7 +81,8 @@ export function chromeTrace(results: Results, options: ChromeTraceOptions = {}):
     let tracks = options.runTracks?.[policy];
     const path = options.auditJsonl?.[policy];
     if (tracks === undefined && path !== undefined) tracks = RunTracks.fromJsonl(path);
-    if (tracks !== undefined) events.push(...tracks.events(pid));
+    // One at a time: a spread of a long trail's events overflows the stack.
+    if (tracks !== undefined) for (const event of tracks.events(pid)) events.push(event);
   });
   return {
     traceEvents: events,
