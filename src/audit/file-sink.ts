@@ -1,5 +1,5 @@
 import { closeSync, openSync, writeSync } from "node:fs";
-import { ScenarioError } from "../input/index.ts";
+import { fileError } from "../input/index.ts";
 
 /** Characters buffered before a write to disk; the bound on a file-mode trail's memory. */
 export const FLUSH_CHARS = 1 << 20;
@@ -13,7 +13,10 @@ export class JsonlFileWriter {
   private fd: number | undefined;
   private buffer = "";
 
-  /** Opens (creates or truncates) `path`; an unwritable path throws `ScenarioError`. */
+  /**
+   * Opens (creates or truncates) `path`. A file error, then or at any later write, throws
+   * `ScenarioError` naming the path and the reason in words ("no space left on device").
+   */
   constructor(
     readonly path: string,
     private readonly flushChars: number = FLUSH_CHARS,
@@ -21,10 +24,7 @@ export class JsonlFileWriter {
     try {
       this.fd = openSync(path, "w");
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      throw new ScenarioError("", "a writable audit file path", String(code ?? error), {
-        file: path,
-      });
+      throw fileError(path, "a writable audit file path", error);
     }
   }
 
@@ -46,14 +46,30 @@ export class JsonlFileWriter {
     const bytes = Buffer.from(this.buffer, "utf8");
     this.buffer = "";
     let written = 0;
-    while (written < bytes.length) written += writeSync(this.fd, bytes, written);
+    try {
+      while (written < bytes.length) written += writeSync(this.fd, bytes, written);
+    } catch (error) {
+      throw fileError(this.path, "an audit file that can be written to the end", error);
+    }
   }
 
   /** Flushes and closes the file; later calls do nothing. */
   close(): void {
     if (this.fd === undefined) return;
-    this.flush();
-    closeSync(this.fd);
+    const fd = this.fd;
+    let failure: unknown;
+    try {
+      this.flush();
+    } catch (error) {
+      failure = error;
+    }
     this.fd = undefined;
+    try {
+      closeSync(fd);
+    } catch (error) {
+      // A network file system may report a failed write only when the file is closed.
+      failure ??= fileError(this.path, "an audit file that can be written to the end", error);
+    }
+    if (failure !== undefined) throw failure;
   }
 }

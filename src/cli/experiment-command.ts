@@ -3,8 +3,7 @@
  * a progress bar, write results.json and the report (or the shard's partial), and print the
  * summary table or, with --json, results.json.
  */
-import { mkdirSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import type { AuditTrailOptions } from "../audit/index.ts";
 import type { Cell, Results } from "../experiment/index.ts";
 import {
@@ -17,7 +16,7 @@ import { ScenarioError } from "../input/index.ts";
 import { type Io, type RunSettings, withProgress } from "./io.ts";
 import { type CommonOptions, defaultJobs, wallClock } from "./options.ts";
 import {
-  auditPathFor,
+  auditFiles,
   defaultOutDir,
   preloadReport,
   resultsText,
@@ -25,6 +24,7 @@ import {
   writeJson,
   writeResults,
 } from "./output.ts";
+import { staged } from "./staging.ts";
 import { compareTable, sweepTable } from "./table.ts";
 
 /** One invocation of compare, run or sweep. */
@@ -54,56 +54,73 @@ export async function experimentCommand(io: Io, spec: ExperimentCommand): Promis
   }
   const outDir = options.out ?? defaultOutDir(plan.info.name, plan.policies, plan.seed, sweep);
   const audit = auditFiles(spec.command, options.audit, plan.policies);
-  const auditFor = (cell: Cell): AuditTrailOptions | undefined => {
-    const path = audit?.[cell.policy];
-    return path !== undefined && cell.replication === 0 && cell.pointIndex === 0
-      ? { mode: "file", path }
-      : undefined;
-  };
-  const cellCount = options.shard
-    ? plan.cells.filter((c) => c.index % options.shard!.count === options.shard!.index - 1).length
-    : plan.cells.length;
-  // A shard writes no report; a whole experiment's report loads while its cells run.
-  if (options.shard === undefined) preloadReport();
-  const outcome = await withProgress(
-    io,
-    cellCount,
-    spec.command,
-    options.json === true,
-    (onProgress) =>
-      runExperiment(plan, {
-        jobs: options.jobs ?? defaultJobs(),
-        shard: options.shard,
-        command: spec.command,
-        auditFor,
-        ...(spec.settings?.workersOnly ? {} : { clock: wallClock }),
-        onProgress: onProgress === undefined ? undefined : (done) => onProgress(done),
-      }),
-  );
-  if (outcome.kind === "partial") {
-    const path = writeJson(join(outDir, partialName(outcome.partial.shard)), outcome.partial);
-    const { index, count } = outcome.partial.shard;
+  const shard = options.shard;
+  // Every output is checked and staged before the first cell runs, and put in place together.
+  const done = await staged(spec.command, async (outputs) => {
+    const partialFile =
+      shard === undefined
+        ? undefined
+        : join(outputs.folderToAddTo(outDir, "--out"), partialName(shard));
+    const partialStaged =
+      partialFile === undefined ? undefined : outputs.file(partialFile, "--out");
+    const dir = shard === undefined ? outputs.folder(outDir, "--out") : undefined;
+    const auditStaged = mapValues(audit, (path) => outputs.file(path, "--audit"));
+    const auditFor = (cell: Cell): AuditTrailOptions | undefined => {
+      const path = auditStaged?.[cell.policy];
+      return path !== undefined && cell.replication === 0 && cell.pointIndex === 0
+        ? { mode: "file", path }
+        : undefined;
+    };
+    const cellCount = shard
+      ? plan.cells.filter((c) => c.index % shard.count === shard.index - 1).length
+      : plan.cells.length;
+    // A shard writes no report; a whole experiment's report loads while its cells run.
+    if (shard === undefined) preloadReport();
+    const outcome = await withProgress(
+      io,
+      cellCount,
+      spec.command,
+      options.json === true,
+      (onProgress) =>
+        runExperiment(plan, {
+          jobs: options.jobs ?? defaultJobs(),
+          shard,
+          command: spec.command,
+          auditFor,
+          ...(spec.settings?.workersOnly ? {} : { clock: wallClock }),
+          onProgress: onProgress === undefined ? undefined : (done) => onProgress(done),
+        }),
+    );
+    if (outcome.kind === "partial") {
+      writeJson(partialStaged!, outcome.partial, partialFile);
+      return { kind: "partial" as const, partial: outcome.partial, path: partialFile! };
+    }
+    const written = await writeResults(dir!, outcome.results, {
+      ...(audit === undefined ? {} : { auditJsonl: audit, auditReadFrom: auditStaged }),
+      png: options.png,
+      finalDir: outDir,
+    });
+    return { kind: "results" as const, results: outcome.results, written };
+  });
+  if (done.kind === "partial") {
+    const { index, count } = done.partial.shard;
     if (options.json) {
       io.out(
         resultsText({
-          partial: path,
+          partial: done.path,
           shard: { index, count },
-          cells: outcome.partial.cells.length,
+          cells: done.partial.cells.length,
         }),
       );
     } else {
       io.out(
-        `Shard ${index}/${count}: ${outcome.partial.cells.length} of ${plan.cells.length} cells written to ${path}\n` +
+        `Shard ${index}/${count}: ${done.partial.cells.length} of ${plan.cells.length} cells written to ${done.path}\n` +
           `Join the shards with: agentsim merge ${join(outDir, "partial-*.json")}\n`,
       );
     }
     return 0;
   }
-  const written = await writeResults(outDir, outcome.results, {
-    auditJsonl: audit,
-    png: options.png,
-  });
-  printResults(io, outcome.results, written, options.json === true, sweep, audit);
+  printResults(io, done.results, done.written, options.json === true, sweep, audit);
   return 0;
 }
 
@@ -129,18 +146,10 @@ export function printResults(
   );
 }
 
-// The audit file of each policy: run writes FILE, compare writes FILE's name + -<policy>.
-function auditFiles(
-  command: string,
-  file: string | undefined,
-  policies: readonly string[],
+function mapValues(
+  record: Record<string, string> | undefined,
+  f: (value: string) => string,
 ): Record<string, string> | undefined {
-  if (file === undefined) return undefined;
-  const absolute = resolve(file);
-  mkdirSync(dirname(absolute), { recursive: true });
-  const files: Record<string, string> = {};
-  for (const policy of policies) {
-    files[policy] = command === "run" ? absolute : auditPathFor(absolute, policy);
-  }
-  return files;
+  if (record === undefined) return undefined;
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, f(value)]));
 }

@@ -3,8 +3,10 @@
  * loaded only by the commands that write one), the per-policy audit file names, partial files.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { basename, dirname, extname, join, resolve } from "node:path";
+import { basename, dirname, extname, join, relative, resolve } from "node:path";
 import type { Results } from "../experiment/index.ts";
+import { fileErrorReason, isSystemError, ScenarioError } from "../input/index.ts";
+import { checkTarget } from "./output-path.ts";
 
 /** results.json's text: two-space indented, one trailing newline (the same bytes every time). */
 export function resultsText(results: unknown): string {
@@ -29,10 +31,53 @@ export function auditPathFor(file: string, policy: string): string {
   return join(dirname(file), `${stem}-${policy.replace(/[^\w.+-]+/g, "_")}${extension}`);
 }
 
+/**
+ * The audit file of each policy for `--audit FILE`: `run` writes FILE, `compare` FILE's name +
+ * `-<policy>` (`auditPathFor`). Labels that clean up to one file name ("a b" and "a_b") would
+ * write one file from two threads: they are refused here, before any work, listing them.
+ */
+export function auditFiles(
+  command: string,
+  file: string | undefined,
+  policies: readonly string[],
+): Record<string, string> | undefined {
+  if (file === undefined) return undefined;
+  // compare derives a file per policy from FILE, but FILE itself must name a file too: "." or
+  // /dev/null would put the trails beside the folder, or in /dev.
+  const absolute = checkTarget(file, "--audit", "file").path;
+  const files: Record<string, string> = {};
+  const byPath = new Map<string, string[]>();
+  for (const policy of policies) {
+    const path = command === "run" ? absolute : auditPathFor(absolute, policy);
+    files[policy] = path;
+    byPath.set(path, [...(byPath.get(path) ?? []), policy]);
+  }
+  const clashes = [...byPath].filter(([, labels]) => labels.length > 1);
+  if (clashes.length > 0) {
+    throw new ScenarioError(
+      "--audit",
+      "policy labels that give distinct audit file names (characters other than letters, digits, '.', '+' and '-' become '_'); rename the policies in the scenario",
+      clashes
+        .map(
+          ([path, labels]) =>
+            `labels ${labels.map((l) => JSON.stringify(l)).join(" and ")}, which all give ${path}`,
+        )
+        .join("; "),
+      { foundShown: true },
+    );
+  }
+  return files;
+}
+
 /** Options of `writeResults`. */
 export interface WriteOptions {
+  /** Policy → audit.jsonl to show in the report (the path once in place); default none. */
   auditJsonl?: Record<string, string>;
+  /** Policy → where that file is read from while staged; default its `auditJsonl` path. */
+  auditReadFrom?: Record<string, string>;
   png?: boolean;
+  /** The folder's path once in place (`dir` may be its staged copy), for the paths returned. */
+  finalDir?: string;
 }
 
 /** The outcome of writing: the files written, and a warning if the report failed. */
@@ -45,30 +90,66 @@ export interface Written {
 /**
  * Writes results.json into `dir`, then the report around it (summary, charts, HTML) with
  * src/report's `writeReport`. A report that fails to render is a warning: results.json, the
- * contract, is written first either way.
+ * contract, is written first either way. A file that cannot be written (no space left, ...)
+ * is not a rendering problem: it is exit 2, naming the file (by its final path) and why.
  */
 export async function writeResults(
   dir: string,
   results: Results,
   options: WriteOptions = {},
 ): Promise<Written> {
-  mkdirSync(dir, { recursive: true });
+  const finalDir = options.finalDir ?? dir;
+  const shown = (path: string) => join(finalDir, relative(dir, path));
   const resultsFile = join(dir, "results.json");
-  writeFileSync(resultsFile, resultsText(results));
+  writing(finalDir, dir, () => {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(resultsFile, resultsText(results));
+  });
+  let files: string[];
   try {
     // Loaded here, not at the top: vega and the renderer cost commands without a report time.
     const { writeReport } = await import("../report/index.ts");
-    const files = await writeReport(dir, results, {
+    files = await writeReport(dir, results, {
       ...(options.auditJsonl === undefined ? {} : { auditJsonl: options.auditJsonl }),
+      ...(options.auditReadFrom === undefined ? {} : { auditReadFrom: options.auditReadFrom }),
       ...(options.png === undefined ? {} : { png: options.png }),
     });
-    // results.json is ours: the contract's bytes, whatever the report wrote.
-    writeFileSync(resultsFile, resultsText(results));
-    return { dir, files: files.includes(resultsFile) ? files : [resultsFile, ...files] };
   } catch (error) {
+    if (isSystemError(error)) throw writeFailure(finalDir, dir, error);
     const message = error instanceof Error ? error.message : String(error);
-    return { dir, files: [resultsFile], warning: `the report could not be rendered: ${message}` };
+    return {
+      dir: finalDir,
+      files: [shown(resultsFile)],
+      warning: `the report could not be rendered: ${message}`,
+    };
   }
+  // results.json is ours: the contract's bytes, whatever the report wrote.
+  writing(finalDir, dir, () => writeFileSync(resultsFile, resultsText(results)));
+  const all = files.includes(resultsFile) ? files : [resultsFile, ...files];
+  return { dir: finalDir, files: all.map(shown) };
+}
+
+// Runs a write into (a staged copy of) `finalDir`; a file error is exit 2 naming the folder.
+function writing(finalDir: string, dir: string, write: () => void): void {
+  try {
+    write();
+  } catch (error) {
+    throw writeFailure(finalDir, dir, error);
+  }
+}
+
+function writeFailure(finalDir: string, dir: string, error: unknown): ScenarioError {
+  const path = (error as { path?: unknown }).path;
+  const where = typeof path === "string" ? ` (writing ${relative(dir, path) || "the folder"})` : "";
+  return new ScenarioError(
+    "--out",
+    "a folder the report can be written to",
+    `${fileErrorReason(error)}${where}`,
+    {
+      file: finalDir,
+      foundShown: true,
+    },
+  );
 }
 
 /**
@@ -84,9 +165,19 @@ export function preloadReport(): void {
   );
 }
 
-/** Writes a JSON file (creating its folder) and returns its path. */
-export function writeJson(path: string, value: unknown): string {
-  mkdirSync(dirname(resolve(path)), { recursive: true });
-  writeFileSync(path, resultsText(value));
+/**
+ * Writes a JSON file (creating its folder) and returns its path; a file error is exit 2 naming
+ * `shownAs` (the file's final path when `path` is its staged copy; default `path`).
+ */
+export function writeJson(path: string, value: unknown, shownAs = path): string {
+  try {
+    mkdirSync(dirname(resolve(path)), { recursive: true });
+    writeFileSync(path, resultsText(value));
+  } catch (error) {
+    throw new ScenarioError("--out", "a file that can be written", fileErrorReason(error), {
+      file: shownAs,
+      foundShown: true,
+    });
+  }
   return path;
 }

@@ -1,12 +1,13 @@
 /**
  * The command line as a function of its arguments: builds the commander program, runs the
  * command, and turns every outcome into an exit code — 0 ok, 1 a check failed (or an audit
- * chain is broken), 2 bad input (usage, scenario, file: one clear message, never a stack
- * trace), 3 an internal error (a bug in agentsim).
+ * chain is broken), 2 bad input (usage, scenario, file, an output path that cannot be written:
+ * one clear message, never a stack trace), 3 an internal error (a bug in agentsim); main.ts
+ * adds 130 and 143 for an interrupt (SIGINT, SIGTERM).
  */
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../experiment/index.ts";
-import { ScenarioError } from "../input/index.ts";
+import { fileErrorReason, isSystemError, ScenarioError } from "../input/index.ts";
 import { registerAudit } from "./commands/audit.ts";
 import { registerCheck } from "./commands/check.ts";
 import { registerCompare } from "./commands/compare.ts";
@@ -17,9 +18,17 @@ import { registerSchema } from "./commands/schema.ts";
 import { registerSweep } from "./commands/sweep.ts";
 import { registerValidate } from "./commands/validate.ts";
 import type { Io, RunSettings } from "./io.ts";
+import { interruptOutputs } from "./staging.ts";
 
-/** Exit codes. */
-export const EXIT = { ok: 0, checkFailed: 1, badInput: 2, internal: 3 } as const;
+/** Exit codes: 130 and 143 are the shells' 128 + SIGINT (2) and 128 + SIGTERM (15). */
+export const EXIT = {
+  ok: 0,
+  checkFailed: 1,
+  badInput: 2,
+  internal: 3,
+  interrupted: 130,
+  terminated: 143,
+} as const;
 
 /** Options of `runCli`. */
 export interface CliConstraints {
@@ -69,7 +78,9 @@ export async function runCli(
   program.addHelpText(
     "after",
     `
-Exit codes: 0 ok, 1 a check failed, 2 bad input (usage, scenario, file), 3 internal error.
+Exit codes: 0 ok, 1 a check failed, 2 bad input (usage, scenario, file, output path),
+3 internal error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM). Outputs are written
+all-or-nothing: an interrupted or failed command leaves the previous --out folder as it was.
 
 Examples:
   $ agentsim compare                                  # the bundled noisy-neighbor scenario
@@ -94,9 +105,28 @@ function failure(io: Io, error: unknown, debug: boolean): number {
     io.err(`${error.report()}\n`);
     return EXIT.badInput;
   }
+  // A file error no command turned into a message of its own still names the file and why.
+  if (isSystemError(error)) {
+    const path = error.path === undefined ? "" : `${error.path}: `;
+    io.err(`${path}${fileErrorReason(error)}${error.syscall ? ` (${error.syscall})` : ""}\n`);
+    return EXIT.badInput;
+  }
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   io.err(`agentsim: internal error: ${message}\n`);
   if (debug && error instanceof Error && error.stack) io.err(`${error.stack}\n`);
   else io.err("(set AGENTSIM_DEBUG=1 to see where; please report it)\n");
   return EXIT.internal;
+}
+
+/**
+ * What an interrupt (`signal`) leaves: the staged outputs of the command are removed, and the
+ * message says what was written before it and what was not (the previous folder unchanged).
+ */
+export function interruptMessage(signal: string): string {
+  const { written, notWritten } = interruptOutputs();
+  const lines = [`agentsim: interrupted by ${signal}; stopped, and removed the temporary files.`];
+  if (written.length > 0) lines.push(`Written: ${written.join(", ")}`);
+  if (notWritten.length > 0) lines.push(`Not written: ${notWritten.join(", ")}`);
+  if (written.length === 0 && notWritten.length === 0) lines.push("Nothing was being written.");
+  return `${lines.join("\n")}\n`;
 }

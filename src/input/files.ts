@@ -36,14 +36,45 @@ const REASONS: Readonly<Record<string, string>> = {
   ESTALE: "a stale network file handle",
   EOVERFLOW: "too large to read",
   ENOMEM: "out of memory",
+  // Writing (output folders, audit trails, partial files).
+  ENOSPC: "no space left on device",
+  EDQUOT: "disk quota exceeded",
+  EROFS: "a read-only file system",
+  EEXIST: "already exists",
+  EXDEV: "on another file system",
+  ENOTEMPTY: "a folder that is not empty",
+  EFBIG: "the file is too large",
 };
 
-/** The reason a file operation failed, in words (with the code, for searching). */
+/**
+ * The reason a file operation failed, in words (with the code, for searching); for a code not
+ * listed, the description Node.js gives ("ECODE: description, syscall path").
+ */
 export function fileErrorReason(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== "string") return error instanceof Error ? error.message : String(error);
-  const words = REASONS[code];
-  return words === undefined ? code : `${words} (${code})`;
+  const message = error instanceof Error ? error.message : "";
+  const words = REASONS[code] ?? /^E[A-Z0-9]+: ([^,]+)/.exec(message)?.[1];
+  return words === undefined ? `system error ${code}` : `${words} (${code})`;
+}
+
+/** Whether `error` is a Node.js system error of a file operation (it has an errno code). */
+export function isSystemError(error: unknown): error is NodeJS.ErrnoException {
+  const code = (error as { code?: unknown } | null)?.code;
+  return error instanceof Error && typeof code === "string" && /^E[A-Z0-9]+$/.test(code);
+}
+
+/**
+ * A failed file operation as bad input: `<file>: [<flag>: ]expected <expected>, got <reason>`,
+ * the reason in words. `flag` is the option that named the file (`--out`, `--audit`), if any.
+ */
+export function fileError(
+  file: string,
+  expected: string,
+  error: unknown,
+  flag = "",
+): ScenarioError {
+  return new ScenarioError(flag, expected, fileErrorReason(error), { file, foundShown: true });
 }
 
 /** What a path that is not a regular file is, in words. */
@@ -66,7 +97,10 @@ export function openRegularFile(path: string, expected: string): OpenedFile {
   try {
     fd = openSync(path, OPEN_FLAGS);
   } catch (error) {
-    throw new ScenarioError("", expected, fileErrorReason(error), { file: path, foundShown: true });
+    throw new ScenarioError("", expected, fileErrorReason(error), {
+      file: path,
+      foundShown: true,
+    });
   }
   try {
     const stats = fstatSync(fd);
@@ -77,7 +111,10 @@ export function openRegularFile(path: string, expected: string): OpenedFile {
   } catch (error) {
     closeSync(fd);
     if (error instanceof ScenarioError) throw error;
-    throw new ScenarioError("", expected, fileErrorReason(error), { file: path, foundShown: true });
+    throw new ScenarioError("", expected, fileErrorReason(error), {
+      file: path,
+      foundShown: true,
+    });
   }
 }
 

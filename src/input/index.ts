@@ -8,8 +8,10 @@
 export { ScenarioError, scenarioErrors, show } from "./errors.ts";
 export type { OpenedFile } from "./files.ts";
 export {
+  fileError,
   fileErrorReason,
   formatBytes,
+  isSystemError,
   openRegularFile,
   readChunk,
   readRegularTextFile,

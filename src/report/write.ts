@@ -19,6 +19,11 @@ import { chromeTrace, chromeTraceJson, RunTracks } from "./trace.ts";
 export interface WriteReportOptions {
   /** Policy → path of that policy's audit.jsonl (its first replication); default none. */
   auditJsonl?: Record<string, string>;
+  /**
+   * Policy → where that audit.jsonl is read from while it is still under a temporary name
+   * (the report shows the path in `auditJsonl`); default the path in `auditJsonl`.
+   */
+  auditReadFrom?: Record<string, string>;
   /** Whether to write a PNG of each chart (default true). */
   png?: boolean;
   /** Audit records listed per policy in index.html (default 1,000). */
@@ -66,9 +71,9 @@ export async function writeReport(
   const runTracks: Record<string, RunTracks> = {};
   for (const [policy, path] of Object.entries(options.auditJsonl ?? {})) {
     const tracks = new RunTracks();
-    audits.push(
-      readAuditView(policy, path, options.auditRows ?? AUDIT_ROWS_DEFAULT, (r) => tracks.add(r)),
-    );
+    const from = options.auditReadFrom?.[policy] ?? path;
+    const rows = options.auditRows ?? AUDIT_ROWS_DEFAULT;
+    audits.push({ ...readAuditView(policy, from, rows, (r) => tracks.add(r)), path });
     runTracks[policy] = tracks;
   }
   write("trace.json", chromeTraceJson(chromeTrace(results, { runTracks })));

@@ -4,6 +4,7 @@ import { planExperiment, runCheck } from "../../experiment/index.ts";
 import { type Io, paint, type RunSettings, withProgress } from "../io.ts";
 import { type CommonOptions, defaultJobs, experimentOptions, wallClock } from "../options.ts";
 import { resultsText, writeResults } from "../output.ts";
+import { staged } from "../staging.ts";
 
 /** `agentsim check <scenario>`: arbitration, isolation and audit; exit 1 if one fails. */
 export function registerCheck(
@@ -41,21 +42,28 @@ Examples:
         seed: options.seed,
         policyTimeoutS: options.policyTimeout,
       });
-      const { check, results } = await withProgress(
-        io,
-        plan.cells.length,
-        "check",
-        options.json === true,
-        (onProgress) =>
-          runCheck(plan, {
-            jobs: options.jobs ?? defaultJobs(),
-            onProgress,
-            strict: options.strict === true,
-            ...(settings.workersOnly ? {} : { clock: wallClock }),
-          }),
-      );
-      const written =
-        options.out === undefined ? undefined : await writeResults(options.out, results);
+      // --out is checked and staged before the cells run, and put in place once written.
+      const { check, written } = await staged("check", async (outputs) => {
+        const dir = options.out === undefined ? undefined : outputs.folder(options.out, "--out");
+        const { check, results } = await withProgress(
+          io,
+          plan.cells.length,
+          "check",
+          options.json === true,
+          (onProgress) =>
+            runCheck(plan, {
+              jobs: options.jobs ?? defaultJobs(),
+              onProgress,
+              strict: options.strict === true,
+              ...(settings.workersOnly ? {} : { clock: wallClock }),
+            }),
+        );
+        const written =
+          dir === undefined
+            ? undefined
+            : await writeResults(dir, results, { finalDir: options.out! });
+        return { check, written };
+      });
       if (written?.warning !== undefined) io.err(`warning: ${written.warning}\n`);
       io.out(options.json ? resultsText(check) : checkText(io, check));
       if (written !== undefined && !options.json) io.out(`\nResults: ${written.dir}\n`);

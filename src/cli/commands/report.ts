@@ -1,3 +1,4 @@
+import { realpathSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Command } from "commander";
 import type { Results } from "../../experiment/index.ts";
@@ -5,6 +6,7 @@ import { ScenarioError } from "../../input/index.ts";
 import type { Io } from "../io.ts";
 import { readJsonFile } from "../json-file.ts";
 import { writeResults } from "../output.ts";
+import { staged } from "../staging.ts";
 
 /** `agentsim report <results.json>`: render the report again from results.json. */
 export function registerReport(program: Command, io: Io, exit: (code: number) => void): void {
@@ -35,14 +37,32 @@ Example:
         }
       }
       const auditJsonl = auditPairs(options.audit);
-      const written = await writeResults(options.out ?? dirname(file), results, {
-        ...(auditJsonl === undefined ? {} : { auditJsonl }),
-        png: options.png,
+      const outDir = options.out ?? dirname(file);
+      const written = await staged("report", async (outputs) => {
+        // Rendered again in place, the folder keeps what the report does not write (audit
+        // trails, partial files); its charts are all drawn again.
+        const inPlace = sameFolder(outDir, dirname(file));
+        const dir = outputs.folder(outDir, "--out", {
+          ...(inPlace ? { carryOver: (name: string) => name !== "charts" } : {}),
+        });
+        return writeResults(dir, results, {
+          ...(auditJsonl === undefined ? {} : { auditJsonl }),
+          png: options.png,
+          finalDir: outDir,
+        });
       });
       if (written.warning !== undefined) io.err(`warning: ${written.warning}\n`);
       io.out(`Report written to ${written.dir} (${written.files.length} files)\n`);
       exit(0);
     });
+}
+
+function sameFolder(a: string, b: string): boolean {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return false;
+  }
 }
 
 function auditPairs(pairs: string[] | undefined): Record<string, string> | undefined {
