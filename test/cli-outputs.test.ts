@@ -3,7 +3,7 @@
  * command leaves the previous folder byte for byte, two commands on one --out do not mix, and
  * bad output paths are exit 2 with the path and the reason before a single cell runs.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   chmodSync,
@@ -16,7 +16,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse, stringify } from "yaml";
@@ -279,6 +279,28 @@ describe("two commands on one --out", () => {
     expectOneRun(out, 5, 1);
     expect(readdirSync(join(out, "charts")).filter((n) => n.endsWith(".png"))).toEqual([]);
     expect(leftovers(dir)).toEqual([]);
+  });
+});
+
+describe("a lock left by a command that died", () => {
+  it("is taken over on the same machine, with the temporary folder it left", async () => {
+    const dead = spawnSync("true").pid!; // a process that has ended
+    const out = join(dir, "orphaned");
+    const lock = join(dir, ".orphaned.agentsim-lock");
+    writeFileSync(lock, JSON.stringify({ pid: dead, host: hostname(), command: "compare" }));
+    mkdirSync(join(dir, `.orphaned.agentsim-tmp-${dead}-abc`));
+    const ran = await runInProcess([
+      "compare",
+      small,
+      "--replications",
+      "1",
+      "--no-png",
+      "--out",
+      out,
+    ]);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(readdirSync(dir).filter((n) => n.startsWith(".orphaned."))).toEqual([]);
+    expectOneRun(out, 7, 1);
   });
 });
 
