@@ -235,6 +235,27 @@ describe("an interrupted command", () => {
   });
 });
 
+describe("an interrupted check", () => {
+  it("removes its temporary folder (where the audited trails go) from the system's temporary folder", async () => {
+    const tmp = join(dir, "check-tmp");
+    mkdirSync(tmp);
+    const long = start(["check", FIXTURE, "--replications", "20", "--jobs", "2"], {
+      AGENTSIM_WORKERS: "only",
+      TMPDIR: tmp,
+    });
+    await until(
+      () => readdirSync(tmp).some((n) => n.startsWith("agentsim-")),
+      "the scratch folder",
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    long.child.kill("SIGINT");
+    const ended = await long.ended;
+    expect(ended.code, ended.stderr).toBe(130);
+    expect(ended.stderr).toContain("agentsim: interrupted by SIGINT");
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+});
+
 describe("two commands on one --out", () => {
   it("do not mix: the second refuses while the first writes, and a later run replaces the folder whole", async () => {
     const out = join(dir, "shared");
@@ -445,7 +466,7 @@ describe("the audit file writer", () => {
       for (let i = 0; i < 10; i++) writer.line(`{"seq":${i}}`);
       writer.close();
     }).toThrow(
-      /^\/dev\/full: expected an audit file that can be written to the end, got no space left on device$/,
+      /^\/dev\/full: expected an audit file that can be written to the end, got no space left on device \(ENOSPC\)$/,
     );
   });
 });

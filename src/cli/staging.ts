@@ -13,12 +13,14 @@ import {
   chmodSync,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   readdirSync,
   renameSync,
   rmdirSync,
   rmSync,
   statSync,
 } from "node:fs";
+import { tmpdir } from "node:os";
 import { basename, dirname, join, relative, sep } from "node:path";
 import { fileErrorReason, ScenarioError } from "../input/index.ts";
 import { acquireLock, tempPrefix } from "./out-lock.ts";
@@ -59,6 +61,8 @@ export class StagedOutputs {
   private readonly files: StagedFile[] = [];
   /** Folder → the temporary folder its staged files are in. */
   private readonly tempDirs = new Map<string, string>();
+  /** Temporary folders for the work itself (`scratch`), removed when done either way. */
+  private readonly scratches: string[] = [];
   /** Folders created for the targets: [the first created, the deepest], removed on abort. */
   private readonly created: [string, string][] = [];
   private state: State = "open";
@@ -144,6 +148,17 @@ export class StagedOutputs {
   }
 
   /**
+   * A new temporary folder in the system's temporary folder for files the work needs only while
+   * it runs (check's audited trails); removed at commit or abort, an interrupt included.
+   */
+  scratch(): string {
+    this.mustBeOpen();
+    const dir = mkdtempSync(join(tmpdir(), "agentsim-"));
+    this.scratches.push(dir);
+    return dir;
+  }
+
+  /**
    * Puts every staged output in place: files, then folders. Each step is a rename within one
    * folder, and all of them run without yielding to the event loop, so an interrupt comes
    * before them or after them. A failure (a file system that refuses a rename) is exit 2 with
@@ -197,7 +212,7 @@ export class StagedOutputs {
   // Staged copies and temporary folders removed, locks released (after a commit, only the
   // temporary folders of files remain, empty).
   private close(): void {
-    for (const temp of this.tempDirs.values()) removeQuietly(temp);
+    for (const temp of [...this.tempDirs.values(), ...this.scratches]) removeQuietly(temp);
     for (const folder of this.folders) {
       if (folder.staged !== undefined) removeQuietly(folder.staged);
       removeQuietly(folder.lock);

@@ -57,6 +57,11 @@ export interface AuditedReplication {
 export interface CheckOptions extends Pick<RunCellsOptions, "jobs" | "onProgress" | "clock"> {
   /** Whether a test that was not exercised fails the check (default false). */
   strict?: boolean;
+  /**
+   * The folder the audited replications write their temporary trails in (default the system's
+   * temporary folder): the command line gives one it removes if interrupted.
+   */
+  tempDir?: string;
 }
 
 /** Runs the experiment and the checks; results.json carries the verdicts in `check`. */
@@ -64,14 +69,16 @@ export async function runCheck(
   plan: ExperimentPlan,
   options: CheckOptions = {},
 ): Promise<{ check: CheckResult; results: Results }> {
-  const { strict = false, ...run } = options;
+  const { strict = false, tempDir, ...run } = options;
   const cells = await runCells(plan.source, plan.cells, {
     ...run,
     prepared: { point: [], scenario: plan.prepared },
     policyTimeoutS: plan.policyTimeoutS,
   });
   const audited: AuditedReplication[] = [];
-  for (const policy of plan.policies) audited.push(await auditedReplication(plan, policy));
+  for (const policy of plan.policies) {
+    audited.push(await auditedReplication(plan, policy, tempDir));
+  }
   const extras = {
     seed: plan.seed,
     replications: plan.replications,
@@ -92,6 +99,7 @@ export async function runCheck(
 export async function auditedReplication(
   plan: ExperimentPlan,
   policy: string,
+  tempDir: string = tmpdir(),
 ): Promise<AuditedReplication> {
   const scenario = plan.prepared.scenario;
   const allEndpoints = scenario.endpoints.length;
@@ -106,7 +114,7 @@ export async function auditedReplication(
     replication: 0,
     point,
   };
-  const dir = mkdtempSync(join(tmpdir(), "agentsim-check-"));
+  const dir = mkdtempSync(join(tempDir, "agentsim-check-"));
   try {
     const path = join(dir, "audit.jsonl");
     const spec = { policy, seed: cell.seed, replication: 0, point };

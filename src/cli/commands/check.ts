@@ -55,6 +55,7 @@ Examples:
               jobs: options.jobs ?? defaultJobs(),
               onProgress,
               strict: options.strict === true,
+              tempDir: outputs.scratch(),
               ...(settings.workersOnly ? {} : { clock: wallClock }),
             }),
         );
