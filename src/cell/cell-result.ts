@@ -7,19 +7,44 @@ import { basename } from "node:path";
 import type { AuditTrail } from "../audit/index.ts";
 import { type Bottleneck, littlesLaw, saturation } from "../metrics/index.ts";
 import {
+  type ActivityCounters,
+  type BlastRadius,
   BUCKETS,
+  type CallCounters,
   type CellResult,
   type Counts,
   type Endpoint,
   type GroupRecorder,
   type JobCell,
   type Recorder,
-  type Runtime,
+  type StoreWrite,
   type TenantCell,
 } from "../runtime/index.ts";
 import type { Scenario } from "../scenario/index.ts";
 import type { Simulation } from "../sim/index.ts";
 import type { SimulateOptions } from "./simulate.ts";
+
+/**
+ * What the result reads of a cell's runtime once it has run: its counters, denials, runs still
+ * live, its own ledger of audited actions, and the workspace and store activity. `Runtime` is
+ * one; the reference runtime of the test tree, which feeds the same recorder and this builder so
+ * that whole results can be compared, is the other.
+ */
+export interface RuntimeTally {
+  readonly calls: CallCounters;
+  /** Denials by reason. */
+  readonly denials: ReadonlyMap<string, number>;
+  /** Runs admitted and not yet ended. */
+  readonly live: { readonly size: number };
+  /** Audited actions the runtime took itself (workspace and store operations are in `activity`). */
+  readonly actionsTaken: number;
+  readonly activity: {
+    readonly counters: ActivityCounters;
+    readonly store: {
+      blastRadius(predicate: (write: StoreWrite) => boolean): BlastRadius;
+    };
+  } | null;
+}
 
 /** What a finished cell is made of: what its result is read from. */
 export interface FinishedCell {
@@ -32,7 +57,7 @@ export interface FinishedCell {
   /** The cell's options: replication, point, audit retention, whether to verify the trail. */
   readonly options: SimulateOptions;
   readonly sim: Simulation;
-  readonly runtime: Runtime;
+  readonly runtime: RuntimeTally;
   readonly recorder: Recorder;
   readonly audit: AuditTrail;
   readonly endpoints: readonly Endpoint[];
@@ -289,7 +314,7 @@ function saturationOfCell(
 }
 
 /** Who wrote garbage to the store, under whose authority, and how many runs read it. */
-function blastRadiusOf(runtime: Runtime): CellResult["store"]["blastRadius"] {
+function blastRadiusOf(runtime: RuntimeTally): CellResult["store"]["blastRadius"] {
   const activity = runtime.activity;
   if (activity === null || activity.counters.garbageWrites === 0) return null;
   const radius = activity.store.blastRadius(

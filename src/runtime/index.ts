@@ -16,6 +16,7 @@ export type {
 } from "./observer.ts";
 export { BUCKETS, type GroupRecorder, Recorder } from "./recorder.ts";
 export type {
+  CallCounters,
   CellResult,
   Counts,
   JobCell,
@@ -42,4 +43,5 @@ export {
   schedulerNames,
   unknownPolicy,
 } from "./scheduler/index.ts";
+export type { BlastRadius, StoreWrite } from "./store.ts";
 export { TokenBucket } from "./token-bucket.ts";
