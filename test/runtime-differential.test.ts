@@ -1,28 +1,38 @@
 /**
  * The runtime against its slow twin (test/reference/runtime.ts): random small scenarios —
- * policies, one or two endpoints with failover, errors, timeouts, outages and the circuit
- * breaker, request and token rate limits, retries with backoff, tools with quotas and failures,
- * context growth with compaction or failure, token budgets, admission limits, misbehaving runs —
- * run through both must give every run the same status, end time, turns done, tokens used,
- * attempts and audited actions, and the cell the same counts, call counters, denials and
- * wait, run-latency and turn-latency histograms. fast-check prints the seed and path of any
- * failure; AGENTSIM_LONG runs many more cases.
+ * policies, one or two endpoints with failover and model labels, errors, timeouts, outages and
+ * the circuit breaker, request and token rate limits, retries with backoff, tools with quotas
+ * and failures, context growth with compaction or failure, token budgets, admission limits,
+ * misbehaving runs (token hogs, runaways, tools outside the grant, workspace escapes under
+ * either resolver, garbage writes), workspace and store activity, data scopes, trace replay
+ * (think time, recorded tool calls, model labels, prompts holding their context, tenants by
+ * session), authority omitted from the trail — run through both must give every run the same
+ * outcome and audited actions, the trail the same records in the same order (so the same head
+ * hash), the cell the same CellResult and the experiment the same results.json, byte for byte.
+ * fast-check prints the seed and path of any failure; AGENTSIM_LONG runs many more cases.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { AuditRecord } from "../src/audit/record.ts";
-import { simulateCell } from "../src/cell/simulate.ts";
-import type { RunView } from "../src/runtime/observer.ts";
-import type { JobSpec, Scenario } from "../src/scenario/types.ts";
+import type { AuditRecord, AuditTrail } from "../src/audit/index.ts";
+import { aggregate, canonicalResult } from "../src/experiment/index.ts";
+import { resultsJson } from "../src/report/results-json.ts";
+import { simulateCell } from "../src/runtime/cell.ts";
+import type { CellResult } from "../src/runtime/result.ts";
+import type { RunState } from "../src/runtime/run-state.ts";
+import type { JobSpec, PolicyRef, Scenario } from "../src/scenario/types.ts";
 import type { DistSpec } from "../src/sim/dist.ts";
-import { type ReferenceResult, type ReferenceRun, simulateReference } from "./reference/runtime.ts";
+import type { ReplayRun } from "../src/workload/arrivals.ts";
+import { type ReferenceCell, type RunOutcome, simulateReference } from "./reference/runtime.ts";
 import { LONG, PROPERTY_TIMEOUT_MS } from "./support/property-runs.ts";
 import { job, scenario } from "./support/scenarios.ts";
 
 const POLICIES = ["fifo", "priority", "fair-share", "round-robin", "sjf", "las", "edf"] as const;
-const NUM_RUNS = LONG ? 5_000 : 120;
+const NUM_RUNS = LONG ? 5_000 : 200;
 /** Cases in which each feature must have come up. */
 const MIN_CASES = 3;
+/** Data scopes jobs may be granted, and the keys misbehaving runs write garbage to. */
+const SCOPES = ["tickets", "crm/accounts"] as const;
+const GARBAGE_SCOPES = ["tickets", "secrets", "crm/accounts/7", "crm"] as const;
 
 const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 2 });
 const seconds = (min: number, max: number) => fc.double({ min, max, noNaN: true });
@@ -38,12 +48,79 @@ const endpointArb = fc.record({
   outage: maybe(fc.record({ atS: seconds(0, 80), forS: seconds(1, 40) })),
   requestsPerS: maybe(seconds(0.2, 4)),
   tokensPerS: maybe(seconds(100, 3000)),
+  sharedModel: fc.boolean(),
+});
+
+/** A recorded turn of a trace (as the trace readers give them). */
+const tracedTurn = fc.record({
+  promptTokens: fc.integer({ min: 0, max: 2500 }),
+  outputTokens: fc.integer({ min: 0, max: 400 }),
+  cachedTokens: fc.integer({ min: 0, max: 200 }),
+  promptIncludesContext: fc.boolean(),
+  thinkS: fc.constantFrom(0, 0, 0.5, 3),
+  model: fc.constantFrom(undefined, "llm0", "llm1", "shared", "unknown"),
+  toolCalls: fc.array(
+    fc.record({
+      tool: fc.constantFrom("search", "search", "shell", "undeclared"),
+      durationS: seconds(0, 2),
+      failed: fc.boolean(),
+    }),
+    { maxLength: 2 },
+  ),
+});
+
+const traceArb = fc.array(
+  fc.record({
+    gapS: seconds(0, 20),
+    tenant: maybe(fc.integer({ min: 0, max: 2 })),
+    turns: fc.array(tracedTurn, { minLength: 1, maxLength: 4 }),
+  }),
+  { minLength: 1, maxLength: 12 },
+);
+
+const jobArb = fc.record({
+  arrivals: fc.constantFrom("poisson", "constant", "closed", "trace"),
+  trace: traceArb,
+  rate: seconds(0.05, 1.5),
+  turns: fc.integer({ min: 1, max: 5 }),
+  priority: fc.integer({ min: 0, max: 3 }),
+  tenant: fc.integer({ min: 0, max: 2 }),
+  toolProbability: fc.constantFrom(0, 0.5, 1),
+  granted: fc.boolean(),
+  budget: maybe(fc.integer({ min: 200, max: 4000 })),
+  slo: maybe(seconds(1, 30)),
+  onlySecond: fc.boolean(),
+  scopes: fc.subarray([...SCOPES]),
+  io: maybe(
+    fc.record({
+      workspaceWrites: fc.integer({ min: 0, max: 2 }),
+      storeReads: fc.integer({ min: 0, max: 2 }),
+      storeWrites: fc.integer({ min: 0, max: 2 }),
+      keysPerScope: fc.integer({ min: 1, max: 4 }),
+    }),
+  ),
+  misbehaving: maybe(
+    fc.record({
+      fraction: fc.constantFrom(0.3, 0.7, 1),
+      hog: fc.boolean(),
+      outside: fc.boolean(),
+      runaway: fc.boolean(),
+      escapes: maybe(fc.integer({ min: 1, max: 3 })),
+      garbage: maybe(
+        fc.record({
+          perTurn: fc.integer({ min: 1, max: 2 }),
+          scopes: fc.subarray([...GARBAGE_SCOPES], { minLength: 1 }),
+        }),
+      ),
+    }),
+  ),
 });
 
 const workload = fc.record({
   policy: fc.constantFrom(...POLICIES),
   agingPerS: maybe(seconds(0.01, 1)),
   seed: fc.integer({ min: 1, max: 1_000_000 }),
+  warmupS: fc.constantFrom(0, 10),
   endpoints: fc.array(endpointArb, { minLength: 1, maxLength: 2 }),
   failover: fc.boolean(),
   attempts: fc.integer({ min: 1, max: 4 }),
@@ -53,50 +130,50 @@ const workload = fc.record({
   overflow: fc.constantFrom("compact" as const, "fail" as const),
   compactKeep: seconds(0, 0.9),
   maxWaiting: maybe(fc.integer({ min: 1, max: 8 })),
+  outputWeight: fc.constantFrom(2, 1, 4),
+  timelineTurns: fc.constantFrom(0, 5, 1000),
+  resolver: fc.constantFrom("strict" as const, "prefix-only" as const),
+  authority: fc.constantFrom("job" as const, "job" as const, "omitted" as const),
   tool: fc.record({
     concurrency: maybe(fc.integer({ min: 1, max: 3 })),
     errorRate: fc.constantFrom(0, 0.2),
     meanS: seconds(0.05, 2),
   }),
-  jobs: fc.array(
-    fc.record({
-      arrivals: fc.constantFrom("poisson", "constant", "closed"),
-      rate: seconds(0.05, 1.5),
-      turns: fc.integer({ min: 1, max: 5 }),
-      priority: fc.integer({ min: 0, max: 3 }),
-      tenant: fc.integer({ min: 0, max: 2 }),
-      toolProbability: fc.constantFrom(0, 0.5, 1),
-      granted: fc.boolean(),
-      budget: maybe(fc.integer({ min: 200, max: 4000 })),
-      slo: maybe(seconds(1, 30)),
-      onlySecond: fc.boolean(),
-      misbehaving: maybe(
-        fc.record({
-          fraction: seconds(0, 1),
-          hog: fc.boolean(),
-          outside: fc.boolean(),
-          runaway: fc.boolean(),
-        }),
-      ),
-    }),
-    { minLength: 1, maxLength: 3 },
-  ),
+  jobs: fc.array(jobArb, { minLength: 1, maxLength: 3 }),
 });
 
 type Workload = typeof workload extends fc.Arbitrary<infer T> ? T : never;
 
-function build(w: Workload): Scenario {
+/** A case: the scenario, its trace runs by job, and the policy. */
+interface Case {
+  scenario: Scenario;
+  replay: Map<string, ReplayRun[]>;
+  policy: PolicyRef;
+}
+
+function build(w: Workload): Case {
   const names = w.endpoints.map((_, i) => `llm${i}`);
+  const replay = new Map<string, ReplayRun[]>();
   const jobs: JobSpec[] = w.jobs.map((j, i) => {
     const m = j.misbehaving;
+    const name = `job${i}`;
+    if (j.arrivals === "trace") replay.set(name, traceRuns(j.trace));
     return job({
-      name: `job${i}`,
+      name,
       tenant: `tenant${j.tenant}`,
       priority: j.priority,
       arrivals:
-        j.arrivals === "closed"
-          ? { process: "closed", users: 2, think: { dist: "exponential", mean: 1 / j.rate } }
-          : { process: j.arrivals as "poisson" | "constant", ratePerS: j.rate },
+        j.arrivals === "trace"
+          ? {
+              process: "trace",
+              file: "/nonexistent/synthetic.jsonl",
+              format: "agent-sessions-jsonl",
+              speedup: 1,
+              runPer: "session",
+            }
+          : j.arrivals === "closed"
+            ? { process: "closed", users: 2, think: { dist: "exponential", mean: 1 / j.rate } }
+            : { process: j.arrivals as "poisson" | "constant", ratePerS: j.rate },
       turns: {
         count: { dist: "uniform", min: 1, max: j.turns },
         promptTokens: { dist: "uniform", min: 20, max: 600 },
@@ -110,11 +187,12 @@ function build(w: Workload): Scenario {
         purpose: "p",
         riskClass: "minimal",
         tools: j.granted ? ["search"] : [],
-        dataScopes: [],
+        dataScopes: j.scopes,
         ...(j.budget === undefined ? {} : { tokenBudget: j.budget }),
       },
       endpoints: j.onlySecond && names.length > 1 ? [names[1]!] : names,
       slo: j.slo === undefined ? undefined : { runLatencyS: j.slo },
+      io: j.io ?? { workspaceWrites: 0, storeReads: 0, storeWrites: 0, keysPerScope: 100 },
       behaviour:
         m === undefined
           ? undefined
@@ -125,15 +203,17 @@ function build(w: Workload): Scenario {
                 ? { toolsOutsideGrant: { perTurn: 2, tools: ["search", "shell"] } }
                 : {}),
               ...(m.runaway ? { runaway: { maxTurns: 8 } } : {}),
+              ...(m.escapes === undefined ? {} : { workspaceEscapes: { perTurn: m.escapes } }),
+              ...(m.garbage === undefined ? {} : { garbageWrites: m.garbage }),
             },
     });
   });
   const base = scenario({ jobs });
-  return {
+  const s: Scenario = {
     ...base,
     seed: w.seed,
     horizonS: 120,
-    warmupS: 10,
+    warmupS: w.warmupS,
     drainS: 10_000,
     tenants: [0, 1, 2].map((t) => ({ name: `tenant${t}`, weight: t + 1 })),
     tools: [
@@ -152,6 +232,10 @@ function build(w: Workload): Scenario {
       onContextOverflow: w.overflow,
       compactKeep: w.compactKeep,
       admission: { maxWaitingTurns: w.maxWaiting ?? Number.POSITIVE_INFINITY },
+      serviceCost: { promptWeight: 1, outputWeight: w.outputWeight },
+      timelineTurns: w.timelineTurns,
+      workspaces: { resolver: w.resolver },
+      audit: { authorizedBy: w.authority },
     },
     endpoints: w.endpoints.map((e, i) => {
       const turn: DistSpec = { dist: "exponential", mean: e.meanS };
@@ -180,85 +264,185 @@ function build(w: Workload): Scenario {
           timeoutS: e.timeoutS ?? Number.POSITIVE_INFINITY,
           outages: e.outage === undefined ? [] : [e.outage],
         },
-        models: [names[i]!],
+        models: e.sharedModel ? [names[i]!, "shared"] : [names[i]!],
         failover: w.failover && i === 0 && names.length > 1 ? [names[1]!] : [],
       };
     }),
   };
+  const options =
+    w.policy === "priority" && w.agingPerS !== undefined ? { agingPerS: w.agingPerS } : {};
+  return { scenario: s, replay, policy: { label: w.policy, name: w.policy, options } };
 }
 
-/**
- * The real runtime's cell, with each run's outcome read off the view an observer keeps of it
- * (its final state at the end of the cell) and off its audit records.
- */
-function runReal(s: Scenario, w: Workload) {
-  const runs: RunView[] = [];
-  const endS = new Map<RunView, number>();
-  const { result, audit } = simulateCell(s, {
-    policy: { label: w.policy, name: w.policy, options: policyOptions(w) },
+/** Trace runs as `prepareScenario` hands them to a cell: arrivals in order, keys unique. */
+function traceRuns(trace: Workload["jobs"][number]["trace"]): ReplayRun[] {
+  let arrivalS = 0;
+  return trace.map((run, k) => {
+    arrivalS += run.gapS;
+    return {
+      arrivalS,
+      key: `s${k}`,
+      tenantIndex: run.tenant,
+      turns: run.turns.map((t) => ({ ...t, toolCalls: t.toolCalls.map((c) => ({ ...c })) })),
+    };
+  });
+}
+
+/** One cell of either runtime, as the comparison reads it. */
+interface Compared {
+  result: CellResult;
+  audit: AuditTrail;
+  runs: RunOutcome[];
+}
+
+/** The real runtime's cell, with each run's outcome read off its state. */
+function runReal(c: Case): Compared {
+  const runs: RunState[] = [];
+  const endS = new Map<RunState, number>();
+  const { result, audit } = simulateCell(c.scenario, {
+    policy: c.policy,
     audit: { mode: "memory" },
-    observer: {
-      runSubmitted: (run) => runs.push(run),
-      runEnded: (run, nowS) => endS.set(run, nowS),
+    replay: c.replay,
+    instrument: (rt) => {
+      const admit = rt.admit.bind(rt);
+      rt.admit = (run) => {
+        runs.push(run);
+        run.endListeners = [...(run.endListeners ?? []), () => endS.set(run, rt.sim.now)];
+        admit(run);
+      };
     },
   });
-  const byRun = new Map<string, AuditRecord[]>();
-  for (const record of audit.records()) {
-    if (record.run === "") continue;
-    const list = byRun.get(record.run);
-    if (list === undefined) byRun.set(record.run, [record]);
-    else list.push(record);
-  }
-  const outcomes: ReferenceRun[] = runs.map((run) => {
-    const records = byRun.get(run.id) ?? [];
-    return {
+  return {
+    result,
+    audit,
+    runs: runs.map((run) => ({
       id: run.id,
       status: run.status,
       endS: endS.get(run) ?? null,
       turnsDone: run.turnsDone,
       tokensUsed: run.tokensUsed,
-      attempts: records.filter((r) => r.action === "turn.dispatch").length,
-      actions: records.map((r) => ({
-        timeS: r.time,
-        action: r.action,
-        target: r.target,
-        decision: r.decision,
-        detail: r.detail,
-      })),
-    };
-  });
-  return { result, outcomes };
+    })),
+  };
 }
 
-function policyOptions(w: Workload): Record<string, unknown> {
-  return w.policy === "priority" && w.agingPerS !== undefined ? { agingPerS: w.agingPerS } : {};
-}
-
-/** Compares one scenario on both runtimes, throwing at the first difference; returns the twin's result. */
-function compare(w: Workload): ReferenceResult {
-  const s = build(w);
-  const real = runReal(s, w);
-  const twin = simulateReference(s, { policy: w.policy, policyOptions: policyOptions(w) });
-  expect(real.outcomes.length).toBe(twin.runs.length);
-  for (let i = 0; i < twin.runs.length; i++) {
-    const a = real.outcomes[i]!;
-    const b = twin.runs[i]!;
-    // Outcomes first (the clearer message), then the actions that led to them.
-    const { actions: actionsA, ...outcomeA } = a;
-    const { actions: actionsB, ...outcomeB } = b;
-    expect(outcomeA, `run ${b.id}`).toEqual(outcomeB);
-    expect(actionsA, `actions of run ${b.id}`).toEqual(actionsB);
+/** A trail's records by run, each without its place in the chain (seq and hashes). */
+function actionsByRun(
+  audit: AuditTrail,
+): Map<string, Omit<AuditRecord, "seq" | "prevHash" | "hash">[]> {
+  const byRun = new Map<string, Omit<AuditRecord, "seq" | "prevHash" | "hash">[]>();
+  for (const { seq: _seq, prevHash: _prev, hash: _hash, ...record } of audit.records()) {
+    const list = byRun.get(record.run) ?? [];
+    list.push(record);
+    byRun.set(record.run, list);
   }
-  expect(real.result.counts).toEqual(twin.counts);
-  expect(real.result.calls).toEqual(twin.calls);
-  expect(real.result.governance.byReason).toEqual(
-    Object.fromEntries(Object.entries(twin.denials).sort(([x], [y]) => (x < y ? -1 : 1))),
+  return byRun;
+}
+
+/** results.json of a one-cell experiment, as the experiment layer writes it. */
+function resultsJsonOf(c: Case, cell: CellResult): string {
+  return resultsJson(
+    aggregate(c.scenario, [canonicalResult(cell)], {
+      seed: c.scenario.seed,
+      replications: 1,
+      policies: [c.policy.label],
+    }),
   );
-  expect(real.result.wait).toEqual(twin.wait);
-  expect(real.result.runLatency).toEqual(twin.runLatency);
-  expect(real.result.turnLatency).toEqual(twin.turnLatency);
+}
+
+/**
+ * Compares one case on both runtimes, failing at the first difference, most readable first:
+ * the runs' outcomes, each run's audited actions, the trail's order, the CellResult field by
+ * field, then results.json. Returns the twin's cell.
+ */
+function compare(c: Case): ReferenceCell {
+  const real = runReal(c);
+  const twin = simulateReference(c.scenario, { policy: c.policy, replay: c.replay });
+  expect(
+    real.runs.map((r) => r.id),
+    "the runs submitted",
+  ).toEqual(twin.runs.map((r) => r.id));
+  const realActions = actionsByRun(real.audit);
+  const twinActions = actionsByRun(twin.audit);
+  for (let i = 0; i < twin.runs.length; i++) {
+    const id = twin.runs[i]!.id;
+    expect(real.runs[i], `run ${id}`).toEqual(twin.runs[i]);
+    expect(realActions.get(id), `actions of run ${id}`).toEqual(twinActions.get(id));
+  }
+  // Every record in the same place of the chain (interleaving of runs, genesis and seal).
+  const realRecords = real.audit.records();
+  const twinRecords = twin.audit.records();
+  expect(realRecords.length, "records in the trail").toBe(twinRecords.length);
+  const first = realRecords.findIndex(
+    (r, i) => JSON.stringify(r) !== JSON.stringify(twinRecords[i]),
+  );
+  if (first >= 0) expect(realRecords[first], `audit record ${first}`).toEqual(twinRecords[first]);
+  // The whole CellResult, field by field, but `events`: the count of kernel events the
+  // implementation used (the real runtime wakes processes without events), not a measurement.
+  const { events: _realEvents, ...realResult } = real.result;
+  const { events: _twinEvents, ...twinResult } = twin.result;
+  for (const key of Object.keys(twinResult) as (keyof typeof twinResult)[]) {
+    expect(realResult[key], `result.${key}`).toEqual(twinResult[key]);
+  }
+  expect(Object.keys(realResult)).toEqual(Object.keys(twinResult));
+  expect(resultsJsonOf(c, real.result), "results.json").toBe(resultsJsonOf(c, twin.result));
   return twin;
 }
+
+/** What a case exercised, by name: the features the comparison must have seen to mean anything. */
+function exercised(c: Case, w: Workload, twin: ReferenceCell): string[] {
+  const r = twin.result;
+  const calls = r.calls;
+  const byReason = r.governance.byReason;
+  const traced = [...c.replay.values()].some((runs) => runs.length > 0) && r.counts.submitted > 0;
+  const seen: [string, boolean][] = [
+    ["completed runs", r.counts.completed > 0],
+    ["failed runs", r.counts.failed > 0],
+    ["admission rejections", r.counts.rejected > 0],
+    ["5xx errors", calls.errors > 0],
+    ["timeouts", calls.timeouts > 0],
+    ["503 outages", calls.unavailable > 0],
+    ["429 rate limits", calls.rateLimited > 0],
+    ["retries", calls.retries > 0],
+    ["compactions", calls.compactions > 0],
+    ["tool calls", calls.toolCalls > 0],
+    ["tool errors", calls.toolErrors > 0],
+    ["token budget denials", (byReason["token budget"] ?? 0) > 0],
+    ["tools outside the grant", (byReason["tool outside grant"] ?? 0) > 0],
+    ["failover", w.failover && w.endpoints.length > 1 && calls.unavailable + calls.rateLimited > 0],
+    ["contention (a turn waited)", r.wait.count > 0 && calls.attempts > r.counts.submitted],
+    ["trace runs", traced],
+    ["workspace writes", twin.audit.counts().byAction["workspace.write"] !== undefined],
+    ["store reads and writes", r.store.reads > 0 && r.store.writes > 0],
+    ["store denials", r.store.denials > 0],
+    ["garbage read by others", r.store.readsOfGarbage > 0],
+    ["escapes refused", r.isolation.refused > 0],
+    ["escapes that succeeded (prefix-only)", r.isolation.succeeded > 0],
+    ["authority omitted", r.audit.withoutAuthority > 0],
+    ["saturated", r.saturation.saturated],
+  ];
+  return seen.filter(([, yes]) => yes).map(([name]) => name);
+}
+
+describe("the runtime against its reference twin", () => {
+  it(
+    "gives every run the same outcome and actions, and the cell the same trail, CellResult and results.json",
+    () => {
+      const cases = new Map<string, number>();
+      fc.assert(
+        fc.property(workload, (w) => {
+          const c = build(w);
+          for (const feature of exercised(c, w, compare(c)))
+            cases.set(feature, (cases.get(feature) ?? 0) + 1);
+        }),
+        { numRuns: NUM_RUNS },
+      );
+      // A comparison that never saw a feature says nothing about it: each must have come up.
+      const missing = [...FEATURES].filter((f) => (cases.get(f) ?? 0) < MIN_CASES);
+      expect(missing, JSON.stringify(Object.fromEntries(cases))).toEqual([]);
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+});
 
 const FEATURES = [
   "completed runs",
@@ -276,47 +460,13 @@ const FEATURES = [
   "tools outside the grant",
   "failover",
   "contention (a turn waited)",
-];
-
-/** What a case exercised, by name: the features the comparison must have seen to mean anything. */
-function exercised(w: Workload, twin: ReferenceResult): string[] {
-  const c = twin.calls;
-  const seen: [string, boolean][] = [
-    ["completed runs", twin.counts.completed > 0],
-    ["failed runs", twin.counts.failed > 0],
-    ["admission rejections", twin.counts.rejected > 0],
-    ["5xx errors", c.errors > 0],
-    ["timeouts", c.timeouts > 0],
-    ["503 outages", c.unavailable > 0],
-    ["429 rate limits", c.rateLimited > 0],
-    ["retries", c.retries > 0],
-    ["compactions", c.compactions > 0],
-    ["tool calls", c.toolCalls > 0],
-    ["tool errors", c.toolErrors > 0],
-    ["token budget denials", (twin.denials["token budget"] ?? 0) > 0],
-    ["tools outside the grant", (twin.denials["tool outside grant"] ?? 0) > 0],
-    ["failover", w.failover && w.endpoints.length > 1 && c.unavailable + c.rateLimited > 0],
-    ["contention (a turn waited)", twin.wait.count > 0 && c.attempts > twin.counts.submitted],
-  ];
-  return seen.filter(([, yes]) => yes).map(([name]) => name);
-}
-
-describe("the runtime against its reference twin", () => {
-  it(
-    "gives every run the same outcome and the cell the same counts and histograms",
-    () => {
-      const cases = new Map<string, number>();
-      fc.assert(
-        fc.property(workload, (w) => {
-          for (const feature of exercised(w, compare(w)))
-            cases.set(feature, (cases.get(feature) ?? 0) + 1);
-        }),
-        { numRuns: NUM_RUNS },
-      );
-      // A comparison that never saw a feature says nothing about it: each must have come up.
-      const missing = FEATURES.filter((f) => (cases.get(f) ?? 0) < MIN_CASES);
-      expect(missing, JSON.stringify(Object.fromEntries(cases))).toEqual([]);
-    },
-    PROPERTY_TIMEOUT_MS,
-  );
-});
+  "trace runs",
+  "workspace writes",
+  "store reads and writes",
+  "store denials",
+  "garbage read by others",
+  "escapes refused",
+  "escapes that succeeded (prefix-only)",
+  "authority omitted",
+  "saturated",
+] as const;
