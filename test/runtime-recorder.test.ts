@@ -156,6 +156,21 @@ describe("Recorder", () => {
     expect(total).toBeCloseTo(120, 9);
   });
 
+  it("delivers the service of a span too short for a finite rate at once, not as an infinite amount", () => {
+    // A turn dispatched at 0 s and aborted by an outage at 5e-324 s: cost / span overflowed to
+    // Infinity, and the cell then failed in the fairness computation (found by the differential test).
+    const r = recorder(0, 20);
+    r.service(0, 12, 0, 5e-324);
+    expect(r.serviceInWindow[0]).toBe(12);
+    expect(r.serviceBucket[0]).toBe(12);
+    expect(
+      r.fairness([
+        { name: "a", weight: 1 },
+        { name: "b", weight: 1 },
+      ]).tenants[0]!.service,
+    ).toBe(12);
+  });
+
   it("agrees with a direct integral of the step function for any sequence of changes (property)", () => {
     fc.assert(
       fc.property(

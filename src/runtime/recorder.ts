@@ -348,7 +348,9 @@ export class Recorder {
     this.gap.service(tenant, cost, endS);
     if (cost <= 0) return;
     const span = endS - startS;
-    if (span <= 0) {
+    // A span so short that the rate overflows (a turn from 0 s to a subnormal time, aborted by
+    // an outage there) delivers its service at once, as a span of 0 does.
+    if (span <= 0 || cost / span === Number.POSITIVE_INFINITY) {
       if (this.inWindow(endS)) this.serviceInWindow[tenant]! += cost;
       if (endS < this.toS) {
         const bucket = bucketOf(endS, this.bucketS, BUCKETS);
