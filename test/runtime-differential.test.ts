@@ -1,6 +1,7 @@
 /**
  * The runtime against its slow twin (test/reference/runtime.ts): random small scenarios —
- * policies, one or two endpoints with failover and model labels, errors, timeouts, outages and
+ * policies and their options, one to three endpoints with failover and model labels, errors,
+ * timeouts, outages and
  * the circuit breaker, request and token rate limits, retries with backoff, tools with quotas
  * and failures, context growth with compaction or failure, token budgets, admission limits,
  * misbehaving runs (token hogs, runaways, tools outside the grant, workspace escapes under
@@ -48,9 +49,13 @@ const endpointArb = fc.record({
   jitter: fc.boolean(),
   errorRate: fc.constantFrom(0, 0, 0.05, 0.2, 0.5),
   timeoutS: maybe(seconds(0.5, 6)),
-  outage: maybe(fc.record({ atS: seconds(0, 80), forS: seconds(1, 40) })),
+  // Each outage starts a gap after the end of the one before.
+  outages: fc.array(fc.record({ gapS: seconds(0, 60), forS: seconds(1, 30) }), { maxLength: 2 }),
+  /** Endpoints (by index) it fails over to; itself and endpoints not there are dropped. */
+  failover: fc.array(fc.integer({ min: 0, max: 2 }), { maxLength: 2 }),
   requestsPerS: maybe(seconds(0.2, 4)),
   tokensPerS: maybe(seconds(100, 3000)),
+  burst: fc.boolean(),
   sharedModel: fc.boolean(),
 });
 
@@ -96,7 +101,9 @@ const jobArb = fc.record({
   granted: fc.boolean(),
   budget: maybe(fc.integer({ min: 200, max: 4000 })),
   slo: maybe(seconds(1, 30)),
-  onlySecond: fc.boolean(),
+  /** Endpoints (by index) it may use, the first preferred; none there: all of them. */
+  endpoints: fc.array(fc.integer({ min: 0, max: 2 }), { maxLength: 3 }),
+  users: fc.integer({ min: 1, max: 3 }),
   scopes: fc.subarray([...SCOPES]),
   io: maybe(
     fc.record({
@@ -126,10 +133,12 @@ const jobArb = fc.record({
 const workload = fc.record({
   policy: fc.constantFrom(...POLICIES),
   agingPerS: maybe(seconds(0.01, 1)),
+  roundRobinBy: fc.constantFrom("tenant" as const, "job" as const),
   seed: fc.integer({ min: 1, max: 1_000_000 }),
   warmupS: fc.constantFrom(0, 10),
-  endpoints: fc.array(endpointArb, { minLength: 1, maxLength: 2 }),
-  failover: fc.boolean(),
+  endpoints: fc.array(endpointArb, { minLength: 1, maxLength: 3 }),
+  // Mostly a drain long enough to empty the queue; else runs are still in flight at the end.
+  drainS: fc.constantFrom(10_000, 10_000, 3, 30),
   attempts: fc.integer({ min: 1, max: 4 }),
   baseS: seconds(0.05, 1),
   cooldownS: fc.constantFrom(0, 1, 5),
@@ -179,7 +188,11 @@ function build(w: Workload): Case {
               runPer: "session",
             }
           : j.arrivals === "closed"
-            ? { process: "closed", users: 2, think: { dist: "exponential", mean: 1 / j.rate } }
+            ? {
+                process: "closed",
+                users: j.users,
+                think: { dist: "exponential", mean: 1 / j.rate },
+              }
             : { process: j.arrivals, ratePerS: j.rate },
       turns: {
         count: { dist: "uniform", min: 1, max: j.turns },
@@ -197,7 +210,7 @@ function build(w: Workload): Case {
         dataScopes: j.scopes,
         ...(j.budget === undefined ? {} : { tokenBudget: j.budget }),
       },
-      endpoints: j.onlySecond && names.length > 1 ? [names[1]!] : names,
+      endpoints: existing(j.endpoints, names.length).map((e) => names[e]!),
       slo: j.slo === undefined ? undefined : { runLatencyS: j.slo },
       io: j.io ?? { workspaceWrites: 0, storeReads: 0, storeWrites: 0, keysPerScope: 100 },
       behaviour:
@@ -221,7 +234,7 @@ function build(w: Workload): Case {
     seed: w.seed,
     horizonS: 120,
     warmupS: w.warmupS,
-    drainS: 10_000,
+    drainS: w.drainS,
     tenants: [0, 1, 2].map((t) => ({ name: `tenant${t}`, weight: t + 1 })),
     tools: [
       {
@@ -265,20 +278,48 @@ function build(w: Workload): Case {
         rateLimit:
           e.requestsPerS === undefined && e.tokensPerS === undefined
             ? undefined
-            : { requestsPerS: e.requestsPerS, tokensPerS: e.tokensPerS },
+            : {
+                requestsPerS: e.requestsPerS,
+                tokensPerS: e.tokensPerS,
+                ...(e.burst ? { burstRequests: 3, burstTokens: 4000 } : {}),
+              },
         failures: {
           errorRate: e.errorRate,
           timeoutS: e.timeoutS ?? Number.POSITIVE_INFINITY,
-          outages: e.outage === undefined ? [] : [e.outage],
+          outages: outagesOf(e.outages),
         },
         models: e.sharedModel ? [names[i]!, "shared"] : [names[i]!],
-        failover: w.failover && i === 0 && names.length > 1 ? [names[1]!] : [],
+        failover: existing(e.failover, names.length)
+          .filter((f) => f !== i)
+          .map((f) => names[f]!),
       };
     }),
   };
   const options =
-    w.policy === "priority" && w.agingPerS !== undefined ? { agingPerS: w.agingPerS } : {};
+    w.policy === "priority" && w.agingPerS !== undefined
+      ? { agingPerS: w.agingPerS }
+      : w.policy === "round-robin"
+        ? { by: w.roundRobinBy }
+        : {};
   return { scenario: s, replay, policy: { label: w.policy, name: w.policy, options } };
+}
+
+/** Endpoint indexes below `count`, each once, in the order given; all of them when none is. */
+function existing(indexes: readonly number[], count: number): number[] {
+  const kept = [...new Set(indexes.filter((i) => i < count))];
+  return kept.length > 0 ? kept : Array.from({ length: count }, (_, i) => i);
+}
+
+/** Outage windows, each starting a gap after the end of the one before. */
+function outagesOf(
+  windows: readonly { gapS: number; forS: number }[],
+): { atS: number; forS: number }[] {
+  let endS = 0;
+  return windows.map(({ gapS, forS }) => {
+    const atS = endS + gapS;
+    endS = atS + forS;
+    return { atS, forS };
+  });
 }
 
 /** Trace runs as `prepareScenario` hands them to a cell: arrivals in order, keys unique. */
@@ -288,7 +329,9 @@ function traceRuns(trace: typeof traceArb extends fc.Arbitrary<infer T> ? T : ne
     arrivalS += run.gapS;
     return {
       arrivalS,
-      key: `s${k}`,
+      // Each run's id a prefix of the next's ("job0#1", "job0#11", ...): a resolver that
+      // checks a prefix without its separator lets one reach the other.
+      key: "1".repeat(k + 1),
       tenantIndex: run.tenant,
       turns: run.turns.map((t) => ({ ...t, toolCalls: t.toolCalls.map((c) => ({ ...c })) })),
     };
@@ -406,7 +449,7 @@ function compare(c: Case): ReferenceCell {
 }
 
 /** What a case exercised, by name: the features the comparison must have seen to mean anything. */
-function exercised(c: Case, w: Workload, twin: ReferenceCell): string[] {
+function exercised(c: Case, twin: ReferenceCell): string[] {
   const r = twin.result;
   const calls = r.calls;
   const byReason = r.governance.byReason;
@@ -425,7 +468,8 @@ function exercised(c: Case, w: Workload, twin: ReferenceCell): string[] {
     ["tool errors", calls.toolErrors > 0],
     ["token budget denials", (byReason["token budget"] ?? 0) > 0],
     ["tools outside the grant", (byReason["tool outside grant"] ?? 0) > 0],
-    ["failover", w.failover && w.endpoints.length > 1 && calls.unavailable + calls.rateLimited > 0],
+    ["failover", failedOver(c, twin)],
+    ["runs in flight at the end", r.counts.inFlight > 0],
     ["contention (a turn waited)", r.wait.count > 0 && calls.attempts > r.counts.submitted],
     ["trace runs", traced],
     ["workspace writes", twin.audit.counts().byAction["workspace.write"] !== undefined],
@@ -440,6 +484,15 @@ function exercised(c: Case, w: Workload, twin: ReferenceCell): string[] {
   return seen.filter(([, yes]) => yes).map(([name]) => name);
 }
 
+/** Whether a drawn run's call was dispatched to an endpoint its job does not list: a failover. */
+function failedOver(c: Case, twin: ReferenceCell): boolean {
+  const drawn = c.scenario.jobs.filter((j) => j.arrivals.process !== "trace");
+  const allowed = new Map(drawn.map((j) => [j.name, j.endpoints]));
+  return twin.audit
+    .records()
+    .some((r) => r.action === "turn.dispatch" && allowed.get(r.job)?.includes(r.target) === false);
+}
+
 describe("the runtime against its reference twin", () => {
   it(
     "gives every run the same outcome and actions, and the cell the same trail, CellResult and results.json",
@@ -448,7 +501,7 @@ describe("the runtime against its reference twin", () => {
       fc.assert(
         fc.property(workload, (w) => {
           const c = build(w);
-          for (const feature of exercised(c, w, compare(c)))
+          for (const feature of exercised(c, compare(c)))
             cases.set(feature, (cases.get(feature) ?? 0) + 1);
         }),
         // Shrinking a failure reruns whole cells: it stops at the time limit with what it has.
@@ -477,6 +530,7 @@ const FEATURES = [
   "token budget denials",
   "tools outside the grant",
   "failover",
+  "runs in flight at the end",
   "contention (a turn waited)",
   "trace runs",
   "workspace writes",
