@@ -16,11 +16,11 @@ import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { AuditRecord, AuditTrail } from "../src/audit/index.ts";
+import { simulateCell } from "../src/cell/simulate.ts";
 import { aggregate, canonicalResult } from "../src/experiment/index.ts";
 import { resultsJson } from "../src/report/results-json.ts";
-import { simulateCell } from "../src/runtime/cell.ts";
+import type { RunView } from "../src/runtime/observer.ts";
 import type { CellResult } from "../src/runtime/result.ts";
-import type { RunState } from "../src/runtime/run-state.ts";
 import type { JobSpec, PolicyRef, Scenario } from "../src/scenario/types.ts";
 import type { DistSpec } from "../src/sim/dist.ts";
 import type { ReplayRun } from "../src/workload/arrivals.ts";
@@ -345,21 +345,20 @@ interface Compared {
   runs: RunOutcome[];
 }
 
-/** The real runtime's cell, with each run's outcome read off its state. */
+/**
+ * The real runtime's cell, with each run's outcome read off the view an observer keeps of it
+ * (its final state at the end of the cell).
+ */
 function runReal(c: Case): Compared {
-  const runs: RunState[] = [];
-  const endS = new Map<RunState, number>();
+  const runs: RunView[] = [];
+  const endS = new Map<RunView, number>();
   const { result, audit } = simulateCell(c.scenario, {
     policy: c.policy,
     audit: { mode: "memory" },
     replay: c.replay,
-    instrument: (rt) => {
-      const admit = rt.admit.bind(rt);
-      rt.admit = (run) => {
-        runs.push(run);
-        run.endListeners = [...(run.endListeners ?? []), () => endS.set(run, rt.sim.now)];
-        admit(run);
-      };
+    observer: {
+      runSubmitted: (run) => runs.push(run),
+      runEnded: (run, nowS) => endS.set(run, nowS),
     },
   });
   return {

@@ -1,17 +1,20 @@
 /**
  * The reference twin of what runs do besides model and tool calls (src/runtime/activity.ts): a
- * well-behaved run's workspace and store activity after each turn, and a misbehaving run's
- * escape attempts and garbage writes, through the reference workspaces and store, counted as
- * the results report them, with breaches detected apart from the workspaces' own checks.
+ * well-behaved run's workspace and store activity after each turn, and carrying out what a
+ * misbehaving run tries (its escape attempts and garbage writes), through the reference
+ * workspaces and store, counted as the results report them, with breaches detected apart from
+ * the workspaces' own checks.
  *
- * Shared with the real runtime: the lists of escape tricks (`ESCAPE_PATHS`,
- * `ESCAPE_LINK_TARGETS`), which are data, not behaviour.
+ * Shared with the real runtime: the workload's decisions, drawn from the run's own stream —
+ * what a misbehaving agent tries (`misbehave`) and which store entity a run uses
+ * (`storeEntity`) — since they are the agent's, not the runtime's.
  */
 
 import type { AuditSink } from "../../src/audit/index.ts";
 import type { ActivityCounters } from "../../src/runtime/activity.ts";
-import { ESCAPE_LINK_TARGETS, ESCAPE_PATHS } from "../../src/runtime/activity.ts";
 import type { JobSpec } from "../../src/scenario/types.ts";
+import type { Rng } from "../../src/sim/rng.ts";
+import { type EscapeAttempt, misbehave, storeEntity } from "../../src/workload/misbehaviour.ts";
 import { ReferenceStore, type StoreCaller } from "./store.ts";
 import { type Outcome, ReferenceWorkspaces } from "./workspaces.ts";
 
@@ -65,7 +68,7 @@ export class ReferenceActivity {
   }
 
   /** After turn `k`: the run writes its files and reads each back, then reads and writes the store. */
-  honest(timeS: number, run: StoreCaller, job: JobSpec, k: number, draw: () => number): void {
+  honest(timeS: number, run: StoreCaller, job: JobSpec, k: number, rng: Rng): void {
     const io = job.io;
     for (let i = 0; i < io.workspaceWrites; i++) {
       const data = `${run.run}:${k}:${i}`;
@@ -80,14 +83,14 @@ export class ReferenceActivity {
     const scopes = job.governance.dataScopes;
     if (scopes.length === 0) return;
     for (let i = 0; i < io.storeReads; i++) {
-      const read = this.store.read(timeS, run, entity(scopes, io.keysPerScope, draw));
+      const read = this.store.read(timeS, run, storeEntity(scopes, io.keysPerScope, rng));
       this.counters.operations++;
       this.counters.storeReads++;
       if (read.ok && isGarbage(read.value.value)) this.counters.readsOfGarbage++;
       if (!read.ok && read.denied) this.counters.storeDenials++;
     }
     for (let i = 0; i < io.storeWrites; i++) {
-      const key = entity(scopes, io.keysPerScope, draw);
+      const key = storeEntity(scopes, io.keysPerScope, rng);
       const written = this.store.write(timeS, run, key, { run: run.run, turn: k });
       this.counters.operations++;
       if (written.ok) this.counters.storeWrites++;
@@ -95,58 +98,35 @@ export class ReferenceActivity {
     }
   }
 
-  /** After a turn, a misbehaving run: its escape attempts, then its garbage writes. */
-  adversarial(timeS: number, run: StoreCaller, job: JobSpec, draw: () => number): void {
-    const behaviour = job.behaviour;
-    for (let i = 0; i < (behaviour?.workspaceEscapes?.perTurn ?? 0); i++) {
-      this.escape(timeS, run, draw);
-    }
-    const garbage = behaviour?.garbageWrites;
-    if (garbage === undefined || garbage.scopes.length === 0) return;
-    for (let i = 0; i < garbage.perTurn; i++) {
-      const key = entity(garbage.scopes, job.io.keysPerScope, draw);
-      const written = this.store.write(timeS, run, key, { garbage: true, run: run.run });
-      this.counters.operations++;
-      if (written.ok) this.counters.garbageWrites++;
-      else if (written.denied) this.counters.storeDenials++;
-    }
+  /** After a turn, a misbehaving run: what it tries (the workload's `misbehave`), carried out. */
+  adversarial(timeS: number, run: StoreCaller, job: JobSpec, rng: Rng): void {
+    const actions = {
+      self: run.run,
+      victims: () => this.recent.filter((id) => id !== run.run && this.open.has(id)),
+      escapesSoFar: () => this.counters.escapeAttempts,
+      escape: (attempt: EscapeAttempt) => this.escape(timeS, run, attempt),
+      writeGarbage: (entity: string) => {
+        const written = this.store.write(timeS, run, entity, { garbage: true, run: run.run });
+        this.counters.operations++;
+        if (written.ok) this.counters.garbageWrites++;
+        else if (written.denied) this.counters.storeDenials++;
+      },
+    };
+    misbehave(job.behaviour, job.io.keysPerScope, actions, rng);
   }
 
   /**
-   * One escape attempt: against a victim drawn among the recent open runs, a trick path read or
-   * written, or a link to a trick target (or a chain of two links) then an access through it. A
-   * breach: the victim's root changed, a read returned what this run did not write, or a write
-   * landed outside this run's root.
+   * One escape attempt: its links made in order, then the read or write, stopping at the first
+   * step that does not go through. A breach: the victim's root changed, a read returned what
+   * this run did not write, or a write landed outside this run's root.
    */
-  private escape(timeS: number, run: StoreCaller, draw: () => number): void {
+  private escape(timeS: number, run: StoreCaller, attempt: EscapeAttempt): void {
     const self = run.run;
-    const victims = this.recent.filter((id) => id !== self && this.open.has(id));
-    const victim = victims.length > 0 ? victims[Math.floor(draw() * victims.length)] : undefined;
-    const other = victim ?? "other-run";
-    const kind = draw();
-    const write = draw() < 0.5;
+    const { victim, write, path } = attempt;
     this.counters.escapeAttempts++;
-    const n = this.counters.escapeAttempts;
     const before = victim === undefined ? 0 : this.workspaces.changes(victim);
-    const fill = (template: string) =>
-      template.replaceAll("{victim}", other).replaceAll("{self}", self);
-    let path: string;
-    if (kind < 0.6) {
-      // With no victim, a path starting with its name would name a folder of the run's own.
-      const paths =
-        victim === undefined ? ESCAPE_PATHS.filter((p) => !p.startsWith("{victim}")) : ESCAPE_PATHS;
-      path = fill(paths[Math.floor(draw() * paths.length)]!);
-    } else {
-      path = `links/e${n}`;
-      if (kind < 0.85) {
-        const target = ESCAPE_LINK_TARGETS[Math.floor(draw() * ESCAPE_LINK_TARGETS.length)]!;
-        if (!this.step(this.workspaces.link(timeS, run, path, fill(target)))) return;
-      } else {
-        const up = this.workspaces.link(timeS, run, `links/e${n}-up`, "..");
-        if (!this.step(up)) return;
-        const through = `e${n}-up/../${other}/out/turn-0-0.txt`;
-        if (!this.step(this.workspaces.link(timeS, run, path, through))) return;
-      }
+    for (const link of attempt.links) {
+      if (!this.step(this.workspaces.link(timeS, run, link.path, link.target))) return;
     }
     const outcome = write
       ? this.workspaces.write(timeS, run, path, `${self}:escape`)
@@ -165,12 +145,6 @@ export class ReferenceActivity {
     if (outcome.denied) this.counters.escapesRefused++;
     return false;
   }
-}
-
-/** A store key drawn from `scopes`: `<scope>/<k>`, k below `keysPerScope`. */
-function entity(scopes: readonly string[], keysPerScope: number, draw: () => number): string {
-  const scope = scopes[Math.floor(draw() * scopes.length)]!;
-  return `${scope}/${Math.floor(draw() * keysPerScope)}`;
 }
 
 function isGarbage(value: unknown): boolean {

@@ -44,7 +44,8 @@ import {
   authorityOmitted,
   scenarioDigest,
 } from "../../src/audit/index.ts";
-import { buildResult, checkInvariants } from "../../src/runtime/cell.ts";
+import { buildResult } from "../../src/cell/cell-result.ts";
+import { checkInvariants } from "../../src/cell/invariants.ts";
 import { Endpoint, type TurnOutcome } from "../../src/runtime/endpoint.ts";
 import { type RecordedTurn, Recorder } from "../../src/runtime/recorder.ts";
 import type { CallCounters, CellResult } from "../../src/runtime/result.ts";
@@ -59,6 +60,7 @@ import type { Rng } from "../../src/sim/rng.ts";
 import { distMean, type Sampler, sampler } from "../../src/sim/sample.ts";
 import { Simulation } from "../../src/sim/simulation.ts";
 import { type ReplayRun, type RunRequest, startArrivals } from "../../src/workload/arrivals.ts";
+import { toolOutsideGrant } from "../../src/workload/misbehaviour.ts";
 import {
   DrawnPrograms,
   type ProgramRun,
@@ -320,7 +322,7 @@ export function simulateReference(scenario: Scenario, options: ReferenceOptions)
     fromS: scenario.warmupS,
     toS: scenario.horizonS,
     tenantWeights: scenario.tenants.map((t) => t.weight),
-    jobs: jobs.length,
+    jobTenants: jobs.map((j) => j.tenantIndex),
     levels: levels.length,
     totalSlots: endpoints.reduce((sum, e) => sum + e.model.slots, 0),
     timelineLimit: rt.timelineTurns,
@@ -762,9 +764,7 @@ export function simulateReference(scenario: Scenario, options: ReferenceOptions)
     const extra = outside !== undefined && outside.tools.length > 0 ? outside.perTurn : 0;
     for (let k = 0; k < planned.length + extra; k++) {
       const call: ToolCallPlan =
-        k < planned.length
-          ? planned[k]!
-          : { tool: outside!.tools[Math.floor(run.next() * outside!.tools.length)]! };
+        k < planned.length ? planned[k]! : { tool: toolOutsideGrant(outside!.tools, run) };
       const name = call.tool;
       calls.toolCalls++;
       if (!spec.governance.tools.includes(name)) {
@@ -853,9 +853,8 @@ export function simulateReference(scenario: Scenario, options: ReferenceOptions)
       yield* toolCalls(run, turn.toolCalls);
       // Then the run's workspace and store activity (and a misbehaving run's attacks).
       if (job.active) {
-        const draw = () => run.next();
-        activity!.honest(sim.now, run.caller!, job.spec, run.turnsDone - 1, draw);
-        if (run.misbehaving) activity!.adversarial(sim.now, run.caller!, job.spec, draw);
+        activity!.honest(sim.now, run.caller!, job.spec, run.turnsDone - 1, run);
+        if (run.misbehaving) activity!.adversarial(sim.now, run.caller!, job.spec, run);
       }
     }
     end(run, "completed");
@@ -912,23 +911,23 @@ export function simulateReference(scenario: Scenario, options: ReferenceOptions)
   audit.seal(sim.now);
 
   const mocks = endpoints.map((e) => e.model);
-  const result = buildResult(
+  const result = buildResult({
     genesis,
     scenario,
-    options.policy.label,
+    policy: options.policy.label,
     seed,
-    {
+    options: {
       policy: options.policy,
       audit: { mode: "memory" },
       replication: options.replication,
       point: options.point,
     },
     sim,
-    { calls, denials, live, actionsTaken, activity },
+    runtime: { calls, denials, live, actionsTaken, activity },
     recorder,
     audit,
-    mocks,
-  );
+    endpoints: mocks,
+  });
   checkInvariants(result, mocks);
   return {
     result,
