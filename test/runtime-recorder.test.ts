@@ -123,6 +123,44 @@ describe("Recorder", () => {
     expect(r.tenants[0]!.counts.completed).toBe(3);
   });
 
+  it("gives a run mapped to another tenant than its job's (trace tenantBy) to that tenant", () => {
+    // Job 0 belongs to tenant 0, but its second run is mapped to tenant 1: tenant 1's waits,
+    // latencies and counts hold that run; the job's hold both.
+    const r = new Recorder({
+      fromS: 0,
+      toS: 100,
+      tenantWeights: [1, 1],
+      jobTenants: [0],
+      levels: 1,
+      totalSlots: 4,
+      timelineLimit: 0,
+    });
+    [
+      { tenant: 0, waitS: 1 },
+      { tenant: 1, waitS: 4 },
+    ].forEach(({ tenant, waitS }, i) => {
+      const t = turn({ jobIndex: 0, tenantIndex: tenant, readyS: 10 * (i + 1) });
+      r.enqueued(t, t.readyS, 2);
+      r.dequeued(t, t.readyS + waitS, true);
+      r.runEnded(tenant, 0, "completed", true, 2 * waitS, undefined, t.readyS + waitS);
+    });
+    for (const [tenant, waitS] of [
+      [0, 1],
+      [1, 4],
+    ] as const) {
+      const group = r.tenants[tenant]!;
+      expect(group.counts.completed).toBe(1);
+      expect([group.wait.count, group.wait.max]).toEqual([1, expect.closeTo(waitS, 3)]);
+      expect([group.runLatency.count, group.runLatency.max]).toEqual([
+        1,
+        expect.closeTo(2 * waitS, 3),
+      ]);
+    }
+    expect(r.jobs[0]!.wait.count).toBe(2);
+    expect(r.jobs[0]!.runLatency.count).toBe(2);
+    expect(r.all.wait.count).toBe(2);
+  });
+
   it("counts why measured runs were lost, and only measured runs", () => {
     const r = recorder(0, 100);
     r.runEnded(0, 0, "completed", true, 1, undefined, 10);

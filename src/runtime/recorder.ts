@@ -46,11 +46,12 @@ export interface OfferedToEndpoint {
 }
 
 /**
- * Fixed-memory counters of one group of runs (all, a tenant, a job). A job's group records its
- * runs' waits and latencies; a tenant's and the cell's are the merge of their jobs' (`parts`),
- * made when read, so a turn's wait and a run's latency are recorded once, not three times.
- * Merging is exact (see `Histogram.merge`): the merged histogram is the one that recording every
- * value in it would have given.
+ * Fixed-memory counters of one group of runs (all, a tenant, a job). The waits and latencies
+ * of the runs of one job for one tenant are recorded in a part of their own (a job's runs are
+ * its tenant's, but a trace's runs may be mapped to others); a job's, a tenant's and the cell's
+ * groups are the merge of their parts, made when read, so a turn's wait and a run's latency are
+ * recorded once, not three times. Merging is exact (see `Histogram.merge`): the merged
+ * histogram is the one that recording every value in it would have given.
  */
 export class GroupRecorder {
   readonly counts: Counts = { submitted: 0, completed: 0, failed: 0, rejected: 0, inFlight: 0 };
@@ -59,8 +60,8 @@ export class GroupRecorder {
   private readonly ownWait: Histogram | null;
   private readonly ownRunLatency: Histogram | null;
 
-  /** A group that records its own histograms, or (with `parts`) merges those of its jobs. */
-  constructor(private readonly parts: readonly GroupRecorder[] | null = null) {
+  /** A group that records its own histograms (a part), or (with `parts`) merges those of its parts. */
+  constructor(private readonly parts: GroupRecorder[] | null = null) {
     this.ownWait = parts === null ? new Histogram() : null;
     this.ownRunLatency = parts === null ? new Histogram() : null;
   }
@@ -70,17 +71,27 @@ export class GroupRecorder {
     return this.ownWait ?? merged(this.parts!, (part) => part.wait);
   }
 
+  /** Adds a part to a merging group. */
+  addPart(part: GroupRecorder): void {
+    this.parts!.push(part);
+  }
+
+  /** Records a completed run's latency (a part only: the groups merge it). */
+  recordRunLatency(latencyS: number): void {
+    this.ownRunLatency!.record(latencyS);
+  }
+
   /** Latencies of the group's completed runs (arriving in the window). */
   get runLatency(): Histogram {
     return this.ownRunLatency ?? merged(this.parts!, (part) => part.runLatency);
   }
 
-  /** Records a turn's wait (a job's group only: the others merge it). */
+  /** Records a turn's wait (a part only: the groups merge it). */
   recordWait(waitS: number): void {
     this.ownWait!.record(waitS);
   }
 
-  /** A run of the group ended; a measured one counts in run latency and against its SLO. */
+  /** A run of the group ended: counted, and a measured one against its SLO. */
   ended(
     status: "completed" | "failed" | "rejected",
     measured: boolean,
@@ -89,7 +100,6 @@ export class GroupRecorder {
   ): void {
     this.counts[status]++;
     if (!measured) return;
-    if (status === "completed" && this.ownRunLatency !== null) this.ownRunLatency.record(latencyS);
     if (sloS !== undefined) {
       this.sloRuns++;
       if (status === "completed" && latencyS <= sloS) this.sloMet++;
@@ -101,6 +111,7 @@ function merged(
   parts: readonly GroupRecorder[],
   of: (part: GroupRecorder) => Histogram,
 ): Histogram {
+  if (parts.length === 1) return of(parts[0]!);
   const sum = new Histogram();
   for (const part of parts) sum.merge(of(part));
   return sum;
@@ -113,6 +124,9 @@ export class Recorder {
   readonly all: GroupRecorder;
   readonly tenants: GroupRecorder[];
   readonly jobs: GroupRecorder[];
+  /** The parts by job x tenant (see `part`); undefined until needed. */
+  private readonly parts: (GroupRecorder | undefined)[] = [];
+  private readonly tenantCount: number;
   readonly turnLatency = new Histogram();
   readonly gap: ServiceGapTracker;
   readonly timeline: TimelineEntry[] = [];
@@ -176,7 +190,7 @@ export class Recorder {
     fromS: number;
     toS: number;
     tenantWeights: readonly number[];
-    /** Each job's tenant (by index): the jobs' groups make up the tenants' and the cell's. */
+    /** Each job's tenant (by index): where its runs' waits and latencies go unless mapped elsewhere. */
     jobTenants: readonly number[];
     levels: number;
     totalSlots: number;
@@ -191,12 +205,14 @@ export class Recorder {
     const tenants = options.tenantWeights.length;
     this.fromS = options.fromS;
     this.toS = options.toS;
-    this.jobs = options.jobTenants.map(() => new GroupRecorder());
-    this.tenants = Array.from(
-      { length: tenants },
-      (_, t) => new GroupRecorder(this.jobs.filter((_, j) => options.jobTenants[j] === t)),
-    );
-    this.all = new GroupRecorder(this.jobs);
+    this.tenantCount = tenants;
+    this.jobs = options.jobTenants.map(() => new GroupRecorder([]));
+    this.tenants = Array.from({ length: tenants }, () => new GroupRecorder([]));
+    this.all = new GroupRecorder([]);
+    // Each job's part for its own tenant, in job order (a trace's mapped tenants' come later).
+    options.jobTenants.forEach((t, j) => {
+      this.part(j, t);
+    });
     this.gap = new ServiceGapTracker({
       weights: options.tenantWeights,
       fromS: options.fromS,
@@ -226,6 +242,24 @@ export class Recorder {
     this.busyBucketArea = new Float64Array(BUCKETS);
     this.backlogBucket = new Float64Array(BUCKETS * tenants);
     this.serviceBucket = new Float64Array(BUCKETS * tenants);
+  }
+
+  /**
+   * The part recording the waits and latencies of `job`'s runs for `tenant`, made when first
+   * needed (a job's own tenant's at the start, a trace's mapped tenants' as they come) and
+   * added to the job's, the tenant's and the cell's groups.
+   */
+  private part(job: number, tenant: number): GroupRecorder {
+    const at = job * this.tenantCount + tenant;
+    let part = this.parts[at];
+    if (part === undefined) {
+      part = new GroupRecorder();
+      this.parts[at] = part;
+      this.jobs[job]!.addPart(part);
+      this.tenants[tenant]!.addPart(part);
+      this.all.addPart(part);
+    }
+    return part;
   }
 
   /** True when time `t` is inside the measurement window. */
@@ -329,7 +363,7 @@ export class Recorder {
         break;
       }
     }
-    if (first && turn.measured) this.jobs[turn.jobIndex]!.recordWait(waitS);
+    if (first && turn.measured) this.part(turn.jobIndex, turn.tenantIndex).recordWait(waitS);
   }
 
   /** A turn took (+1) or gave back (-1) a slot. */
@@ -402,6 +436,7 @@ export class Recorder {
     this.all.ended(status, measured, latencyS, sloS);
     this.tenants[tenant]!.ended(status, measured, latencyS, sloS);
     this.jobs[job]!.ended(status, measured, latencyS, sloS);
+    if (status === "completed" && measured) this.part(job, tenant).recordRunLatency(latencyS);
     if (status === "completed" && this.inWindow(nowS)) this.completionsInWindow++;
     if (!measured) return;
     this.measuredRuns++;
