@@ -366,6 +366,8 @@ function runReal(c: Case): Compared {
     audit,
     runs: runs.map((run) => ({
       id: run.id,
+      tenant: run.tenant,
+      measured: run.measured,
       status: run.status,
       endS: endS.get(run) ?? null,
       turnsDone: run.turnsDone,
@@ -444,6 +446,17 @@ function compare(c: Case): ReferenceCell {
     same(realResult[key], twinResult[key], `result.${key}`);
   }
   same(resultsJsonOf(c, real.result), resultsJsonOf(c, twin.result), "results.json");
+  // The twins share the recorder: that each tenant's and job's run latencies are its own
+  // measured runs' (a trace maps runs to tenants) is checked against the runs themselves.
+  const completed = twin.runs.filter((r) => r.measured && r.status === "completed");
+  for (const [name, tenant] of Object.entries(twin.result.tenants)) {
+    const runs = completed.filter((r) => r.tenant === name).length;
+    same(tenant.runLatency.count, runs, `result.tenants.${name}.runLatency.count (its runs)`);
+  }
+  for (const [name, job] of Object.entries(twin.result.jobs)) {
+    const runs = completed.filter((r) => r.id.startsWith(`${name}#`)).length;
+    same(job.runLatency.count, runs, `result.jobs.${name}.runLatency.count (its runs)`);
+  }
   return twin;
 }
 

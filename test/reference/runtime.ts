@@ -74,6 +74,9 @@ import type { StoreCaller } from "./store.ts";
 /** How one run ended, as either runtime can tell it. */
 export interface RunOutcome {
   id: string;
+  tenant: string;
+  /** Whether it arrived in the measurement window. */
+  measured: boolean;
   status: "completed" | "failed" | "rejected" | null;
   /** When it ended; null while in flight at the end of the cell. */
   endS: number | null;
@@ -934,6 +937,8 @@ export function simulateReference(scenario: Scenario, options: ReferenceOptions)
     audit,
     runs: runs.map((r) => ({
       id: r.id,
+      tenant: scenario.tenants[r.tenantIndex]!.name,
+      measured: r.measured,
       status: r.status,
       endS: r.endS,
       turnsDone: r.turnsDone,
