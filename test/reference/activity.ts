@@ -32,6 +32,7 @@ export function touchesWorkspaces(job: JobSpec): boolean {
   );
 }
 
+/** The workspaces, the store and what runs do with them, with the counters results report. */
 export class ReferenceActivity {
   readonly counters: ActivityCounters = {
     escapeAttempts: 0,
@@ -56,6 +57,7 @@ export class ReferenceActivity {
     this.store = new ReferenceStore(audit);
   }
 
+  /** Opens an admitted run's workspace; it may now be an escaping run's victim. */
   start(run: string): void {
     this.workspaces.open(run);
     this.open.add(run);
@@ -63,6 +65,7 @@ export class ReferenceActivity {
     if (this.recent.length > RECENT_RUNS) this.recent.shift();
   }
 
+  /** Closes an ended run's workspace. */
   end(run: string): void {
     if (this.open.delete(run)) this.workspaces.close(run);
   }

@@ -11,23 +11,26 @@
  * What it shares with the real runtime, and why that is sound: what is not the runtime's own
  * control flow or bookkeeping, each tested on its own elsewhere —
  * - the kernel (clock, events, processes, resources, random streams, Alea);
- * - the workload: arrival processes and the programs drawn from a job's distributions;
+ * - the workload: arrival processes, the programs drawn from a job's distributions, and what a
+ *   misbehaving agent tries (`misbehave`, `toolOutsideGrant`) — the agent's decisions, drawn
+ *   from its run's stream, not the runtime's;
  * - the environment: the mocked endpoint (its latency and failure plan, rate limits, slots)
  *   and the scheduling policies (the runtime asks them, it does not implement them);
  * - the audit trail as a format (records, chain, genesis, seal), which the runtime writes to;
- * - the text screening of workspace paths (`normalizePath`, `screenTarget`) and the lists of
- *   escape tricks, which are data;
+ * - the text screening of workspace paths (`normalizePath`, `screenTarget`: pure functions);
  * - the metrics recorder and the result builder: what a cell measures and how a result is
  *   assembled are not what is under test, and sharing them lets the whole CellResult (and the
  *   results.json built from it) be compared. The twin tells the recorder of every change as
  *   the docs define it (a turn ready, dispatched, holding or freeing a slot, served; a run
  *   arriving and ending), so a runtime that changes its state in another order, at another
- *   time or not at all gives other figures.
+ *   time or not at all gives other figures. (A fault of the recorder itself is the same on both
+ *   sides: the differential test checks what it can of it against the runs themselves.)
  * Its own: admission, runs and their programs' use, context and compaction, model calls,
  * retries and backoff, the token budget, dispatch rounds, refusals (503, 429) and the circuit
  * breaker, failover, timeouts and outages, tool calls with grants and quotas, trace replay
- * (think time, recorded tool calls, model labels, prompts with their context), workspaces, the
- * store, data scopes, and the activity of well-behaved and misbehaving runs.
+ * (think time, recorded tool calls, model labels, prompts with their context, tenants by
+ * session), workspaces and their resolvers, the store, data scopes, and carrying out the
+ * activity of well-behaved and misbehaving runs.
  *
  * Random numbers are drawn from the same streams in the same order (a drawn run's own stream is
  * a member of the family `run/<job>`, a replayed run's the named stream `run/<id>`; each
@@ -175,11 +178,14 @@ class Run implements ProgramRun {
     readonly measured: boolean,
     request: RunRequest,
   ) {
-    if (request.index === undefined) sim.rng.seedInto(`run/${id}`, this.state, 0);
-    else
-      sim.rng
-        .family(`run/${job.spec.name}`)
-        .seedInto(request.index, request.lane ?? 0, this.state, 0);
+    // A replayed run (no index) has the named stream `run/<id>`; a drawn one is member
+    // (index, lane) of its job's family `run/<job>`.
+    if (request.index === undefined) {
+      sim.rng.seedInto(`run/${id}`, this.state, 0);
+    } else {
+      const family = sim.rng.family(`run/${job.spec.name}`);
+      family.seedInto(request.index, request.lane ?? 0, this.state, 0);
+    }
     aleaKey(this.state, 0, this.key, 0);
   }
 

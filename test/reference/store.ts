@@ -49,12 +49,14 @@ export function dataScopeDenial(caller: StoreCaller, entity: string): string | u
   return `${JSON.stringify(entity)} is outside job ${JSON.stringify(caller.job)}'s dataScopes (${scopes})`;
 }
 
+/** The store all runs share: versioned entities, every access checked and audited. */
 export class ReferenceStore {
   /** Each entity's versions, entities in order of first write. */
   private readonly entities = new Map<string, Version[]>();
 
   constructor(private readonly audit: AuditSink) {}
 
+  /** Writes a new version of `entity`; returns its number. */
   write(timeS: number, caller: StoreCaller, entity: string, value: unknown): StoreOutcome<number> {
     const denial = dataScopeDenial(caller, entity);
     if (denial !== undefined) return this.deny(timeS, caller, "store.write", entity, denial);

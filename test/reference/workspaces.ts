@@ -37,6 +37,7 @@ const SHOWN_CHARS_MAX = 256;
 /** The absolute path of `names`: "/" for none. */
 const pathOf = (names: readonly string[]) => `/${names.join("/")}`;
 
+/** Every run's workspace in one tree, resolved by `strict` or `prefix-only`, audited to a sink. */
 export class ReferenceWorkspaces {
   /** Every entry of the tree by absolute path; "/" and "/runs" always exist. */
   private readonly entries = new Map<string, Entry>([
@@ -53,6 +54,7 @@ export class ReferenceWorkspaces {
     private readonly resolver: "strict" | "prefix-only",
   ) {}
 
+  /** Makes the run's empty root `/runs/<run>`; its name stays reserved once opened. */
   open(run: string): void {
     if (this.everOpened.has(run) || run.includes("/")) throw new Error(`bad run id ${run}`);
     this.everOpened.add(run);
@@ -74,6 +76,7 @@ export class ReferenceWorkspaces {
     return this.changeCount.get(run)!;
   }
 
+  /** Reads a file of the caller's, through links. */
   read(timeS: number, caller: AuditedRun, path: string): Outcome<string> {
     const walk = this.resolve(timeS, caller, "workspace.read", path, true, "");
     if (!walk.ok) return walk;
@@ -87,6 +90,7 @@ export class ReferenceWorkspaces {
     return { ok: true, value: entry.data };
   }
 
+  /** Writes a file of the caller's, through links, making missing directories; returns where. */
   write(timeS: number, caller: AuditedRun, path: string, data: string): Outcome<string> {
     const walk = this.resolve(timeS, caller, "workspace.write", path, true, "");
     if (!walk.ok) return walk;
