@@ -14,7 +14,8 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import YAML from "yaml";
-import { scenarioJsonSchema } from "../src/scenario/index.ts";
+import { formatDuration, formatRate } from "../src/input/index.ts";
+import { formatBound, scenarioJsonSchema } from "../src/scenario/index.ts";
 
 type Node = Record<string, any>;
 
@@ -169,17 +170,26 @@ function unitOf(node: Node): string | undefined {
   return UNIT_PATTERNS.find(([pattern]) => pattern.test(text.pattern))?.[1];
 }
 
-/** " ≥ 1", " 0 to 10", " > 0": the bounds of a number. */
-function bounds(node: Node): string {
+/** " ≥ 1", " 0 to 10", " > 0", " 1 to 100,000": the bounds of a number, `show` writing them. */
+function bounds(node: Node, show: (value: number) => string = formatBound): string {
   const { minimum, maximum, exclusiveMinimum } = node;
-  if (minimum !== undefined && maximum !== undefined) return ` ${minimum} to ${maximum}`;
-  if (exclusiveMinimum !== undefined && maximum !== undefined) {
-    return ` > ${exclusiveMinimum}, ≤ ${maximum}`;
+  if (minimum !== undefined && maximum !== undefined) {
+    return ` ${show(minimum)} to ${show(maximum)}`;
   }
-  if (exclusiveMinimum !== undefined) return ` > ${exclusiveMinimum}`;
-  if (minimum !== undefined) return ` ≥ ${minimum}`;
+  if (exclusiveMinimum !== undefined && maximum !== undefined) {
+    return ` > ${show(exclusiveMinimum)}, ≤ ${show(maximum)}`;
+  }
+  if (exclusiveMinimum !== undefined) return ` > ${show(exclusiveMinimum)}`;
+  if (minimum !== undefined) return ` ≥ ${show(minimum)}`;
+  if (maximum !== undefined) return ` ≤ ${show(maximum)}`;
   return "";
 }
+
+/** How the bounds of a quantity with a unit are written: in that unit. */
+const UNIT_FORMAT: Record<string, (value: number) => string> = {
+  duration: (value) => (value === 0 ? "0" : formatDuration(value)),
+  rate: (value) => (value === 0 ? "0" : formatRate(value)),
+};
 
 const isMapping = (node: Node) => node.type === "object" && node.properties !== undefined;
 const code = (text: string) => `\`${text}\``;
@@ -193,7 +203,11 @@ function typeOf(node: Node, link?: string): string {
   const unit = unitOf(node);
   if (unit !== undefined) {
     const variant = node.anyOf.find((v: Node) => v.type === "number" || v.type === "integer");
-    return `${unit}${bounds(variant).replace(" ≥ 0", "")}`;
+    const { minimum, ...rest } = variant;
+    // A quantity is non-negative unless it says more: "≥ 0" goes without saying (a
+    // probability keeps its "0 to 1").
+    const shown = minimum === 0 && unit !== "probability" ? rest : variant;
+    return `${unit}${bounds(shown, UNIT_FORMAT[unit])}`;
   }
   if (node.const !== undefined) return code(JSON.stringify(node.const));
   if (Array.isArray(node.enum)) return node.enum.map((v: string) => code(v)).join(" | ");
@@ -201,8 +215,12 @@ function typeOf(node: Node, link?: string): string {
   if (node.type === "integer" || node.type === "number") return `${node.type}${bounds(node)}`;
   if (node.type === "string") return node.pattern === undefined ? "text" : "name";
   if (node.type === "array") {
-    const least = node.minItems === undefined ? "" : ` (at least ${node.minItems})`;
-    return `list of ${plural(typeOf(node.items ?? {}, link))}${least}`;
+    const sizes = [
+      ...(node.minItems === undefined ? [] : [`at least ${node.minItems}`]),
+      ...(node.maxItems === undefined ? [] : [`at most ${formatBound(node.maxItems)}`]),
+    ];
+    const size = sizes.length === 0 ? "" : ` (${sizes.join(", ")})`;
+    return `list of ${plural(typeOf(node.items ?? {}, link))}${size}`;
   }
   if (isMapping(node)) return link === undefined ? "mapping" : `mapping, see ${link}`;
   if (node.type === "object") return "mapping";

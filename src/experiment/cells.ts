@@ -7,7 +7,7 @@
 
 import { ScenarioError } from "../input/index.ts";
 import type { Scenario, SweepAxis } from "../scenario/index.ts";
-import { expandGrid, type SweepPoint } from "../scenario/index.ts";
+import { BOUNDS, expandGrid, formatBound, type SweepPoint } from "../scenario/index.ts";
 import { replicationSeed } from "../sim/index.ts";
 
 /** One simulation of an experiment. */
@@ -56,10 +56,29 @@ export function expandCells(scenario: Scenario, options: ExpandConstraints = {})
 /** The cells of an experiment given every parameter (what `expandCells` fills in). */
 export function cellsOf(params: Required<ExpandConstraints>): Cell[] {
   const { policies, replications, seed: rootSeed, axes } = params;
-  if (!Number.isSafeInteger(replications) || replications < 1) {
-    throw new ScenarioError("replications", "a positive integer", replications);
+  if (
+    !Number.isSafeInteger(replications) ||
+    replications < 1 ||
+    replications > BOUNDS.replications
+  ) {
+    throw new ScenarioError(
+      "replications",
+      `a positive integer, at most ${formatBound(BOUNDS.replications)}`,
+      replications,
+    );
   }
   if (policies.length === 0) throw new ScenarioError("policies", "at least one policy", []);
+  // Counted before any cell is made: a grid that fits may still make too many cells.
+  const points = axes.reduce((product, axis) => product * axis.values.length, 1);
+  const count = points * policies.length * replications;
+  if (count > BOUNDS.cells) {
+    throw new ScenarioError(
+      "replications",
+      `at most ${formatBound(BOUNDS.cells)} cells (sweep points x policies x replications)`,
+      `${formatBound(points)} x ${policies.length} x ${formatBound(replications)} = ${formatBound(count)} cells`,
+      { foundShown: true },
+    );
+  }
   const seeds = Array.from({ length: replications }, (_, r) => replicationSeed(rootSeed, r));
   const cells: Cell[] = [];
   expandGrid(axes).forEach((point, pointIndex) => {

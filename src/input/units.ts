@@ -19,6 +19,8 @@ import { ScenarioError } from "./errors.ts";
 export interface QuantityConstraints {
   /** Refuse zero (the value must be strictly positive); default false. */
   positive?: boolean;
+  /** Largest allowed value, in base units (inclusive); default none. */
+  max?: number;
 }
 
 /** Bounds for `parseNumber`. */
@@ -69,16 +71,29 @@ export function parseDuration(
   const seconds = scaled(raw, DURATION_RE, (value, unit) =>
     unit === "ms" ? value / 1000 : value * SECONDS_PER[unit ?? ""]!,
   );
-  if (seconds === undefined || seconds < 0 || (constraints.positive && seconds === 0)) {
-    throw new ScenarioError(path, expected, raw);
+  const max = constraints.max ?? Number.POSITIVE_INFINITY;
+  if (
+    seconds === undefined ||
+    seconds < 0 ||
+    (constraints.positive && seconds === 0) ||
+    seconds > max
+  ) {
+    throw new ScenarioError(path, atMost(expected, seconds, max, formatDuration), raw);
   }
   return seconds;
 }
 
 /** Parses a rate into events per second: a bare number is per second; `"2/s"`, `"120/m"`, `"3/h"`. */
-export function parseRate(raw: unknown, path: string): number {
+export function parseRate(
+  raw: unknown,
+  path: string,
+  constraints: Pick<QuantityConstraints, "max"> = {},
+): number {
   const perS = scaled(raw, RATE_RE, (value, unit) => value / SECONDS_PER[unit ?? ""]!);
-  if (perS === undefined || perS <= 0) throw new ScenarioError(path, RATE_EXPECTED, raw);
+  const max = constraints.max ?? Number.POSITIVE_INFINITY;
+  if (perS === undefined || perS <= 0 || perS > max) {
+    throw new ScenarioError(path, atMost(RATE_EXPECTED, perS, max, formatRate), raw);
+  }
   return perS;
 }
 
@@ -90,12 +105,10 @@ export function parseCount(
 ): number {
   const value = scaled(raw, PLAIN_RE, (value) => value);
   const lowest = constraints.positive ? 1 : 0;
-  if (value === undefined || !Number.isInteger(value) || value < lowest) {
-    throw new ScenarioError(
-      path,
-      constraints.positive ? "a positive integer" : "a non-negative integer",
-      raw,
-    );
+  const max = constraints.max ?? Number.POSITIVE_INFINITY;
+  if (value === undefined || !Number.isInteger(value) || value < lowest || value > max) {
+    const what = constraints.positive ? "a positive integer" : "a non-negative integer";
+    throw new ScenarioError(path, atMost(what, value, max, grouped), raw);
   }
   return value;
 }
@@ -108,9 +121,11 @@ export function parseTokens(
 ): number {
   const value = tokenValue(raw);
   const lowest = constraints.positive ? 1 : 0;
-  if (value === undefined || !Number.isInteger(value) || value < lowest) {
+  const max = constraints.max ?? Number.POSITIVE_INFINITY;
+  if (value === undefined || !Number.isInteger(value) || value < lowest || value > max) {
     const what = constraints.positive ? "a positive" : "a non-negative";
-    throw new ScenarioError(path, `${what} whole number of tokens such as 1200 or "8k"`, raw);
+    const expected = `${what} whole number of tokens such as 1200 or "8k"`;
+    throw new ScenarioError(path, atMost(expected, value, max, grouped), raw);
   }
   return value;
 }
@@ -197,6 +212,24 @@ export function formatRate(perS: number): string {
   if (perS >= 0.1 || perS === 0) return `${round(perS)}/s`;
   if (perS * 60 >= 0.1) return `${round(perS * 60)}/m`;
   return `${round(perS * 3600)}/h`;
+}
+
+/**
+ * The expected phrase, with the upper bound when `value` is above it ("a positive integer, at
+ * most 30"): a value of the wrong form or too small gets the phrase alone.
+ */
+function atMost(
+  expected: string,
+  value: number | undefined,
+  max: number,
+  format: (value: number) => string,
+): string {
+  return value !== undefined && value > max ? `${expected}, at most ${format(max)}` : expected;
+}
+
+/** A whole number with thousands separators: 100000 -> "100,000". */
+function grouped(value: number): string {
+  return value.toLocaleString("en-US", { maximumFractionDigits: 6 });
 }
 
 /** Rounds to 6 significant digits and drops trailing zeros, for messages and descriptions. */

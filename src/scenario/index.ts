@@ -1,5 +1,6 @@
 /** Scenarios: the v1 format's schema, loading with every error at once, sweeps, descriptions. */
 
+export { BOUNDS, formatBound } from "./bounds.ts";
 export { describeScenario, formatDist } from "./describe.ts";
 export type { LoadConstraints } from "./load.ts";
 export {
@@ -12,6 +13,7 @@ export { DEFAULT_POLICIES } from "./normalize.ts";
 export { isModulePath } from "./references.ts";
 export type { ParsedDocument } from "./schema.ts";
 export { scenarioJsonSchema, scenarioSchema } from "./schema.ts";
+export { decodeScenarioBytes, MAX_SCENARIO_BYTES, MAX_SCENARIO_SIZE_TEXT } from "./source.ts";
 export type {
   ArrivalSpec,
   BehaviourSpec,
@@ -32,3 +34,4 @@ export type {
 } from "./types.ts";
 export type { SweepPoint, SweepSetting } from "./vary.ts";
 export { applyVary, expandGrid, parseValues, parseVary, pointLabel } from "./vary.ts";
+export { MAX_DEPTH, MAX_DOCUMENT_NODES } from "./yaml-document.ts";

@@ -3,18 +3,20 @@
  * the schema, check its references, normalize it. Every problem of a document is collected and
  * thrown as one `ScenarioError` whose `report()` lists them one a line, each naming the file and
  * the field: `noisy.yaml: jobs[1].arrivals.rate: expected a positive rate such as "2/s", got "-1"`.
- * Syntax errors name the line and column; nothing here ends in a stack trace.
+ * Syntax errors name the line and column; nothing here ends in a stack trace. What a file may
+ * ask of the reader is bounded: see source.ts (size, encoding) and yaml-document.ts (nesting,
+ * aliases, keys).
  */
-import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { LineCounter, parseDocument } from "yaml";
 import { problemsOf, ScenarioError, scenarioErrors } from "../input/index.ts";
 import { zodErrors } from "./issues.ts";
 import { normalizeScenario } from "./normalize.ts";
 import { referenceErrors } from "./references.ts";
 import { scenarioSchema } from "./schema.ts";
+import { readScenarioText } from "./source.ts";
 import type { Scenario } from "./types.ts";
 import { applyVary, type SweepPoint } from "./vary.ts";
+import { parseYamlDocument } from "./yaml-document.ts";
 
 /** Options of `loadScenarioFile`. */
 export interface LoadConstraints {
@@ -22,68 +24,18 @@ export interface LoadConstraints {
   vary?: SweepPoint;
 }
 
-// Aliases beyond this many are refused (a "billion laughs" document would expand forever).
-const MAX_ALIASES = 1000;
-
-/** Reads a scenario file into its raw document (not validated). Throws ScenarioError. */
+/**
+ * Reads a scenario file into its raw document (not validated): a regular UTF-8 file of at most
+ * `MAX_SCENARIO_BYTES` (source.ts), YAML with bounded nesting and alias expansion
+ * (yaml-document.ts). Throws ScenarioError.
+ */
 export function readScenarioDocument(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new ScenarioError("", "a readable scenario file", `${code} (${resolve(file)})`, {
-      file,
-      foundShown: true,
-    });
-  }
-  return parseScenarioText(text, file);
+  return parseScenarioText(readScenarioText(file), file);
 }
 
 /** Parses YAML or JSON text into a raw document; `file` names it in errors. */
 export function parseScenarioText(text: string, file?: string): unknown {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text.replace(/^\uFEFF/, ""), {
-    lineCounter,
-    prettyErrors: false,
-    uniqueKeys: true,
-  });
-  const syntaxErrors = doc.errors.map((error) => {
-    const { line, col } = lineCounter.linePos(error.pos[0]);
-    const what = error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
-    return new ScenarioError(`line ${line}:${col}`, "valid YAML or JSON", what, {
-      file,
-      foundShown: true,
-    });
-  });
-  if (syntaxErrors.length > 0) throw scenarioErrors(syntaxErrors);
-  let raw: unknown;
-  try {
-    raw = doc.toJS({ maxAliasCount: MAX_ALIASES });
-  } catch (error) {
-    throw new ScenarioError(
-      "",
-      "a document without excessive or recursive aliases",
-      String(error),
-      {
-        file,
-        foundShown: true,
-      },
-    );
-  }
-  const cycle = cyclePath(raw);
-  if (cycle !== undefined) {
-    throw new ScenarioError(
-      cycle,
-      "a value that does not contain itself (a recursive alias)",
-      "a cycle",
-      {
-        file,
-        foundShown: true,
-      },
-    );
-  }
-  return raw;
+  return parseYamlDocument(text.replace(/^\uFEFF/, ""), file);
 }
 
 /** Loads, validates and normalizes a scenario file, with optional sweep settings applied first. */
@@ -165,24 +117,4 @@ function sweepErrors(
     });
   });
   return errors;
-}
-
-// The path of the first value that contains itself, if any (YAML aliases can build cycles).
-function cyclePath(root: unknown): string | undefined {
-  const open = new Set<unknown>();
-  const visit = (node: unknown, path: string): string | undefined => {
-    if (typeof node !== "object" || node === null) return undefined;
-    if (open.has(node)) return path;
-    open.add(node);
-    const children: [string, unknown][] = Array.isArray(node)
-      ? node.map((value, i) => [`${path}[${i}]`, value])
-      : Object.entries(node).map(([key, value]) => [path === "" ? key : `${path}.${key}`, value]);
-    for (const [childPath, value] of children) {
-      const found = visit(value, childPath);
-      if (found !== undefined) return found;
-    }
-    open.delete(node);
-    return undefined;
-  };
-  return visit(root, "");
 }

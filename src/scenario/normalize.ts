@@ -7,7 +7,8 @@
  */
 import { basename, dirname, resolve } from "node:path";
 import { problemsOf, ScenarioError, scenarioErrors } from "../input/index.ts";
-import type { DistSpec } from "../sim/index.ts";
+import { type DistSpec, distMean } from "../sim/index.ts";
+import { BOUNDS, formatBound } from "./bounds.ts";
 import { limitErrors } from "./limits.ts";
 import { isModulePath, policyLabel, traceFormatOf } from "./references.ts";
 import type { ParsedDocument, ParsedJob, RawPolicy } from "./schema.ts";
@@ -242,6 +243,18 @@ function jobSpec(
   if (spec.turns.count.dist === "constant" && spec.turns.count.value < 1) {
     errors.push(
       new ScenarioError(`jobs[${i}].turns.count`, "at least 1 turn a run", spec.turns.count.value),
+    );
+  }
+  // The mean, not the largest draw: a heavy-tailed count is fine if its mean is bounded.
+  const meanTurns = distMean(spec.turns.count);
+  if (!(meanTurns <= BOUNDS.turnsPerRun)) {
+    errors.push(
+      new ScenarioError(
+        `jobs[${i}].turns.count`,
+        `a distribution whose mean is at most ${formatBound(BOUNDS.turnsPerRun)} turns a run`,
+        `a mean of ${meanTurns}`,
+        { foundShown: true },
+      ),
     );
   }
   return spec;

@@ -22,6 +22,7 @@ import {
   show,
 } from "../input/index.ts";
 import type { DistSpec } from "../sim/index.ts";
+import { BOUNDS, formatBound } from "./bounds.ts";
 import { EXPECTED_MARK, FIELDS_MARK, splitPath } from "./issues.ts";
 import type { LatencySpec } from "./types.ts";
 
@@ -95,24 +96,30 @@ function jsonOf(schema: z.ZodType, description?: string): JsonSchema {
   return description === undefined ? json : { ...json, description };
 }
 
-const durationDoc = (positive = false) => ({
+// The bounds of a duration, a rate or a token amount go on the number form (in base units);
+// the string forms follow them, and the reference states them in their units.
+const durationDoc = (positive = false, max?: number) => ({
   anyOf: [
-    { type: "number", ...(positive ? { exclusiveMinimum: 0 } : { minimum: 0 }) },
+    {
+      type: "number",
+      ...(positive ? { exclusiveMinimum: 0 } : { minimum: 0 }),
+      ...(max === undefined ? {} : { maximum: max }),
+    },
     { type: "string", pattern: DURATION_PATTERN },
   ],
 });
-const rateDoc = {
+const rateDoc = (max?: number) => ({
   anyOf: [
-    { type: "number", exclusiveMinimum: 0 },
+    { type: "number", exclusiveMinimum: 0, ...(max === undefined ? {} : { maximum: max }) },
     { type: "string", pattern: RATE_PATTERN },
   ],
-};
-const tokensDoc = {
+});
+const tokensDoc = (max: number) => ({
   anyOf: [
-    { type: "integer", minimum: 0 },
+    { type: "integer", minimum: 0, maximum: max },
     { type: "string", pattern: TOKENS_PATTERN },
   ],
-};
+});
 const probabilityDoc = {
   anyOf: [
     { type: "number", minimum: 0, maximum: 1 },
@@ -120,33 +127,47 @@ const probabilityDoc = {
   ],
 };
 
-/** A duration: seconds as a number, or "300ms", "2s", "5m", "1h". */
+/** A duration: seconds as a number, or "300ms", "2s", "5m", "1h"; at most `BOUNDS.durationS`. */
 function duration(description: string, options: { positive?: boolean; default?: string } = {}) {
-  return parsed((raw, path) => parseDuration(raw, path, { positive: options.positive }), {
-    ...durationDoc(options.positive),
+  const constraints = { positive: options.positive, max: BOUNDS.durationS };
+  return parsed((raw, path) => parseDuration(raw, path, constraints), {
+    ...durationDoc(options.positive, BOUNDS.durationS),
     description,
     ...(options.default === undefined ? {} : { default: options.default }),
   });
 }
 
-/** A rate: events per second as a number, or "2/s", "120/m", "3/h". */
+/** An arrival rate: runs per second as a number, or "2/s", "120/m", "3/h". */
 function rate(description: string) {
-  return parsed(parseRate, { ...rateDoc, description });
+  const constraints = { max: BOUNDS.arrivalsPerS };
+  return parsed((raw, path) => parseRate(raw, path, constraints), {
+    ...rateDoc(BOUNDS.arrivalsPerS),
+    description,
+  });
 }
 
-/** A non-negative (or positive) integer. */
-function count(description: string, options: { positive?: boolean; default?: number } = {}) {
-  return parsed((raw, path) => parseCount(raw, path, { positive: options.positive }), {
+/** A non-negative (or positive) integer, at most `max`. */
+function count(
+  description: string,
+  options: { positive?: boolean; default?: number; max: number },
+) {
+  const constraints = { positive: options.positive, max: options.max };
+  return parsed((raw, path) => parseCount(raw, path, constraints), {
     type: "integer",
     minimum: options.positive ? 1 : 0,
+    maximum: options.max,
     description,
     ...(options.default === undefined ? {} : { default: options.default }),
   });
 }
 
-/** A whole number of tokens: 1200, "8k", "2M". */
+/** A whole number of tokens: 1200, "8k", "2M"; at most `BOUNDS.tokens`. */
 function tokens(description: string, options: { positive?: boolean } = {}) {
-  return parsed((raw, path) => parseTokens(raw, path, options), { ...tokensDoc, description });
+  const constraints = { ...options, max: BOUNDS.tokens };
+  return parsed((raw, path) => parseTokens(raw, path, constraints), {
+    ...tokensDoc(BOUNDS.tokens),
+    description,
+  });
 }
 
 /** A probability: 0.02 or "2%". */
@@ -208,11 +229,13 @@ function required(input: unknown): string {
   return input === undefined ? " (required)" : "";
 }
 
-/** A list. */
-function list<T extends z.ZodType>(item: T, description: string, min = 0) {
-  const base = z.array(item, {
-    error: (issue) => `${EXPECTED_MARK}a list${required(issue.input)}`,
-  });
+/** A list of at least `min` and at most `max` items. */
+function list<T extends z.ZodType>(item: T, description: string, max: number, min = 0) {
+  const base = z
+    .array(item, {
+      error: (issue) => `${EXPECTED_MARK}a list${required(issue.input)}`,
+    })
+    .max(max, { error: () => `${EXPECTED_MARK}a list of at most ${formatBound(max)} items` });
   return (
     min > 0
       ? base.min(min, {
@@ -255,7 +278,7 @@ function distDoc(unit: DistUnit): JsonSchema {
       {
         mean: value("mean").optional(),
         rate: (unit === "duration"
-          ? z.unknown().meta(rateDoc)
+          ? z.unknown().meta(rateDoc())
           : plain("events per unit")
         ).optional(),
       },
@@ -423,36 +446,36 @@ const latency = choice<LatencySpec>(
 const endpoint = obj(
   {
     name: name("endpoint name"),
-    slots: count("concurrent turns", { positive: true }),
+    slots: count("concurrent turns", { positive: true, max: BOUNDS.slots }),
     latency,
     rateLimit: obj(
       {
         requestsPerMinute: number("request limit per minute", {
           min: 0,
           exclusiveMin: true,
+          max: 60 * BOUNDS.requestsPerS,
         }).optional(),
         requestsPerSecond: number("request limit per second", {
           min: 0,
           exclusiveMin: true,
+          max: BOUNDS.requestsPerS,
         }).optional(),
         tokensPerMinute: number(
           "token limit per minute; at least the largest first turn (prompt + output) of a job that may use the endpoint, when its token distributions are bounded",
-          {
-            min: 0,
-            exclusiveMin: true,
-          },
+          { min: 0, exclusiveMin: true, max: 60 * BOUNDS.tokensPerS },
         ).optional(),
         tokensPerSecond: number(
           "token limit per second (60x it at least a job's largest first turn, as for tokensPerMinute)",
-          {
-            min: 0,
-            exclusiveMin: true,
-          },
+          { min: 0, exclusiveMin: true, max: BOUNDS.tokensPerS },
         ).optional(),
-        burstRequests: number("request bucket size", { min: 0, exclusiveMin: true }).optional(),
+        burstRequests: number("request bucket size", {
+          min: 0,
+          exclusiveMin: true,
+          max: BOUNDS.requestsPerS,
+        }).optional(),
         burstTokens: number(
           "token bucket size, at least a job's largest first turn (as for tokensPerMinute); default one second's worth (a request larger than the bucket waits for a full bucket and empties it)",
-          { min: 0, exclusiveMin: true },
+          { min: 0, exclusiveMin: true, max: BOUNDS.tokens },
         ).optional(),
       },
       "token-bucket rate limits (over the limit: a 429 the runtime backs off from)",
@@ -472,6 +495,7 @@ const endpoint = obj(
             "a window when every call is refused (503)",
           ),
           "outage windows; default none",
+          BOUNDS.outages,
         ).optional(),
       },
       "failures",
@@ -479,10 +503,12 @@ const endpoint = obj(
     models: list(
       z.string().min(1),
       "model labels this endpoint serves (trace mapping); default [name]",
+      BOUNDS.names,
     ).optional(),
     failover: list(
       name("an endpoint name"),
       "endpoints tried when this one is out or rate-limited; default []",
+      BOUNDS.endpoints,
     ).optional(),
   },
   "a mocked model endpoint",
@@ -492,7 +518,10 @@ const tool = obj(
   {
     name: name("tool name"),
     latency: dist("duration", "call time"),
-    concurrency: count("concurrent calls; default unlimited", { positive: true }).optional(),
+    concurrency: count("concurrent calls; default unlimited", {
+      positive: true,
+      max: BOUNDS.slots,
+    }).optional(),
     errorRate: probability("probability a call fails; default 0", 0).optional(),
   },
   "a mocked tool",
@@ -505,6 +534,7 @@ const runtime = obj(
         attempts: count("attempts of a turn, the first included; default 3", {
           positive: true,
           default: 3,
+          max: BOUNDS.attempts,
         }).optional(),
         backoff: obj(
           {
@@ -534,8 +564,16 @@ const runtime = obj(
     }).optional(),
     serviceCost: obj(
       {
-        promptWeight: number("weight of a prompt token; default 1", { min: 0 }, 1).optional(),
-        outputWeight: number("weight of an output token; default 2", { min: 0 }, 2).optional(),
+        promptWeight: number(
+          "weight of a prompt token; default 1",
+          { min: 0, max: BOUNDS.factor },
+          1,
+        ).optional(),
+        outputWeight: number(
+          "weight of an output token; default 2",
+          { min: 0, max: BOUNDS.factor },
+          2,
+        ).optional(),
       },
       "a turn's service cost = prompt x promptWeight + output x outputWeight",
     ).optional(),
@@ -552,15 +590,14 @@ const runtime = obj(
       {
         maxWaitingTurns: count(
           "a run arriving while this many turns wait is rejected; default unlimited",
-          {
-            positive: true,
-          },
+          { positive: true, max: BOUNDS.waitingTurns },
         ).optional(),
       },
       "admission control",
     ).optional(),
     timelineTurns: count("turn records kept for the slot timeline; 0 disables; default 1000", {
       default: 1000,
+      max: BOUNDS.timelineTurns,
     }).optional(),
     workspaces: obj(
       {
@@ -591,7 +628,11 @@ const runtime = obj(
 const tenant = obj(
   {
     name: name("tenant name"),
-    weight: number("fair-share weight; default 1", { min: 0, exclusiveMin: true }, 1).optional(),
+    weight: number(
+      "fair-share weight; default 1",
+      { min: 0, exclusiveMin: true, max: BOUNDS.factor },
+      1,
+    ).optional(),
   },
   "who jobs run for",
 );
@@ -602,8 +643,16 @@ const governance = obj(
     authorizedBy: text("who authorized it", "who authorized the job (every job declares it)"),
     purpose: z.string().describe("what the job is for; default empty").optional(),
     riskClass: z.enum(["minimal", "limited", "high"]).describe("default minimal").optional(),
-    tools: list(name("a declared tool"), "tools the job may call; default none").optional(),
-    dataScopes: list(z.string().min(1), "store scopes the job may touch; default none").optional(),
+    tools: list(
+      name("a declared tool"),
+      "tools the job may call; default none",
+      BOUNDS.names,
+    ).optional(),
+    dataScopes: list(
+      z.string().min(1),
+      "store scopes the job may touch; default none",
+      BOUNDS.names,
+    ).optional(),
     tokenBudget: tokens(
       "token budget per run, checked before every attempt of every model call (retries and compactions too); at least the job's smallest first turn; default none",
       { positive: true },
@@ -627,7 +676,10 @@ const arrivals = z.discriminatedUnion(
     obj(
       {
         process: z.literal("closed"),
-        users: count("users, each running one run at a time", { positive: true }),
+        users: count("users, each running one run at a time", {
+          positive: true,
+          max: BOUNDS.users,
+        }),
         think: dist("duration", "think time between a user's runs; default 0").optional(),
       },
       "a closed loop of users",
@@ -644,7 +696,7 @@ const arrivals = z.discriminatedUnion(
           .optional(),
         speedup: number(
           "replay speed (2 = twice as fast); default 1",
-          { min: 0, exclusiveMin: true },
+          { min: 0, exclusiveMin: true, max: BOUNDS.factor },
           1,
         ).optional(),
         window: obj(
@@ -685,7 +737,9 @@ const toolCall = obj(
   },
   "a tool call after each turn",
 );
-const toolCallList = z.array(toolCall);
+const toolCallList = z.array(toolCall).max(BOUNDS.toolCalls, {
+  error: () => `${EXPECTED_MARK}a list of at most ${BOUNDS.toolCalls} tool calls`,
+});
 const oneToolCall = toolCall.transform((call) => [call]);
 const toolCalls = choice<z.output<typeof toolCall>[]>(
   (raw) =>
@@ -695,14 +749,17 @@ const toolCalls = choice<z.output<typeof toolCall>[]>(
         ? oneToolCall
         : "a tool call {tool, probability} or a list of them",
   {
-    anyOf: [jsonOf(toolCall), { type: "array", items: jsonOf(toolCall) }],
+    anyOf: [
+      jsonOf(toolCall),
+      { type: "array", items: jsonOf(toolCall), maxItems: BOUNDS.toolCalls },
+    ],
     description: "tool calls after each turn: one {tool, probability} or a list",
   },
 );
 
 const turns = obj(
   {
-    count: dist("number", "turns per run"),
+    count: dist("number", `turns per run (a mean of at most ${formatBound(BOUNDS.turnsPerRun)})`),
     promptTokens: dist("tokens", "prompt tokens of each turn"),
     outputTokens: dist("tokens", "output tokens of each turn"),
     toolCalls: toolCalls.optional(),
@@ -710,7 +767,8 @@ const turns = obj(
   "the program each run draws (ignored for trace arrivals)",
 );
 
-const perTurn = (description: string) => count(`${description} per turn`);
+const perTurn = (description: string) =>
+  count(`${description} per turn`, { max: BOUNDS.actionsPerTurn });
 const behaviour = obj(
   {
     fraction: probability("fraction of runs that misbehave; default 1", 1).optional(),
@@ -719,6 +777,7 @@ const behaviour = obj(
         outputMultiplier: number("output tokens multiplied by this", {
           min: 0,
           exclusiveMin: true,
+          max: BOUNDS.factor,
         }),
       },
       "huge generations",
@@ -730,19 +789,29 @@ const behaviour = obj(
     toolsOutsideGrant: obj(
       {
         perTurn: perTurn("calls to tools outside the grant"),
-        tools: list(name("a tool name"), "the tools it tries", 1),
+        tools: list(name("a tool name"), "the tools it tries", BOUNDS.names, 1),
       },
       "tool calls outside the grant",
     ).optional(),
     garbageWrites: obj(
       {
         perTurn: perTurn("garbage writes to the store"),
-        scopes: list(z.string().min(1), "scopes it writes to (in or out of the grant)", 1),
+        scopes: list(
+          z.string().min(1),
+          "scopes it writes to (in or out of the grant)",
+          BOUNDS.names,
+          1,
+        ),
       },
       "garbage writes to the store",
     ).optional(),
     runaway: obj(
-      { maxTurns: count("turns before it is stopped", { positive: true }) },
+      {
+        maxTurns: count("turns before it is stopped", {
+          positive: true,
+          max: BOUNDS.turnsPerRun,
+        }),
+      },
       "a run that never ends on its own",
     ).optional(),
   },
@@ -751,12 +820,17 @@ const behaviour = obj(
 
 const io = obj(
   {
-    workspaceWrites: count("workspace writes per turn; default 0").optional(),
-    storeReads: count("store reads per turn; default 0").optional(),
-    storeWrites: count("store writes per turn; default 0").optional(),
+    workspaceWrites: count("workspace writes per turn; default 0", {
+      max: BOUNDS.actionsPerTurn,
+    }).optional(),
+    storeReads: count("store reads per turn; default 0", { max: BOUNDS.actionsPerTurn }).optional(),
+    storeWrites: count("store writes per turn; default 0", {
+      max: BOUNDS.actionsPerTurn,
+    }).optional(),
     keysPerScope: count("entity keys per scope; default 100", {
       positive: true,
       default: 100,
+      max: BOUNDS.keysPerScope,
     }).optional(),
   },
   "workspace and store activity of each run, after each turn",
@@ -766,7 +840,11 @@ const job = obj(
   {
     name: name("job name"),
     tenant: name("the tenant it runs for"),
-    priority: number("larger is more important; default 0", {}, 0).optional(),
+    priority: number(
+      "larger is more important; default 0",
+      { min: -BOUNDS.priority, max: BOUNDS.priority },
+      0,
+    ).optional(),
     governance,
     arrivals,
     turns: turns.optional(),
@@ -780,6 +858,7 @@ const job = obj(
     endpoints: list(
       name("an endpoint name"),
       "endpoints it may use, first preferred; default all",
+      BOUNDS.endpoints,
       1,
     ).optional(),
     behaviour: behaviour.optional(),
@@ -788,7 +867,12 @@ const job = obj(
   "a declared kind of agent work",
 );
 
-const valueList = z.array(z.union([z.string(), z.number()])).min(1);
+const valueList = z
+  .array(z.union([z.string(), z.number()]))
+  .min(1)
+  .max(BOUNDS.sweepValues, {
+    error: () => `${EXPECTED_MARK}a list of at most ${formatBound(BOUNDS.sweepValues)} values`,
+  });
 const sweepValues = choice<(string | number)[] | string>(
   (raw) =>
     typeof raw === "string"
@@ -798,7 +882,12 @@ const sweepValues = choice<(string | number)[] | string>(
         : 'a list of values or a range such as "0.5/s..4/s:8"',
   {
     anyOf: [
-      { type: "array", items: { type: ["string", "number"] }, minItems: 1 },
+      {
+        type: "array",
+        items: { type: ["string", "number"] },
+        minItems: 1,
+        maxItems: BOUNDS.sweepValues,
+      },
       { type: "string", pattern: String.raw`^.+\.\..+:\d+$` },
     ],
     description: 'values: a list, or a range "lo..hi:count"',
@@ -812,7 +901,10 @@ export const scenarioSchema = obj(
     version: z.literal(1).describe("format version; default 1").optional(),
     name: name("short name, used in output folder names; default the file name").optional(),
     description: z.string().describe("what question the scenario asks").optional(),
-    seed: count("root seed of every random stream; default 1", { default: 1 }).optional(),
+    seed: count("root seed of every random stream (a safe integer, below 2^53); default 1", {
+      default: 1,
+      max: BOUNDS.seed,
+    }).optional(),
     horizon: duration("arrivals stop here; runs in flight drain", { positive: true }),
     warmup: duration("runs arriving earlier are left out of the metrics; default 0").optional(),
     drain: duration(
@@ -821,17 +913,19 @@ export const scenarioSchema = obj(
     replications: count("replications per policy; default 5", {
       positive: true,
       default: 5,
+      max: BOUNDS.replications,
     }).optional(),
     policies: list(
       policy,
       "policies to compare; default [fifo, priority, fair-share]",
+      BOUNDS.policies,
       1,
     ).optional(),
-    endpoints: list(endpoint, "mocked model endpoints", 1),
-    tools: list(tool, "mocked tools; default none").optional(),
+    endpoints: list(endpoint, "mocked model endpoints", BOUNDS.endpoints, 1),
+    tools: list(tool, "mocked tools; default none", BOUNDS.tools).optional(),
     runtime: runtime.optional(),
-    tenants: list(tenant, "tenants", 1),
-    jobs: list(job, "jobs", 1),
+    tenants: list(tenant, "tenants", BOUNDS.tenants, 1),
+    jobs: list(job, "jobs", BOUNDS.jobs, 1),
     sweep: list(
       obj(
         {
@@ -841,6 +935,7 @@ export const scenarioSchema = obj(
         "a sweep axis",
       ),
       "sweep axes (--vary adds more); default none",
+      BOUNDS.sweepAxes,
     ).optional(),
     checks: obj(
       {

@@ -2,7 +2,7 @@
  * Sweeps: `--vary <path>=<values>` axes, set into the raw document before validation so every
  * sweep point is checked like a file would be.
  *
- * - Values: a list `a,b,c`, or a range `lo..hi:count` (count >= 2, linear spacing, written in
+ * - Values: a list `a,b,c`, or a range `lo..hi:count` (count from 2 to 100,000, linear spacing, written in
  *   the unit of `lo`: `0.5/s..4/s:8` gives "0.5/s", "1/s", ..., "4/s"; `300ms..2s:3` gives
  *   "300ms", "1150ms", "2000ms").
  * - Paths: dot-separated; a segment selects a list element by its `name`
@@ -10,6 +10,7 @@
  *   name a field the document leaves out (it is then added); earlier ones must exist.
  */
 import { ScenarioError, show } from "../input/index.ts";
+import { BOUNDS, formatBound } from "./bounds.ts";
 import type { SweepAxis } from "./types.ts";
 
 /** One value of one axis at a sweep point. */
@@ -76,6 +77,14 @@ export function parseValues(
   if (trimmed === "" || items.some((item) => item === "")) {
     throw new ScenarioError(where, 'values such as "4,8,16" or "0.5/s..4/s:8"', shown);
   }
+  if (items.length > BOUNDS.sweepValues) {
+    throw new ScenarioError(
+      where,
+      `at most ${formatBound(BOUNDS.sweepValues)} values`,
+      `${formatBound(items.length)} values`,
+      { foundShown: true },
+    );
+  }
   return items.map(asValue);
 }
 
@@ -134,8 +143,20 @@ export function applyVary(
   return doc;
 }
 
-/** Every combination of the axes' values (the cartesian product; the last axis varies fastest). */
+/**
+ * Every combination of the axes' values (the cartesian product; the last axis varies fastest).
+ * Throws a ScenarioError beyond `BOUNDS.sweepPoints` points, before making any.
+ */
 export function expandGrid(axes: readonly SweepAxis[]): SweepPoint[] {
+  const size = axes.reduce((product, axis) => product * axis.values.length, 1);
+  if (size > BOUNDS.sweepPoints) {
+    throw new ScenarioError(
+      "sweep",
+      `a grid of at most ${formatBound(BOUNDS.sweepPoints)} points (the product of the axes' value counts)`,
+      `${axes.map((axis) => formatBound(axis.values.length)).join(" x ")} = ${formatBound(size)} points`,
+      { foundShown: true },
+    );
+  }
   let points: SweepPoint[] = [[]];
   for (const axis of axes) {
     const next: SweepPoint[] = [];
@@ -176,8 +197,12 @@ function rangeValues(
       shown,
     );
   }
-  if (!Number.isInteger(count) || count < 2 || count > 100_000) {
-    throw new ScenarioError(where, "a range lo..hi:count with count >= 2", shown);
+  if (!Number.isInteger(count) || count < 2 || count > BOUNDS.sweepValues) {
+    throw new ScenarioError(
+      where,
+      `a range lo..hi:count with a count from 2 to ${formatBound(BOUNDS.sweepValues)}`,
+      shown,
+    );
   }
   // The high bound in the unit of the low one: 300ms..2s means 300..2000 (ms).
   const hiValue = (hi.value * hi.factor) / lo.factor;
