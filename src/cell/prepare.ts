@@ -214,6 +214,7 @@ export function runCell(
     audit?: AuditTrailOptions;
     observer?: SimulateOptions["observer"];
     verifyAudit?: boolean;
+    memory?: SimulateOptions["memory"];
   } = {},
 ): SimulatedCell {
   const ref =
@@ -228,6 +229,7 @@ export function runCell(
     replay: prepared.replay,
     observer: options.observer,
     verifyAudit: options.verifyAudit,
+    memory: options.memory,
   });
 }
 

@@ -15,6 +15,7 @@ import {
 } from "../audit/index.ts";
 import { ScenarioError } from "../input/index.ts";
 import {
+  type CellMemory,
   type CellResult,
   createScheduler,
   Endpoint,
@@ -69,6 +70,8 @@ export interface SimulateOptions {
    * idle slots with it; default none, which costs the runtime nothing but a null check.
    */
   observer?: RuntimeObserver;
+  /** The memory budget of the cell's runs in flight (runtime/memory.ts); default none. */
+  memory?: CellMemory;
 }
 
 /** A cell's result together with the live objects (for `check`, reports and tests). */
@@ -186,6 +189,9 @@ export function simulateCell(scenario: Scenario, options: SimulateOptions): Simu
         : audit,
     options.observer ?? null,
   );
+  if (options.memory !== undefined) {
+    runtime.limitRunsInFlight(options.memory, `policy ${ref.label}, seed ${seed}`);
+  }
 
   let runId = 0;
   const target: ArrivalTarget = {

@@ -11,8 +11,10 @@ import {
   partialName,
   planExperiment,
   runExperiment,
+  shardCells,
 } from "../experiment/index.ts";
 import { ScenarioError } from "../input/index.ts";
+import { budgetPlan } from "./budget.ts";
 import { type Io, type RunSettings, withProgress } from "./io.ts";
 import { type CommonOptions, defaultJobs, wallClock } from "./options.ts";
 import {
@@ -55,6 +57,14 @@ export async function experimentCommand(io: Io, spec: ExperimentCommand): Promis
   const outDir = options.out ?? defaultOutDir(plan.info.name, plan.policies, plan.seed, sweep);
   const audit = auditFiles(spec.command, options.audit, plan.policies);
   const shard = options.shard;
+  // The cost estimate, held to the budget before anything is staged or run.
+  const memory = budgetPlan(
+    io,
+    plan,
+    shard ? shardCells(plan.cells, shard) : plan.cells,
+    options,
+    spec.file,
+  );
   // Every output is checked and staged before the first cell runs, and put in place together.
   const done = await staged(spec.command, async (outputs) => {
     const partialFile =
@@ -87,6 +97,7 @@ export async function experimentCommand(io: Io, spec: ExperimentCommand): Promis
           shard,
           command: spec.command,
           auditFor,
+          memory,
           ...(spec.settings?.workersOnly ? {} : { clock: wallClock }),
           onProgress: onProgress === undefined ? undefined : (done) => onProgress(done),
         }),

@@ -4,9 +4,10 @@
  * command line exits with code 2.
  */
 import { availableParallelism } from "node:os";
-import { type Command, InvalidArgumentError } from "commander";
-import { parseShard, type Shard } from "../experiment/index.ts";
-import { parseDuration, ScenarioError } from "../input/index.ts";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { defaultMaxMemory, parseShard, type Shard } from "../experiment/index.ts";
+import { formatBytes, parseDuration, parseSize, ScenarioError } from "../input/index.ts";
+import { BOUNDS, formatBound } from "../scenario/index.ts";
 
 /** The shared flags, as commander parses them. */
 export interface CommonOptions {
@@ -21,6 +22,8 @@ export interface CommonOptions {
   png?: boolean;
   /** --policy-timeout, in seconds. */
   policyTimeout?: number;
+  maxMemory?: number;
+  force?: boolean;
 }
 
 /** Parses a positive integer flag value. */
@@ -30,6 +33,46 @@ export function positiveInteger(value: string): number {
     throw new InvalidArgumentError(`expected a positive integer, got ${JSON.stringify(value)}`);
   }
   return n;
+}
+
+/** Most cells run at once (`--jobs`): worker threads beyond the cores only compete. */
+export const MAX_JOBS = 256;
+
+/** Parses `--jobs`: a positive integer, at most `MAX_JOBS`. */
+export function jobsValue(value: string): number {
+  const n = positiveInteger(value);
+  if (n > MAX_JOBS) {
+    throw new InvalidArgumentError(
+      `expected a positive integer, at most ${MAX_JOBS}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return n;
+}
+
+/** Parses `--replications`: a positive integer, at most the scenario format's bound. */
+export function replicationsValue(value: string): number {
+  const n = positiveInteger(value);
+  if (n > BOUNDS.replications) {
+    throw new InvalidArgumentError(
+      `expected a positive integer, at most ${formatBound(BOUNDS.replications)}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return n;
+}
+
+/** The smallest and largest `--max-memory`. */
+const MEMORY_MIN = 16 * 2 ** 20;
+const MEMORY_MAX = 2 ** 40;
+
+/** Parses `--max-memory`: a size such as "512M" or "4G" (powers of 1024), 16M to 1T. */
+export function memorySize(value: string): number {
+  const bytes = parseSize(value);
+  if (bytes === undefined || bytes < MEMORY_MIN || bytes > MEMORY_MAX) {
+    throw new InvalidArgumentError(
+      `expected a size from 16M to 1T such as "512M" or "4G" (K, M, G, T: powers of 1024), got ${JSON.stringify(value)}`,
+    );
+  }
+  return bytes;
 }
 
 /** Parses a seed: a non-negative integer. */
@@ -106,7 +149,7 @@ export function experimentOptions(command: Command): Command {
     .option(
       "--replications <n>",
       "replications per policy (default: the scenario's)",
-      positiveInteger,
+      replicationsValue,
     )
     .option(
       "--policies <list>",
@@ -117,9 +160,28 @@ export function experimentOptions(command: Command): Command {
     .option(
       "--jobs <n>",
       `cells run at once (default: the number of cores, ${defaultJobs()})`,
-      positiveInteger,
+      jobsValue,
     )
-    .option("--json", "print results.json to standard output instead of the table");
+    .option("--json", "print results.json to standard output instead of the table")
+    .addOption(budgetOptions()[0]!)
+    .addOption(budgetOptions()[1]!);
+}
+
+/**
+ * The budget flags: --max-memory and --force (commands that run cells, and validate, which
+ * refuses what they would refuse).
+ */
+export function budgetOptions(): Option[] {
+  return [
+    new Option(
+      "--max-memory <size>",
+      `memory the runs in flight of the cells running at once and the results may take, such as "8G" (default: three quarters of the heap limit, ${formatBytes(defaultMaxMemory())} here)`,
+    ).argParser(memorySize),
+    new Option(
+      "--force",
+      "run even when the cost estimate is over the budget (a cell whose queue outgrows --max-memory still stops)",
+    ),
+  ];
 }
 
 /** Adds --out, --shard and --png / --no-png (commands that write a report). */

@@ -54,7 +54,8 @@ export interface AuditedReplication {
 }
 
 /** Options of `runCheck`. */
-export interface CheckOptions extends Pick<RunCellsOptions, "jobs" | "onProgress" | "clock"> {
+export interface CheckOptions
+  extends Pick<RunCellsOptions, "jobs" | "onProgress" | "clock" | "memory"> {
   /** Whether a test that was not exercised fails the check (default false). */
   strict?: boolean;
   /**

@@ -3,10 +3,23 @@
 
 export type { AggregateExtras } from "./aggregate.ts";
 export { aggregate, VERSION } from "./aggregate.ts";
+export type { Budget, ExperimentCost } from "./budget.ts";
+export {
+  cellMemory,
+  checkBudget,
+  costSummary,
+  DEFAULT_MAX_CALLS,
+  defaultMaxMemory,
+  estimateExperiment,
+  planCost,
+  scenarioCosts,
+} from "./budget.ts";
 export type { Cell, ExpandConstraints, Shard } from "./cells.ts";
 export { cellsOf, expandCells, parseShard, pointRecord, shardCells } from "./cells.ts";
 export type { AuditedReplication } from "./check.ts";
 export { auditedReplication, runCheck } from "./check.ts";
+export type { CellCost, Saturation } from "./cost.ts";
+export { estimateCell, estimatedTurns, resultBytes } from "./cost.ts";
 export type { ExperimentOptions, ExperimentOutcome } from "./experiment.ts";
 export { runExperiment } from "./experiment.ts";
 export { loadOnWorker, observeOnWorker } from "./module-tasks.ts";

@@ -55,6 +55,8 @@ export interface ExperimentPlan extends ExperimentParams {
   source: ExperimentSource;
   /** The scenario at the first sweep point (the file as written outside sweeps). */
   scenario: Scenario;
+  /** The scenario at every sweep point, in grid order (for the cost estimate). */
+  points: Scenario[];
   /** That scenario prepared (traces loaded, module policies imported). */
   prepared: PreparedScenario;
   info: ScenarioInfo;
@@ -128,6 +130,7 @@ export async function planExperiment(
   return {
     source,
     scenario,
+    points: scenarios,
     prepared,
     info: scenarioInfo(scenario, prepared),
     policies,

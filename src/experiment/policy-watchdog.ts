@@ -55,12 +55,14 @@ export class PolicyWatchdog {
   /**
    * Runs on `pool` the task `make(watch)` builds around its watch record. If one call into
    * policy code runs for the timeout, its worker is terminated and the promise rejects with
-   * `stalled(<the method, as POLICY_METHODS names it>)`.
+   * `stalled(<the method, as POLICY_METHODS names it>)`. `stop`, when it aborts, ends the task
+   * too (queued, it is dropped; running, its worker is terminated).
    */
   async run<R>(
     pool: Tinypool,
     make: (watch: SharedArrayBuffer) => unknown,
     stalled: (method: string) => Error,
+    stop?: AbortSignal,
   ): Promise<R> {
     const buffer = new SharedArrayBuffer(WATCH_WORDS * Int32Array.BYTES_PER_ELEMENT);
     const entry: Watched = {
@@ -73,7 +75,9 @@ export class PolicyWatchdog {
     this.watched.add(entry);
     this.timer ??= setInterval(() => this.tick(), this.tickMs).unref();
     try {
-      return (await pool.run(make(buffer), { signal: entry.abort.signal })) as R;
+      const signal =
+        stop === undefined ? entry.abort.signal : AbortSignal.any([entry.abort.signal, stop]);
+      return (await pool.run(make(buffer), { signal })) as R;
     } catch (error) {
       throw entry.error ?? error;
     } finally {

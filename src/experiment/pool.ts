@@ -27,11 +27,13 @@
  * (`LocalPace`).
  */
 import { totalmem } from "node:os";
+import { getHeapStatistics } from "node:v8";
 import Tinypool from "tinypool";
 import type { AuditTrailOptions } from "../audit/index.ts";
 import type { PreparedScenario } from "../cell/index.ts";
-import type { CellResult } from "../runtime/index.ts";
-import type { SweepPoint } from "../scenario/index.ts";
+import { BudgetError, formatBytes } from "../input/index.ts";
+import { type CellMemory, type CellResult, cellBytes } from "../runtime/index.ts";
+import { pointLabel, type SweepPoint } from "../scenario/index.ts";
 import { type Cell, pointRecord } from "./cells.ts";
 import { estimatedTurns } from "./cost.ts";
 import type { ExperimentSource } from "./plan.ts";
@@ -64,6 +66,14 @@ export interface RunCellsOptions {
    * fails (see policy-watchdog.ts); default `POLICY_TIMEOUT_S`, 30.
    */
   policyTimeoutS?: number;
+  /**
+   * The memory budget of each cell's runs in flight (runtime/memory.ts); default none. A
+   * budget larger than this thread's heap allows runs every cell on workers, whose heaps are
+   * sized to it.
+   */
+  memory?: CellMemory;
+  /** The old-generation heap of each worker, MB; default V8's, raised to fit `memory`. */
+  workerHeapMb?: number;
 }
 
 // The bundled worker handler when the command runs from its bundle (bin/bundle.mjs publishes
@@ -145,14 +155,21 @@ export async function runCells(
     done++;
     options.onProgress?.(done, cells.length);
   };
+  const memory = options.memory;
   const taskOf = (i: number): CellTask => ({
     source,
     cell: cells[i]!,
     audit: options.auditFor?.(cells[i]!),
+    ...(memory === undefined ? {} : { memory }),
   });
   const runHere = async (i: number) => finished(i, await runner.run(taskOf(i)));
+  // A cell may take its budget and a cell's own needs besides: past this thread's heap, only a
+  // worker sized for it may run it (the guard stops the cell, V8 would abort the process).
+  const heapNeedMb = memory === undefined ? 0 : (cellBytes(memory) + HEADROOM_BYTES) / 2 ** 20;
+  const fitsHere = heapNeedMb <= getHeapStatistics().heap_size_limit / 2 ** 20;
+  const heapMb = options.workerHeapMb ?? (fitsHere ? undefined : Math.ceil(heapNeedMb));
   const onWorkers = (indexes: readonly number[], workers: number) =>
-    runOnWorkers(indexes, workers, taskOf, finished, watchdogOf(source, options));
+    runOnWorkers(indexes, workers, taskOf, finished, watchdogOf(source, options), heapMb);
   // No policy module's code runs in this thread, where a loop could not be stopped: with a
   // module among the policies, every cell runs on the workers (the results are the same).
   const modules = options.prepared?.scenario.factories;
@@ -163,7 +180,7 @@ export async function runCells(
     );
     return results as CellResult[];
   }
-  if (jobs === 1 && options.clock === undefined) {
+  if (jobs === 1 && options.clock === undefined && fitsHere) {
     for (let i = 0; i < cells.length; i++) await runHere(i);
     return results as CellResult[];
   }
@@ -172,7 +189,7 @@ export async function runCells(
   const clock = options.clock;
   let left = order.reduce((sum, c) => sum + c.cost, 0);
   // No need to time cells here when even at the fastest pace the work would repay the workers.
-  if (clock !== undefined && left * FASTEST_S_PER_TURN <= PARALLEL_AFTER_S) {
+  if (clock !== undefined && fitsHere && left * FASTEST_S_PER_TURN <= PARALLEL_AFTER_S) {
     const pace = new LocalPace();
     while (order.length > 0) {
       if (order.length > 1 && pace.worthWorkers(left, jobs)) break;
@@ -251,15 +268,18 @@ function largestFirst(
     .sort((a, b) => b.cost - a.cost || a.index - b.index);
 }
 
-/** A pool of `workers` worker threads running worker.ts. */
-export function createPool(workers: number): Tinypool {
+/** A pool of `workers` worker threads running worker.ts, each with an old generation of `heapMb`. */
+export function createPool(workers: number, heapMb?: number): Tinypool {
   return new Tinypool({
     filename: WORKER_ENTRY,
     minThreads: workers,
     maxThreads: workers,
     concurrentTasksPerWorker: 1,
     execArgv: [],
-    resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb(workers) },
+    resourceLimits: {
+      maxYoungGenerationSizeMb: youngGenerationMb(workers),
+      ...(heapMb === undefined ? {} : { maxOldGenerationSizeMb: heapMb }),
+    },
   });
 }
 
@@ -276,24 +296,43 @@ async function runOnWorkers(
   task: (i: number) => CellTask,
   finished: (i: number, result: CellResult) => void,
   watch: CellWatch,
+  heapMb?: number,
 ): Promise<void> {
-  const pool = createPool(workers);
+  const pool = createPool(workers, heapMb);
+  // A worker's error reaches the task it runs; one that comes when it runs none (it was being
+  // stopped) has nothing left to report, and an 'error' event nobody listens to would throw.
+  pool.on("error", () => {});
+  // The first failure stops the rest: queued cells are dropped, running ones ended (their
+  // workers terminated), and the pool is destroyed only once every task has settled. (A worker
+  // dying of memory while `destroy` waits for it to exit crashed tinypool 2: its
+  // `once(worker, "exit")` handles the 'error' with a method tinypool's worker wrapper lacks.)
+  const stop = new AbortController();
+  let failure: { error: unknown } | undefined;
   try {
     // tinypool queues what no worker is free for and hands it out in the order submitted.
     await Promise.all(
       indexes.map(async (i) => {
-        const reply = await watch.watchdog.run<WorkerReply>(
-          pool,
-          (buffer): WorkerTask => ({ ...task(i), watch: buffer }),
-          (method) => watch.stalled(task(i).cell, method),
-        );
-        if (!reply.ok) throw errorFromData(reply.error);
-        finished(i, reply.result);
+        const cellTask = task(i);
+        try {
+          const reply = await watch.watchdog.run<WorkerReply>(
+            pool,
+            (buffer): WorkerTask => ({ ...cellTask, watch: buffer }),
+            (method) => watch.stalled(cellTask.cell, method),
+            stop.signal,
+          );
+          if (!reply.ok) throw errorFromData(reply.error);
+          finished(i, reply.result);
+        } catch (error) {
+          if (failure !== undefined) return;
+          failure = { error: isOutOfMemory(error) ? workerMemoryError(cellTask, heapMb) : error };
+          stop.abort();
+        }
       }),
     );
   } finally {
     await pool.destroy();
   }
+  if (failure !== undefined) throw failure.error;
 }
 
 /** The watchdog of the cells' policy modules, naming the module whose call loops. */
@@ -314,4 +353,34 @@ function watchdogOf(source: ExperimentSource, options: RunCellsOptions): CellWat
         point: pointRecord(cell.point),
       }),
   };
+}
+
+/**
+ * Memory a cell needs besides its runs in flight, for sizing a worker's heap to a budget: its
+ * scenario, traces, histograms and recorder, and the worker's own modules.
+ */
+const HEADROOM_BYTES = 512 * 2 ** 20;
+
+function isOutOfMemory(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "ERR_WORKER_OUT_OF_MEMORY";
+}
+
+/** A worker that ran out of memory, reported as bad input is: the cell and how to proceed. */
+function workerMemoryError(task: CellTask, heapMb: number | undefined): BudgetError {
+  const { cell, source } = task;
+  const point = cell.point.length === 0 ? "" : `, ${pointLabel(cell.point)}`;
+  const heap =
+    heapMb === undefined
+      ? `V8's default heap (${formatBytes(getHeapStatistics().heap_size_limit)})`
+      : `a heap of ${formatBytes(heapMb * 2 ** 20)}`;
+  return new BudgetError(
+    "",
+    `cells that fit the memory of their worker thread (${heap})`,
+    `a worker that ran out of memory running the cell with policy ${cell.policy}, seed ${cell.seed}${point}`,
+    [
+      "The worker was stopped by its heap limit; the other cells were not run to the end.",
+      "To proceed: cap the queue with runtime.admission.maxWaitingTurns, shorten the horizon, run fewer cells at once (--jobs), or give each cell more memory with --max-memory.",
+    ],
+    { file: source.file },
+  );
 }

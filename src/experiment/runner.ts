@@ -5,8 +5,8 @@
 
 import type { AuditTrailOptions } from "../audit/index.ts";
 import { type PreparedScenario, prepareScenario, runCell } from "../cell/index.ts";
-import { ScenarioError } from "../input/index.ts";
-import type { CellResult } from "../runtime/index.ts";
+import { BudgetError, ScenarioError } from "../input/index.ts";
+import type { CellMemory, CellResult } from "../runtime/index.ts";
 import type { Scenario } from "../scenario/index.ts";
 import { applyVary, parseScenario, type SweepPoint } from "../scenario/index.ts";
 import { type Cell, pointRecord } from "./cells.ts";
@@ -21,6 +21,8 @@ export interface CellTask {
   audit?: AuditTrailOptions;
   /** The watch record of the worker's policy calls (see policy-watchdog.ts); default none. */
   watch?: SharedArrayBuffer;
+  /** The memory budget of the cell's runs in flight; default none. */
+  memory?: CellMemory;
 }
 
 /** Prepared scenarios kept per runner; a sweep's worker holds at most this many points. */
@@ -47,7 +49,10 @@ export class CellRunner {
         replication: cell.replication,
         point: pointRecord(cell.point),
       },
-      task.audit === undefined ? {} : { audit: task.audit },
+      {
+        ...(task.audit === undefined ? {} : { audit: task.audit }),
+        ...(task.memory === undefined ? {} : { memory: task.memory }),
+      },
     );
     return canonicalResult(result);
   }
@@ -101,7 +106,15 @@ export interface ErrorData {
   name: string;
   message: string;
   /** Present for ScenarioError: enough to rebuild it. */
-  scenario?: { file?: string; path: string; expected: string; found: string; others: ErrorData[] };
+  scenario?: {
+    file?: string;
+    path: string;
+    expected: string;
+    found: string;
+    others: ErrorData[];
+    /** A BudgetError's lines after the first. */
+    details?: string[];
+  };
 }
 
 /** An error as plain data (ScenarioError keeps its fields and its other problems). */
@@ -116,6 +129,7 @@ export function errorData(error: unknown): ErrorData {
         expected: error.expected,
         found: error.found,
         others: error.others.map(errorData),
+        ...(error instanceof BudgetError ? { details: [...error.details] } : {}),
       },
     };
   }
@@ -126,6 +140,9 @@ export function errorData(error: unknown): ErrorData {
 /** The error an `ErrorData` describes. */
 export function errorFromData(data: ErrorData): Error {
   const s = data.scenario;
+  if (s?.details !== undefined) {
+    return new BudgetError(s.path, s.expected, s.found, s.details, { file: s.file });
+  }
   if (s !== undefined) {
     return new ScenarioError(s.path, s.expected, s.found, {
       file: s.file,

@@ -48,6 +48,34 @@ export class ScenarioError extends Error {
   }
 }
 
+/**
+ * Bad input that is well formed but over what this run may spend: an estimated or measured
+ * cost (runs in flight, model calls, memory) over the budget. Its first line reads like any
+ * other problem (file, field, expected, found); the lines after it give the estimate and the
+ * ways to proceed.
+ */
+export class BudgetError extends ScenarioError {
+  /** The lines after the first: the figures behind it and what to do. */
+  readonly details: readonly string[];
+
+  constructor(
+    path: string,
+    expected: string,
+    found: string,
+    details: readonly string[],
+    options: { file?: string } = {},
+  ) {
+    super(path, expected, found, { file: options.file, foundShown: true });
+    this.name = "BudgetError";
+    this.details = details;
+    this.message = [this.message, ...details.map((line) => `  ${line}`)].join("\n");
+  }
+
+  override inFile(file: string): BudgetError {
+    return new BudgetError(this.path, this.expected, this.found, this.details, { file });
+  }
+}
+
 /** Joins several problems into one error whose `report()` lists them all. */
 export function scenarioErrors(errors: ScenarioError[]): ScenarioError {
   if (errors.length === 0) throw new Error("scenarioErrors: expected at least one error");

@@ -168,7 +168,7 @@ export function readRegularTextFile(path: string, expected: string, maxBytes: nu
   }
 }
 
-/** A size in bytes for a message: "64 KiB", "500 MiB", "12,345 bytes". */
+/** A size in bytes for a message: "64 KiB", "500 MiB", "3.8 MiB", "12,345 bytes". */
 export function formatBytes(bytes: number): string {
   for (const [unit, size] of [
     ["GiB", 2 ** 30],
@@ -176,7 +176,7 @@ export function formatBytes(bytes: number): string {
     ["KiB", 2 ** 10],
   ] as const) {
     if (bytes >= size && bytes % size === 0) return `${bytes / size} ${unit}`;
-    if (bytes >= 10 * size) return `${(bytes / size).toFixed(1)} ${unit}`;
+    if (bytes >= size) return `${(bytes / size).toFixed(1)} ${unit}`;
   }
   return `${bytes.toLocaleString("en-US")} bytes`;
 }

@@ -5,7 +5,7 @@
  * what was found; and opening input files defensively (regular files only, reasons in words).
  */
 
-export { ScenarioError, scenarioErrors, show } from "./errors.ts";
+export { BudgetError, ScenarioError, scenarioErrors, show } from "./errors.ts";
 export type { OpenedFile } from "./files.ts";
 export {
   fileError,
@@ -25,6 +25,7 @@ export {
   unknownFieldError,
   Z99,
 } from "./parse-dist.ts";
+export { parseSize, sizeFlag } from "./sizes.ts";
 export type { NumberConstraints, QuantityConstraints } from "./units.ts";
 export {
   DURATION_EXPECTED,

@@ -7,6 +7,13 @@ export type { ActivityCounters } from "./activity.ts";
 export { RunActivity } from "./activity.ts";
 export type { AttemptPlan, TurnOutcome } from "./endpoint.ts";
 export { Endpoint } from "./endpoint.ts";
+export type { CellMemory } from "./memory.ts";
+export {
+  BYTES_PER_RUN_IN_FLIGHT,
+  budgetText,
+  cellBytes,
+  runsInFlightMax,
+} from "./memory.ts";
 export type {
   DispatchView,
   EndpointView,

@@ -20,6 +20,7 @@ import { type ToolCallPlan, toolOutsideGrant } from "../workload/index.ts";
 import { RunActivity } from "./activity.ts";
 import type { Endpoint, TurnOutcome } from "./endpoint.ts";
 import { AccessManager } from "./governance.ts";
+import { type CellMemory, runsInFlightError, runsInFlightMax } from "./memory.ts";
 import type { RuntimeObserver, RuntimeView } from "./observer.ts";
 import type { Recorder } from "./recorder.ts";
 import type { CallCounters } from "./result.ts";
@@ -116,6 +117,10 @@ export class Runtime implements RunDriver, RuntimeView {
   readonly denials = new Map<string, number>();
   /** Runs admitted and not yet ended. */
   readonly live = new LiveRuns();
+  // The memory budget (see limitRunsInFlight).
+  private memory: CellMemory | undefined;
+  private runsInFlightMax = Number.POSITIVE_INFINITY;
+  private cellLabel = "";
   /** The rows runs keep their numbers in. */
   readonly rows = new RunRows();
   /** Tenant names by index. */
@@ -211,6 +216,16 @@ export class Runtime implements RunDriver, RuntimeView {
     this.denials.set(reason, (this.denials.get(reason) ?? 0) + 1);
   }
 
+  /**
+   * The memory budget: a run admitted past `runsInFlightMax(memory)` runs in flight ends the
+   * cell with a BudgetError naming `cell` (see memory.ts). Default none.
+   */
+  limitRunsInFlight(memory: CellMemory, cell: string): void {
+    this.memory = memory;
+    this.runsInFlightMax = runsInFlightMax(memory);
+    this.cellLabel = cell;
+  }
+
   /** Admits a run and starts its process. */
   admit(run: RunState): void {
     const job = this.jobs[run.jobIndex]!;
@@ -233,6 +248,9 @@ export class Runtime implements RunDriver, RuntimeView {
       return;
     }
     this.live.add(run);
+    if (this.live.size > this.runsInFlightMax) {
+      throw runsInFlightError(this, this.memory!, this.cellLabel);
+    }
     this.record(run, "run.start", spec.name, "ok");
     if (this.activeJobs[job.index]) this.activity!.start(run.access);
     run.start();

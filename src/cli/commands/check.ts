@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import type { CheckResult, CheckStatus } from "../../experiment/index.ts";
 import { planExperiment, runCheck } from "../../experiment/index.ts";
+import { budgetPlan } from "../budget.ts";
 import { type Io, paint, type RunSettings, withProgress } from "../io.ts";
 import { type CommonOptions, defaultJobs, experimentOptions, wallClock } from "../options.ts";
 import { resultsText, writeResults } from "../output.ts";
@@ -42,6 +43,7 @@ Examples:
         seed: options.seed,
         policyTimeoutS: options.policyTimeout,
       });
+      const memory = budgetPlan(io, plan, plan.cells, options, scenario);
       // --out is checked and staged before the cells run, and put in place once written.
       const { check, written } = await staged("check", async (outputs) => {
         const dir = options.out === undefined ? undefined : outputs.folder(options.out, "--out");
@@ -56,6 +58,7 @@ Examples:
               onProgress,
               strict: options.strict === true,
               tempDir: outputs.scratch(),
+              memory,
               ...(settings.workersOnly ? {} : { clock: wallClock }),
             }),
         );
