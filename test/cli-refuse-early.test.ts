@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { runInProcess } from "./support/cli.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const BIN = join(ROOT, "bin/agentsim.js");
@@ -170,6 +171,33 @@ describe("what cannot run is refused early, by validate and by compare", () => {
       }
     });
   }
+});
+
+describe("the flags that size a run", () => {
+  it("refuse --replications, --jobs and --max-memory beyond their bounds", async () => {
+    // Shows each flag's bound in its message, exit 2 before anything is read.
+    const file = write("flags.yaml", stringify(day()));
+    const cases: [string[], RegExp][] = [
+      [
+        ["--replications", "10001"],
+        /--replications <n>' argument '10001' is invalid\. expected a positive integer, at most 10,000/,
+      ],
+      [
+        ["--jobs", "257"],
+        /--jobs <n>' argument '257' is invalid\. expected a positive integer, at most 256/,
+      ],
+      [
+        ["--max-memory", "12"],
+        /--max-memory <size>' argument '12' is invalid\. expected a size from 16M to 1T/,
+      ],
+      [["--max-memory", "2P"], /expected a size from 16M to 1T such as "512M" or "4G"/],
+    ];
+    for (const [flags, message] of cases) {
+      const ran = await runInProcess(["compare", file, ...flags]);
+      expect(ran.code, flags.join(" ")).toBe(2);
+      expect(ran.stderr).toMatch(message);
+    }
+  });
 });
 
 describe("the memory guard inside a run", () => {

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cellsOf } from "../src/experiment/cells.ts";
 import { ScenarioError } from "../src/input/errors.ts";
 import {
   decodeScenarioBytes,
@@ -144,6 +145,12 @@ describe("every size has an upper bound", () => {
     expect(refusal(() => expandGrid([axis, axis]))).toContain(
       "a grid of at most 100,000 points (the product of the axes' value counts), got 1,000 x 1,000 = 1,000,000 points",
     );
+    const hundred = { path: "replications", values: Array.from({ length: 100 }, (_, i) => i + 1) };
+    const cells = { policies: ["a", "b"], replications: 10_000, seed: 1, axes: [hundred] };
+    expect(refusal(() => cellsOf(cells))).toContain(
+      "replications: expected at most 1,000,000 cells (sweep points x policies x replications), got 100 x 2 x 10,000 = 2,000,000 cells",
+    );
+    expect(cellsOf({ ...cells, axes: [] })).toHaveLength(20_000);
     expect(refusal(() => parseVary("endpoints.0.slots=1..8:1000000"))).toContain(
       "a range lo..hi:count with a count from 2 to 100,000",
     );
