@@ -15,7 +15,14 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import YAML from "yaml";
 import { formatDuration, formatRate } from "../src/input/index.ts";
-import { formatBound, scenarioJsonSchema } from "../src/scenario/index.ts";
+import {
+  BOUNDS,
+  formatBound,
+  MAX_DEPTH,
+  MAX_DOCUMENT_NODES,
+  MAX_SCENARIO_SIZE_TEXT,
+  scenarioJsonSchema,
+} from "../src/scenario/index.ts";
 
 type Node = Record<string, any>;
 
@@ -411,6 +418,13 @@ export function scenarioFormatMarkdown(): string {
     "fields do in the simulation is in [design.md](design.md), and trace files in",
     "[traces.md](traces.md). `agentsim validate FILE` prints what a file means with every",
     "default filled in. A field not listed here is an error (with the known fields named).",
+    "",
+    `Every size has an upper bound, stated with its type below. A scenario file is a regular`,
+    `file of at most ${MAX_SCENARIO_SIZE_TEXT}, in UTF-8, nested at most ${MAX_DEPTH} levels`,
+    `deep, with at most ${formatBound(MAX_DOCUMENT_NODES)} values once its YAML aliases are expanded; a sweep`,
+    `has at most ${formatBound(BOUNDS.sweepPoints)} points and an experiment at most ${formatBound(BOUNDS.cells)} cells (points x policies x`,
+    "replications). What a valid scenario may cost to run is estimated before it runs and held to",
+    "a budget (`--max-memory`, `--force`: see the README).",
     "",
     "## Units",
     "",
