@@ -123,8 +123,9 @@ const EXAMPLES: Example[] = [
   {
     name: "/dev/zero as a scenario",
     file: () => "/dev/zero",
-    where: /^\/dev\/zero: expected a regular scenario file, got a character device/,
-    forward: /regular scenario file/,
+    where:
+      /^\/dev\/zero: expected a readable scenario file \(a regular file\), got a character device/,
+    forward: /\(a regular file\)/,
   },
   {
     name: "999 aliases of a 100k-element list",

@@ -200,7 +200,7 @@ describe("the budget", () => {
       checkBudget(cost, { maxMemoryBytes: 3 * GiB, maxCalls: 1e9 }, "day.yaml"),
     );
     expect(text.split("\n")[0]).toBe(
-      "day.yaml: jobs[0].arrivals.rate: expected an experiment within the memory budget of 3 GiB (--max-memory), got an estimated 16 GiB at the peak",
+      "day.yaml: jobs[0].arrivals.rate: expected an experiment within the memory budget of 3 GiB (--max-memory), got an estimated 16.3 GiB at the peak",
     );
     expect(text).toContain("grow by 98.7/s for the 24h horizon");
     expect(text).toContain("shorten the horizon (about 4.4h fits)");

@@ -9,10 +9,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { simulate } from "../src/cell/simulate.ts";
 import { planExperiment } from "../src/experiment/plan.ts";
 import { runCells } from "../src/experiment/pool.ts";
 import { BudgetError } from "../src/input/errors.ts";
-import { simulate } from "../src/cell/simulate.ts";
 import { parseScenario } from "../src/scenario/index.ts";
 
 const MiB = 2 ** 20;

@@ -104,6 +104,14 @@ describe("every size has an upper bound", () => {
         "at most 1,000,000,000",
       ],
       [
+        "weight",
+        (d, v) => (d.tenants[0].weight = v),
+        1e6,
+        1.5e6,
+        "a positive number, at most 1,000,000",
+      ],
+      ["priority", (d, v) => (d.jobs[0].priority = v), -1e9, -2e9, "at least -1,000,000,000"],
+      [
         "tenants",
         (d, v) => {
           d.tenants = Array.from({ length: v as number }, (_, i) => ({ name: `t${i}` }));
@@ -185,7 +193,7 @@ describe("scenario files", () => {
   it("are regular files of at most 512 KiB", () => {
     // Shows a folder, a device and a file one byte over the bound refused before reading.
     expect(refusal(() => loadScenarioFile(dir))).toMatch(
-      /expected a regular scenario file, got a folder/,
+      /expected a readable scenario file \(a regular file\), got a directory/,
     );
     expect(refusal(() => loadScenarioFile("/dev/null"))).toMatch(/got a character device/);
     const big = file("big.yaml", `# ${"x".repeat(512 * 1024 - 2)}\n`);
@@ -195,7 +203,7 @@ describe("scenario files", () => {
     const fits = file("fits.yaml", `${text}\n#${"x".repeat(512 * 1024 - text.length - 3)}\n`);
     expect(loadScenarioFile(fits).horizonS).toBe(60);
     expect(refusal(() => loadScenarioFile(join(dir, "none.yaml")))).toMatch(
-      /expected a readable scenario file, got ENOENT: no such file/,
+      /expected a readable scenario file \(a regular file\), got no such file \(ENOENT\)/,
     );
   });
 

@@ -245,7 +245,7 @@ describe("every error at once", () => {
   it("reports a missing file as a ScenarioError", () => {
     // Shows a missing file is bad input, not a crash.
     expect(report(() => loadScenarioFile(join(FIXTURES, "nope.yaml")))[0]).toMatch(
-      /nope\.yaml: expected a readable scenario file, got ENOENT/,
+      /nope\.yaml: expected a readable scenario file \(a regular file\), got no such file \(ENOENT\)/,
     );
   });
 });

@@ -33,6 +33,11 @@ export interface NumberConstraints {
   exclusiveMin?: boolean;
   /** Require a whole number; default false. */
   integer?: boolean;
+  /**
+   * A bound on the magnitude of a size (|value| at most this), stated in a message only to a
+   * value beyond it, unlike `max`, which is part of what the field means; default none.
+   */
+  bound?: number;
 }
 
 const SECONDS_PER: Record<string, number> = {
@@ -170,12 +175,23 @@ export function parseNumber(
   const value = scaled(raw, PLAIN_RE, (value) => value);
   const min = constraints.min ?? Number.NEGATIVE_INFINITY;
   const max = constraints.max ?? Number.POSITIVE_INFINITY;
+  const bound = constraints.bound ?? Number.POSITIVE_INFINITY;
   const ok =
     value !== undefined &&
     (constraints.exclusiveMin ? value > min : value >= min) &&
     value <= max &&
+    Math.abs(value) <= bound &&
     (!constraints.integer || Number.isInteger(value));
-  if (!ok) throw new ScenarioError(path, describeNumber(constraints), raw);
+  if (!ok) {
+    const expected = describeNumber(constraints);
+    const beyond =
+      value === undefined || Math.abs(value) <= bound
+        ? ""
+        : value > 0
+          ? `, at most ${grouped(bound)}`
+          : `, at least ${grouped(-bound)}`;
+    throw new ScenarioError(path, `${expected}${beyond}`, raw);
+  }
   return value;
 }
 

@@ -181,7 +181,10 @@ function probability(description: string, defaultValue?: number) {
 
 /** A plain number within bounds. */
 function number(description: string, constraints: NumberConstraints = {}, defaultValue?: number) {
-  const { min, max, exclusiveMin, integer } = constraints;
+  const { exclusiveMin, integer, bound } = constraints;
+  // A bound on the magnitude is a range in JSON Schema: [-bound, bound], or [min, bound].
+  const min = constraints.min ?? (bound === undefined ? undefined : -bound);
+  const max = constraints.max ?? bound;
   return parsed((raw, path) => parseNumber(raw, path, constraints), {
     type: integer ? "integer" : "number",
     ...(min === undefined ? {} : exclusiveMin ? { exclusiveMinimum: min } : { minimum: min }),
@@ -453,29 +456,29 @@ const endpoint = obj(
         requestsPerMinute: number("request limit per minute", {
           min: 0,
           exclusiveMin: true,
-          max: 60 * BOUNDS.requestsPerS,
+          bound: 60 * BOUNDS.requestsPerS,
         }).optional(),
         requestsPerSecond: number("request limit per second", {
           min: 0,
           exclusiveMin: true,
-          max: BOUNDS.requestsPerS,
+          bound: BOUNDS.requestsPerS,
         }).optional(),
         tokensPerMinute: number(
           "token limit per minute; at least the largest first turn (prompt + output) of a job that may use the endpoint, when its token distributions are bounded",
-          { min: 0, exclusiveMin: true, max: 60 * BOUNDS.tokensPerS },
+          { min: 0, exclusiveMin: true, bound: 60 * BOUNDS.tokensPerS },
         ).optional(),
         tokensPerSecond: number(
           "token limit per second (60x it at least a job's largest first turn, as for tokensPerMinute)",
-          { min: 0, exclusiveMin: true, max: BOUNDS.tokensPerS },
+          { min: 0, exclusiveMin: true, bound: BOUNDS.tokensPerS },
         ).optional(),
         burstRequests: number("request bucket size", {
           min: 0,
           exclusiveMin: true,
-          max: BOUNDS.requestsPerS,
+          bound: BOUNDS.requestsPerS,
         }).optional(),
         burstTokens: number(
           "token bucket size, at least a job's largest first turn (as for tokensPerMinute); default one second's worth (a request larger than the bucket waits for a full bucket and empties it)",
-          { min: 0, exclusiveMin: true, max: BOUNDS.tokens },
+          { min: 0, exclusiveMin: true, bound: BOUNDS.tokens },
         ).optional(),
       },
       "token-bucket rate limits (over the limit: a 429 the runtime backs off from)",
@@ -566,12 +569,12 @@ const runtime = obj(
       {
         promptWeight: number(
           "weight of a prompt token; default 1",
-          { min: 0, max: BOUNDS.factor },
+          { min: 0, bound: BOUNDS.factor },
           1,
         ).optional(),
         outputWeight: number(
           "weight of an output token; default 2",
-          { min: 0, max: BOUNDS.factor },
+          { min: 0, bound: BOUNDS.factor },
           2,
         ).optional(),
       },
@@ -630,7 +633,7 @@ const tenant = obj(
     name: name("tenant name"),
     weight: number(
       "fair-share weight; default 1",
-      { min: 0, exclusiveMin: true, max: BOUNDS.factor },
+      { min: 0, exclusiveMin: true, bound: BOUNDS.factor },
       1,
     ).optional(),
   },
@@ -696,7 +699,7 @@ const arrivals = z.discriminatedUnion(
           .optional(),
         speedup: number(
           "replay speed (2 = twice as fast); default 1",
-          { min: 0, exclusiveMin: true, max: BOUNDS.factor },
+          { min: 0, exclusiveMin: true, bound: BOUNDS.factor },
           1,
         ).optional(),
         window: obj(
@@ -777,7 +780,7 @@ const behaviour = obj(
         outputMultiplier: number("output tokens multiplied by this", {
           min: 0,
           exclusiveMin: true,
-          max: BOUNDS.factor,
+          bound: BOUNDS.factor,
         }),
       },
       "huge generations",
@@ -842,7 +845,7 @@ const job = obj(
     tenant: name("the tenant it runs for"),
     priority: number(
       "larger is more important; default 0",
-      { min: -BOUNDS.priority, max: BOUNDS.priority },
+      { bound: BOUNDS.priority },
       0,
     ).optional(),
     governance,

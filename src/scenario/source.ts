@@ -1,13 +1,13 @@
 /**
  * A scenario file's text, read defensively: only a regular file (not a folder, a device such as
- * /dev/zero, a pipe or a socket), at most `MAX_SCENARIO_BYTES`, and UTF-8. A file in another
+ * /dev/zero, a pipe or a socket: `openRegularFile` refuses them before a byte is read), at most
+ * `MAX_SCENARIO_BYTES`, and UTF-8. A file in another
  * encoding is refused as "not UTF-8" with what it looks like: UTF-16 or UTF-32 by its byte
  * order mark, NUL bytes (binary data, or UTF-16 without a mark), or the first byte sequence
  * that is not valid UTF-8 (Latin-1 and Windows-1252 text), with its line.
  */
-import { closeSync, fstatSync, openSync, readSync, type Stats, statSync } from "node:fs";
-import { resolve } from "node:path";
-import { ScenarioError } from "../input/index.ts";
+import { closeSync } from "node:fs";
+import { openRegularFile, readChunk, ScenarioError } from "../input/index.ts";
 import { formatBound } from "./bounds.ts";
 
 /**
@@ -26,44 +26,30 @@ export function readScenarioText(file: string): string {
   return decodeScenarioBytes(readScenarioBytes(file), file);
 }
 
-/** The bytes of a regular file of at most `MAX_SCENARIO_BYTES`. */
+/** The bytes of a regular file of at most `MAX_SCENARIO_BYTES` (opened as input/files.ts opens). */
 export function readScenarioBytes(file: string): Buffer {
-  const refuse = (expected: string, found: string) =>
-    new ScenarioError("", expected, `${found} (${resolve(file)})`, { file, foundShown: true });
-  // stat before open: opening a FIFO would wait for a writer.
-  let stats: Stats;
+  const opened = openRegularFile(file, "a readable scenario file (a regular file)");
   try {
-    stats = statSync(file);
-  } catch (error) {
-    throw refuse("a readable scenario file", ioReason(error));
-  }
-  if (!stats.isFile()) throw refuse("a regular scenario file", kindOf(stats));
-  const tooLarge = (size: string) =>
-    refuse(`a scenario file of at most ${MAX_SCENARIO_SIZE_TEXT}`, size);
-  if (stats.size > MAX_SCENARIO_BYTES) throw tooLarge(`${formatBound(stats.size)} bytes`);
-  let fd: number;
-  try {
-    fd = openSync(file, "r");
-  } catch (error) {
-    throw refuse("a readable scenario file", ioReason(error));
-  }
-  try {
-    // The file may have been replaced or may grow: check what was opened, read one byte more.
-    if (!fstatSync(fd).isFile()) throw refuse("a regular scenario file", "something else");
+    const tooLarge = (size: string) =>
+      new ScenarioError("", `a scenario file of at most ${MAX_SCENARIO_SIZE_TEXT}`, size, {
+        file,
+        foundShown: true,
+      });
+    if (opened.sizeBytes > MAX_SCENARIO_BYTES) {
+      throw tooLarge(`${formatBound(opened.sizeBytes)} bytes`);
+    }
+    // Read to the end, one byte past the bound at most: the file may grow while it is read.
     const buffer = Buffer.alloc(MAX_SCENARIO_BYTES + 1);
     let length = 0;
     for (;;) {
-      const read = readSync(fd, buffer, length, buffer.length - length, null);
+      const read = readChunk(opened, file, buffer.subarray(length));
       if (read === 0) break;
       length += read;
       if (length > MAX_SCENARIO_BYTES) throw tooLarge("a file that grew past it while read");
     }
     return buffer.subarray(0, length);
-  } catch (error) {
-    if (error instanceof ScenarioError) throw error;
-    throw refuse("a readable scenario file", ioReason(error));
   } finally {
-    closeSync(fd);
+    closeSync(opened.fd);
   }
 }
 
@@ -140,33 +126,3 @@ function where(bytes: Uint8Array, offset: number): string {
   }
   return `line ${line}, byte ${offset - start + 1} of the line`;
 }
-
-/** What a path that is not a regular file is. */
-function kindOf(stats: Stats): string {
-  if (stats.isDirectory()) return "a folder";
-  if (stats.isCharacterDevice()) return "a character device";
-  if (stats.isBlockDevice()) return "a block device";
-  if (stats.isFIFO()) return "a named pipe";
-  if (stats.isSocket()) return "a socket";
-  return "not a regular file";
-}
-
-/** An I/O error's code with its reason in words: "ENOENT: no such file". */
-function ioReason(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  const words = code === undefined ? undefined : IO_REASONS[code];
-  if (code === undefined) return String(error);
-  return `${code}: ${words ?? (error as Error).message}`;
-}
-
-const IO_REASONS: Record<string, string> = {
-  ENOENT: "no such file",
-  EACCES: "permission denied",
-  EPERM: "operation not permitted",
-  ENOTDIR: "a part of the path is not a folder",
-  ELOOP: "too many symbolic links",
-  ENAMETOOLONG: "the name is too long",
-  EISDIR: "a folder",
-  EMFILE: "too many open files",
-  EIO: "an input/output error",
-};
