@@ -12,6 +12,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { runInProcess } from "./support/cli.ts";
+import { saturatedDayDoc } from "./support/scenarios.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const BIN = join(ROOT, "bin/agentsim.js");
@@ -42,27 +43,13 @@ function agentsim(args: string[]): Promise<Ran> {
 
 let dir: string;
 
-/** A day of 100 runs a second against 8 slots of 2 s turns, 3 turns a run. */
+/** The saturated day as a file: named, with three policies. */
 function day(edit: (doc: Record<string, any>) => void = () => {}): Record<string, any> {
-  const doc: Record<string, any> = {
-    name: "day",
-    horizon: "24h",
-    replications: 5,
-    policies: ["fifo", "priority", "fair-share"],
-    endpoints: [{ name: "llm", slots: 8, latency: "2s" }],
-    tenants: [{ name: "t" }],
-    jobs: [
-      {
-        name: "chat",
-        tenant: "t",
-        governance: { owner: "o", authorizedBy: "a" },
-        arrivals: { process: "poisson", rate: "100/s" },
-        turns: { count: 3, promptTokens: 1000, outputTokens: 200 },
-      },
-    ],
-  };
-  edit(doc);
-  return doc;
+  return saturatedDayDoc((doc) => {
+    doc.name = "day";
+    doc.policies = ["fifo", "priority", "fair-share"];
+    edit(doc);
+  });
 }
 
 function write(name: string, text: string | Buffer): string {

@@ -16,29 +16,14 @@ import {
   parseScenario,
   readScenarioDocument,
 } from "../src/scenario/index.ts";
+import { saturatedDayDoc } from "./support/scenarios.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const GiB = 2 ** 30;
 
-/** A day of 100 runs a second against 8 slots of 2 s turns, 3 turns a run. */
+/** The saturated day, parsed. */
 function day(edit: (doc: Record<string, any>) => void = () => {}) {
-  const doc: Record<string, any> = {
-    horizon: "24h",
-    replications: 5,
-    endpoints: [{ name: "llm", slots: 8, latency: "2s" }],
-    tenants: [{ name: "t" }],
-    jobs: [
-      {
-        name: "chat",
-        tenant: "t",
-        governance: { owner: "o", authorizedBy: "a" },
-        arrivals: { process: "poisson", rate: "100/s" },
-        turns: { count: 3, promptTokens: 1000, outputTokens: 200 },
-      },
-    ],
-  };
-  edit(doc);
-  return parseScenario(doc, "day.yaml");
+  return parseScenario(saturatedDayDoc(edit), "day.yaml");
 }
 
 /**

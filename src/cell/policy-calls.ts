@@ -19,6 +19,12 @@
  * Date.now and performance.now are replaced once by functions that ask which is wanted (one
  * comparison); the global `Date` constructor only during a call, since a subclass left in
  * place would fail `instanceof` checks on the dates other code makes.
+ *
+ * Why this is not itself a source of nondeterminism: nothing here draws a random number or
+ * reads a clock for the simulation. Inside a policy call every substitute answers from the
+ * cell's named stream `policy` and the simulated clock; the originals are kept only so that code
+ * outside policy calls (the CLI's progress bar and wall-clock pacing, in cli/ and experiment/)
+ * behaves as before, and the simulator's own code never calls them.
  */
 
 /** The kinds of call a watch record names; the index is the code stored in the record. */

@@ -103,3 +103,30 @@ export function mmcScenario(options: {
     ],
   };
 }
+
+/**
+ * The raw document of a saturated day: 100 runs a second against 8 slots of 2 s turns, 3 turns
+ * a run, for 24 h and 5 replications (what the cost estimate and the memory budget must refuse);
+ * `edit` changes it before it is returned.
+ */
+export function saturatedDayDoc(
+  edit: (doc: Record<string, any>) => void = () => {},
+): Record<string, any> {
+  const doc: Record<string, any> = {
+    horizon: "24h",
+    replications: 5,
+    endpoints: [{ name: "llm", slots: 8, latency: "2s" }],
+    tenants: [{ name: "t" }],
+    jobs: [
+      {
+        name: "chat",
+        tenant: "t",
+        governance: { owner: "o", authorizedBy: "a" },
+        arrivals: { process: "poisson", rate: "100/s" },
+        turns: { count: 3, promptTokens: 1000, outputTokens: 200 },
+      },
+    ],
+  };
+  edit(doc);
+  return doc;
+}
