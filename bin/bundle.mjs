@@ -22,11 +22,15 @@ const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const ENTRIES = {
   cli: "src/cli/main.ts",
   worker: "src/experiment/worker.ts",
+  charts: "src/report/chart-worker.ts",
   index: "src/index.ts",
 };
 
 /** Where a bundle's worker entry is published for src/experiment/pool.ts. */
 export const WORKER_ENTRY_KEY = Symbol.for("agentsim.workerEntry");
+
+/** Where a bundle's chart thread entry is published for src/report/chart-thread.ts. */
+export const CHART_ENTRY_KEY = Symbol.for("agentsim.chartEntry");
 
 // Every file of the bundle publishes the URL of the bundle's public API (src/index.ts), in the
 // thread that loads it, main or worker: a user's policy module that imports "agentsim" gets
@@ -34,7 +38,7 @@ export const WORKER_ENTRY_KEY = Symbol.for("agentsim.workerEntry");
 const PUBLISH_API = `globalThis[Symbol.for("agentsim.apiEntry")] ??= new URL("./index.js", import.meta.url).href;`;
 
 /**
- * The bundle's entry URLs ({ cli, worker }), built if the sources changed since the last
+ * The bundle's entry URLs ({ cli, worker, charts }), built if the sources changed since the last
  * build, or undefined when the sources should run through tsx.
  */
 export async function bundle() {
@@ -45,6 +49,7 @@ export async function bundle() {
     const entries = () => ({
       cli: pathToFileURL(join(dir, "cli.js")).href,
       worker: pathToFileURL(join(dir, "worker.js")).href,
+      charts: pathToFileURL(join(dir, "charts.js")).href,
     });
     if (existsSync(join(dir, "worker.js"))) return entries();
     // Built beside, then renamed into place: two commands building at once do not mix files.

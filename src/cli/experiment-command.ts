@@ -85,7 +85,7 @@ export async function experimentCommand(io: Io, spec: ExperimentCommand): Promis
       ? plan.cells.filter((c) => c.index % shard.count === shard.index - 1).length
       : plan.cells.length;
     // A shard writes no report; a whole experiment's report loads while its cells run.
-    if (shard === undefined) preloadReport();
+    if (shard === undefined) await preloadReport();
     const outcome = await withProgress(
       io,
       cellCount,

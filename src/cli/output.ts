@@ -153,16 +153,18 @@ function writeFailure(finalDir: string, dir: string, error: unknown): ScenarioEr
 }
 
 /**
- * Starts loading the report layer and its chart libraries (about 0.3 s) without waiting for
- * them: while the cells run on worker threads this thread is idle, so the load then costs no
- * time (and run in this thread, it costs what `writeResults` would have paid). A failure is
- * ignored here: `writeResults` meets it again and reports it.
+ * Loads the report layer and starts its chart thread (report/chart-thread.ts), which loads the
+ * chart libraries and warms up while the cells run, in this thread or on workers: then the
+ * charts cost the command about half what they would after the cells. A failure is ignored
+ * here: `writeResults` meets it again and reports it.
  */
-export function preloadReport(): void {
-  import("../report/index.ts").then(
-    (report) => report.preloadCharts(),
-    () => undefined,
-  );
+export async function preloadReport(): Promise<void> {
+  try {
+    const report = await import("../report/index.ts");
+    report.startChartThread();
+  } catch {
+    // writeResults imports the layer again and says what is wrong.
+  }
 }
 
 /**

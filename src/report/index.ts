@@ -3,6 +3,12 @@
 export type { AuditView } from "./audit-view.ts";
 export { AUDIT_ROWS_DEFAULT, readAuditView, readAuditViews } from "./audit-view.ts";
 export { CELLS_CSV_COLUMNS, cellsCsv } from "./cells-csv.ts";
+export {
+  ChartThreadGone,
+  chartThread,
+  restartChartThread,
+  startChartThread,
+} from "./chart-thread.ts";
 export type { ChartSpec, SlotTimelineConstraints } from "./charts/index.ts";
 export { CHARTS, chartSpecs } from "./charts/index.ts";
 export type { CockpitParts, RenderedChart } from "./cockpit.ts";
@@ -19,7 +25,7 @@ export { CUT_MARK, CUT_NOTE, fixed } from "./format.ts";
 export { SECTIONS } from "./html/sections.ts";
 export { hasCutInterval } from "./percentiles.ts";
 export type { RenderPngOptions, RenderSvgOptions } from "./render.ts";
-export { pngFonts, preloadCharts, renderPng, renderSvg } from "./render.ts";
+export { pngFonts, renderPng, renderSvg, renderSvgHere } from "./render.ts";
 export { resultsJson } from "./results-json.ts";
 export { RUN_COLUMNS, runCells, runsCaption } from "./runs-table.ts";
 export { summaryMarkdown } from "./summary-md.ts";

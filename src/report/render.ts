@@ -4,13 +4,15 @@
  *
  * vega, vega-lite and resvg are imported when the first chart is drawn, not when the report
  * layer is loaded: vega alone takes about 0.2 s to load, which commands that draw no chart
- * (validate, check, a shard, a worker thread) need not pay.
+ * (validate, check, a shard, a worker thread) need not pay. A command that writes a report
+ * draws its charts on the chart thread (chart-thread.ts), which loads them in its stead.
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { parse } from "vega";
 import type { TopLevelSpec } from "vega-lite";
+import { ChartThreadGone, chartThread } from "./chart-thread.ts";
 
 /** The chart libraries, loaded once, on first use. */
 let libraries:
@@ -37,14 +39,6 @@ export interface RenderSvgOptions {
   idPrefix?: string;
 }
 
-/** Starts loading the chart libraries, for a caller with time to spare; never rejects. */
-export function preloadCharts(): Promise<void> {
-  return chartLibraries().then(
-    () => undefined,
-    () => undefined,
-  );
-}
-
 /** Parsed vega runtimes by spec text: rendering the same spec again skips compile and parse. */
 const runtimes = new Map<string, ReturnType<typeof parse>>();
 const RUNTIME_CACHE_SIZE = 32;
@@ -65,14 +59,33 @@ function runtimeOf(
 }
 
 /**
- * Renders a vega-lite spec to an SVG string. Deterministic: the same spec gives the same bytes
- * (vega numbers clip paths and gradients from process-wide counters, which are reset before
- * each render and then prefixed). Renders run one at a time so the counters are not shared.
+ * Renders a vega-lite spec to an SVG string: on the chart thread when one was started
+ * (chart-thread.ts), else here. Deterministic: the same spec gives the same bytes either way.
  */
 export async function renderSvg(
   spec: TopLevelSpec,
   options: RenderSvgOptions = {},
 ): Promise<string> {
+  const idPrefix = options.idPrefix ?? "chart";
+  const thread = chartThread();
+  if (thread !== undefined) {
+    try {
+      return await thread.render(spec, idPrefix);
+    } catch (error) {
+      // A thread that could not start or died: the chart is drawn here instead.
+      if (!(error instanceof ChartThreadGone)) throw error;
+    }
+  }
+  return renderSvgHere(spec, idPrefix);
+}
+
+/**
+ * Renders a vega-lite spec to an SVG string in this thread. Deterministic: the same spec gives
+ * the same bytes (vega numbers clip paths and gradients from process-wide counters, which are
+ * reset before each render and then prefixed). Renders run one at a time so the counters are
+ * not shared.
+ */
+export async function renderSvgHere(spec: TopLevelSpec, idPrefix: string): Promise<string> {
   const previous = queue;
   let release!: () => void;
   queue = new Promise<void>((resolve) => {
@@ -85,7 +98,7 @@ export async function renderSvg(
     const view = new libs.vega.View(runtimeOf(spec, libs), { renderer: "none", logLevel: 0 });
     try {
       const svg = await view.toSVG();
-      return prefixIds(svg, options.idPrefix ?? "chart");
+      return prefixIds(svg, idPrefix);
     } finally {
       view.finalize();
     }

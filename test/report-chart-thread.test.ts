@@ -1,0 +1,107 @@
+/**
+ * The chart thread (src/report/chart-thread.ts): charts drawn there are byte for byte the
+ * charts drawn here, a thread that cannot start or dies costs nothing but the overlap, a chart
+ * that fails says why either way, and its warm-up (src/report/charts/warm-up.json) is the
+ * report's own charts.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { TopLevelSpec } from "vega-lite";
+import { afterAll, describe, expect, it } from "vitest";
+import type { Results } from "../src/experiment/results.ts";
+import {
+  CHARTS,
+  chartSpecs,
+  chartThread,
+  renderSvg,
+  renderSvgHere,
+  restartChartThread,
+} from "../src/report/index.ts";
+
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8")) as Results;
+const comparison = fixture("results-sample.json");
+const sweep = fixture("results-sample-sweep.json");
+const WORKER = new URL("../src/report/chart-worker-entry.mjs", import.meta.url);
+
+afterAll(() => restartChartThread());
+
+describe("the chart thread", () => {
+  it("draws every chart of a comparison and a sweep with the same bytes as this thread", async () => {
+    await restartChartThread(WORKER);
+    const charts = [...chartSpecs(comparison), ...chartSpecs(sweep)];
+    expect(charts.length).toBeGreaterThanOrEqual(7);
+    const there = await Promise.all(charts.map((c) => renderSvg(c.spec, { idPrefix: c.name })));
+    // Drawn on the thread, not here after a silent fallback.
+    expect(chartThread()?.drawn).toBe(charts.length);
+    for (const [i, c] of charts.entries()) {
+      const here = await renderSvgHere(c.spec, c.name);
+      expect(there[i], c.name).toBe(here);
+      expect(here).toMatch(/^<svg/);
+    }
+  }, 60_000);
+
+  it("says what is wrong with a chart that cannot be drawn, as this thread does", async () => {
+    await restartChartThread(WORKER);
+    const bad = {
+      ...chartSpecs(comparison)[0]!.spec,
+      mark: "no-such-mark",
+    } as unknown as TopLevelSpec;
+    const here = await renderSvgHere(bad, "bad").then(
+      () => "drawn",
+      (error: Error) => error.message,
+    );
+    expect(here).not.toBe("drawn");
+    await expect(renderSvg(bad, { idPrefix: "bad" })).rejects.toThrow(here);
+    // The thread is still there for the next chart.
+    const good = chartSpecs(comparison)[0]!;
+    await renderSvg(good.spec, { idPrefix: good.name });
+    expect(chartThread()?.drawn).toBe(1);
+  }, 60_000);
+
+  it("draws the charts here when the thread cannot start or dies", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "agentsim-chart-thread-"));
+    try {
+      const broken = join(dir, "broken.mjs");
+      writeFileSync(broken, 'throw new Error("a worker that fails to load");\n');
+      await restartChartThread(pathToFileURL(broken));
+      const chart = chartSpecs(comparison)[1]!;
+      const svg = await renderSvg(chart.spec, { idPrefix: chart.name });
+      expect(svg).toBe(await renderSvgHere(chart.spec, chart.name));
+      expect(chartThread()).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe("the chart thread's warm-up", () => {
+  const warmUp = JSON.parse(
+    readFileSync(new URL("../src/report/charts/warm-up.json", import.meta.url), "utf8"),
+  ) as Record<string, TopLevelSpec>;
+
+  it("is the report's own charts, every one of them, on a few rows", () => {
+    const names = new Set([...chartSpecs(comparison), ...chartSpecs(sweep)].map((c) => c.name));
+    expect(names.size).toBe(CHARTS.length);
+    expect(new Set(Object.keys(warmUp))).toEqual(names);
+    const rows = (value: unknown): number[] =>
+      Array.isArray(value)
+        ? value.flatMap(rows)
+        : typeof value === "object" && value !== null
+          ? Object.entries(value).flatMap(([key, item]) =>
+              key === "values" && Array.isArray(item) ? [item.length] : rows(item),
+            )
+          : [];
+    for (const [name, spec] of Object.entries(warmUp)) {
+      expect(Math.max(...rows(spec)), name).toBeLessThanOrEqual(24);
+    }
+  });
+
+  it("renders, every chart of it", async () => {
+    for (const [name, spec] of Object.entries(warmUp)) {
+      expect(await renderSvgHere(spec, name), name).toMatch(/^<svg/);
+    }
+  }, 60_000);
+});
