@@ -85,7 +85,8 @@ export async function experimentCommand(io: Io, spec: ExperimentCommand): Promis
       ? plan.cells.filter((c) => c.index % shard.count === shard.index - 1).length
       : plan.cells.length;
     // A shard writes no report; a whole experiment's report loads while its cells run.
-    if (shard === undefined) await preloadReport();
+    const jobs = options.jobs ?? defaultJobs();
+    if (shard === undefined) await preloadReport(Math.min(jobs, cellCount));
     const outcome = await withProgress(
       io,
       cellCount,
@@ -93,7 +94,7 @@ export async function experimentCommand(io: Io, spec: ExperimentCommand): Promis
       options.json === true,
       (onProgress) =>
         runExperiment(plan, {
-          jobs: options.jobs ?? defaultJobs(),
+          jobs,
           shard,
           command: spec.command,
           auditFor,

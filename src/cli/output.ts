@@ -3,6 +3,7 @@
  * loaded only by the commands that write one), the per-policy audit file names, partial files.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { basename, dirname, extname, join, relative, resolve } from "node:path";
 import type { Results } from "../experiment/index.ts";
 import { fileErrorReason, isSystemError, ScenarioError } from "../input/index.ts";
@@ -153,15 +154,19 @@ function writeFailure(finalDir: string, dir: string, error: unknown): ScenarioEr
 }
 
 /**
- * Loads the report layer and starts its chart thread (report/chart-thread.ts), which loads the
- * chart libraries and warms up while the cells run, in this thread or on workers: then the
- * charts cost the command about half what they would after the cells. A failure is ignored
- * here: `writeResults` meets it again and reports it.
+ * Loads the report layer and gets the chart libraries ready while the cells run, which
+ * `threads` threads do at once. With a core to spare, on the chart thread
+ * (report/chart-thread.ts): it loads them and warms up while the cells run, here or on
+ * workers, and the charts then cost the command about half what they would after the cells.
+ * With no core to spare its warm-up would slow the cells down, so the libraries load here:
+ * while the cells run on workers this thread is idle. A failure is ignored here:
+ * `writeResults` meets it again and reports it.
  */
-export async function preloadReport(): Promise<void> {
+export async function preloadReport(threads: number): Promise<void> {
   try {
     const report = await import("../report/index.ts");
-    report.startChartThread();
+    if (threads < availableParallelism()) report.startChartThread();
+    else void report.preloadCharts();
   } catch {
     // writeResults imports the layer again and says what is wrong.
   }

@@ -25,7 +25,7 @@ export { CUT_MARK, CUT_NOTE, fixed } from "./format.ts";
 export { SECTIONS } from "./html/sections.ts";
 export { hasCutInterval } from "./percentiles.ts";
 export type { RenderPngOptions, RenderSvgOptions } from "./render.ts";
-export { pngFonts, renderPng, renderSvg, renderSvgHere } from "./render.ts";
+export { pngFonts, preloadCharts, renderPng, renderSvg, renderSvgHere } from "./render.ts";
 export { resultsJson } from "./results-json.ts";
 export { RUN_COLUMNS, runCells, runsCaption } from "./runs-table.ts";
 export { summaryMarkdown } from "./summary-md.ts";

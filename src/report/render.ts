@@ -39,6 +39,14 @@ export interface RenderSvgOptions {
   idPrefix?: string;
 }
 
+/** Starts loading the chart libraries in this thread, for a caller with time to spare; never rejects. */
+export function preloadCharts(): Promise<void> {
+  return chartLibraries().then(
+    () => undefined,
+    () => undefined,
+  );
+}
+
 /** Parsed vega runtimes by spec text: rendering the same spec again skips compile and parse. */
 const runtimes = new Map<string, ReturnType<typeof parse>>();
 const RUNTIME_CACHE_SIZE = 32;

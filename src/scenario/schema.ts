@@ -90,6 +90,23 @@ function choice<T>(pick: (raw: unknown) => z.ZodType<T> | string, doc: JsonSchem
     .meta(doc);
 }
 
+/**
+ * A field's documentation whose `anyOf` is made the first time it is read: the alternatives
+ * that embed zod schemas (distributions, latency forms, policies, tool calls) cost about 25 ms
+ * to convert to JSON Schema, which only `scenarioJsonSchema` needs, not every command's start.
+ * (zod reads a field's metadata, getters included, when it converts the schema.)
+ */
+function lazyAnyOf(make: () => JsonSchema[], rest: JsonSchema = {}): JsonSchema {
+  let anyOf: JsonSchema[] | undefined;
+  return {
+    get anyOf() {
+      anyOf ??= make();
+      return anyOf;
+    },
+    ...rest,
+  };
+}
+
 /** The JSON Schema of a documentation-only zod schema, to embed in a `parsed` or `choice` field. */
 function jsonOf(schema: z.ZodType, description?: string): JsonSchema {
   const { $schema: _, ...json } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
@@ -265,6 +282,10 @@ const UNIT_DOC: Record<DistUnit, JsonSchema> = {
 
 // Documentation of the `{dist: ...}` forms; parsing is parseDistribution's, with its messages.
 function distDoc(unit: DistUnit): JsonSchema {
+  return lazyAnyOf(() => distForms(unit));
+}
+
+function distForms(unit: DistUnit): JsonSchema[] {
   const value = (description: string) => z.unknown().meta({ ...UNIT_DOC[unit], description });
   const plain = (description: string) => z.number().describe(description);
   const variant = (dist: string, shape: z.core.$ZodLooseShape, description: string) =>
@@ -328,7 +349,7 @@ function distDoc(unit: DistUnit): JsonSchema {
       "one of the values, uniformly",
     ),
   ]);
-  return { anyOf: [UNIT_DOC[unit], jsonOf(forms)] };
+  return [UNIT_DOC[unit], jsonOf(forms)];
 }
 
 const DIST_DOCS: Record<DistUnit, JsonSchema> = {
@@ -340,10 +361,10 @@ const DIST_DOCS: Record<DistUnit, JsonSchema> = {
 
 /** A distribution (or a constant) of a unit. */
 function dist(unit: DistUnit, description: string) {
-  return parsed<DistSpec>((raw, path) => parseDistribution(raw, path, unit), {
-    ...DIST_DOCS[unit],
-    description,
-  });
+  return parsed<DistSpec>(
+    (raw, path) => parseDistribution(raw, path, unit),
+    lazyAnyOf(() => DIST_DOCS[unit].anyOf as JsonSchema[], { description }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -380,10 +401,9 @@ const policy = choice<RawPolicy>(
       : typeof raw === "object" && raw !== null && !Array.isArray(raw)
         ? policyObject
         : 'a policy name such as "fair-share", a module path, or {name, label?, options?}',
-  {
-    anyOf: [{ type: "string", minLength: 1 }, jsonOf(policyObject)],
+  lazyAnyOf(() => [{ type: "string", minLength: 1 }, jsonOf(policyObject)], {
     description: 'a policy: "fifo", "./my-policy.ts", or {name | module, label?, options?}',
-  },
+  }),
 );
 
 const tokenLatency = obj(
@@ -439,11 +459,10 @@ const latency = choice<LatencySpec>(
     }
     return distLatencySpec;
   },
-  {
-    anyOf: [DIST_DOCS.duration, jsonOf(tokenLatency), jsonOf(wholeLatency)],
+  lazyAnyOf(() => [DIST_DOCS.duration, jsonOf(tokenLatency), jsonOf(wholeLatency)], {
     description:
       "turn time: a distribution of the whole turn, {ttft, perOutputToken, ...}, or {turn, jitter}",
-  },
+  }),
 );
 
 const endpoint = obj(
@@ -751,13 +770,13 @@ const toolCalls = choice<z.output<typeof toolCall>[]>(
       : typeof raw === "object" && raw !== null
         ? oneToolCall
         : "a tool call {tool, probability} or a list of them",
-  {
-    anyOf: [
+  lazyAnyOf(
+    () => [
       jsonOf(toolCall),
       { type: "array", items: jsonOf(toolCall), maxItems: BOUNDS.toolCalls },
     ],
-    description: "tool calls after each turn: one {tool, probability} or a list",
-  },
+    { description: "tool calls after each turn: one {tool, probability} or a list" },
+  ),
 );
 
 const turns = obj(
