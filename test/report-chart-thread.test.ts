@@ -4,6 +4,7 @@
  * that fails says why either way, and its warm-up (src/report/charts/warm-up.json) is the
  * report's own charts.
  */
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -74,6 +75,26 @@ describe("the chart thread", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }, 60_000);
+});
+
+describe("the chart thread and the process", () => {
+  it("does not keep a process alive that drew no chart (a command that failed after starting it)", () => {
+    // The thread starts and nothing is drawn: the process must end on its own, at once.
+    const script = `
+      const report = await import(${JSON.stringify(new URL("../src/report/index.ts", import.meta.url).href)});
+      report.startChartThread();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      process.stdout.write(report.chartThread() === undefined ? "no thread" : "thread");
+    `;
+    const ran = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "--input-type=module", "--eval", script],
+      { encoding: "utf8", timeout: 30_000, killSignal: "SIGKILL" },
+    );
+    expect(ran.signal, "the process was still running after 30 s").toBeNull();
+    expect(ran.status, ran.stderr).toBe(0);
+    expect(ran.stdout).toBe("thread");
   }, 60_000);
 });
 

@@ -39,8 +39,6 @@ class ChartThread {
     // The sources' entry registers tsx itself: an inherited `--import tsx` would not help a
     // worker on Node 20 (see src/experiment/pool.ts).
     this.worker = new Worker(entry, bundled ? {} : { execArgv: [] });
-    // Idle, the thread does not keep the process alive; it is held while charts are pending.
-    this.worker.unref();
     this.worker.on("message", (reply: ChartReply) => {
       const waiting = this.pending.get(reply.id);
       if (waiting === undefined) return;
@@ -53,6 +51,9 @@ class ChartThread {
     });
     this.worker.on("error", (error) => this.fail(error.message));
     this.worker.on("exit", (code) => this.fail(`it exited with code ${code}`));
+    // Idle, the thread does not keep the process alive; it is held while charts are pending.
+    // (After the listeners: adding a 'message' listener refs the worker's port again.)
+    this.worker.unref();
   }
 
   /** The SVG of `spec`, drawn on the thread. Rejects with ChartThreadGone if the thread failed. */
