@@ -9,6 +9,7 @@ import { Command, CommanderError } from "commander";
 import { VERSION } from "../experiment/index.ts";
 import { fileErrorReason, isSystemError, ScenarioError } from "../input/index.ts";
 import { registerAudit } from "./commands/audit.ts";
+import { registerCapacity } from "./commands/capacity.ts";
 import { registerCheck } from "./commands/check.ts";
 import { registerCompare } from "./commands/compare.ts";
 import { registerMerge } from "./commands/merge.ts";
@@ -66,6 +67,7 @@ export async function runCli(
     registerCompare,
     registerRun,
     registerSweep,
+    registerCapacity,
     registerCheck,
     registerValidate,
     registerSchema,

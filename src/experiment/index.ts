@@ -14,6 +14,22 @@ export {
   planCost,
   scenarioCosts,
 } from "./budget.ts";
+export type {
+  CapacityProbe,
+  CapacityResult,
+  CapacitySearch,
+  CapacitySlo,
+  SloEstimate,
+} from "./capacity.ts";
+export {
+  estimateSlo,
+  metricOf,
+  metricPaths,
+  nearestPaths,
+  parseSlo,
+  searchCapacity,
+  shownValue,
+} from "./capacity.ts";
 export type { Cell, ExpandConstraints, Shard } from "./cells.ts";
 export { cellsOf, expandCells, parseShard, pointRecord, shardCells } from "./cells.ts";
 export type { AuditedReplication } from "./check.ts";

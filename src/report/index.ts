@@ -10,7 +10,7 @@ export {
   startChartThread,
 } from "./chart-thread.ts";
 export type { ChartSpec, SlotTimelineConstraints } from "./charts/index.ts";
-export { CHARTS, chartSpecs } from "./charts/index.ts";
+export { CHARTS, capacityCharts, chartSpecs } from "./charts/index.ts";
 export type { CockpitParts, RenderedChart } from "./cockpit.ts";
 export { cockpitHtml } from "./cockpit.ts";
 export {

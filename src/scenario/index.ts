@@ -32,6 +32,13 @@ export type {
   TraceArrivalSpec,
   TurnsSpec,
 } from "./types.ts";
-export type { SweepPoint, SweepSetting } from "./vary.ts";
-export { applyVary, expandGrid, parseValues, parseVary, pointLabel } from "./vary.ts";
+export type { RangeAxis, SweepPoint, SweepSetting } from "./vary.ts";
+export {
+  applyVary,
+  expandGrid,
+  parseRangeAxis,
+  parseValues,
+  parseVary,
+  pointLabel,
+} from "./vary.ts";
 export { MAX_DEPTH, MAX_DOCUMENT_NODES } from "./yaml-document.ts";

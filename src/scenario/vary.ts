@@ -173,22 +173,42 @@ export function pointLabel(point: SweepPoint): string {
   return point.map(({ path, value }) => `${path.split(".").pop()}=${value}`).join(" ");
 }
 
-function rangeValues(
+/** A range axis `path=lo..hi`: its ends as numbers in the unit of `lo` (its suffix). */
+export interface RangeAxis {
+  path: string;
+  lo: number;
+  hi: number;
+  /** The unit suffix of `lo` ("" for a plain number): values are written with it. */
+  unit: string;
+}
+
+/** Parses `--vary path=lo..hi` (a range without a count: capacity's search axis). */
+export function parseRangeAxis(flag: string, where = "--vary"): RangeAxis {
+  const expected = 'path=lo..hi such as "jobs.ticket-triage.arrivals.rate=0.5/s..4/s"';
+  const equals = flag.indexOf("=");
+  const path = equals < 0 ? "" : flag.slice(0, equals).trim();
+  const range = /^\s*([+-]?\.?\d[^,]*?)\.\.([^,:]+)$/.exec(flag.slice(equals + 1));
+  if (path === "" || /(^|\.)(\.|$)/.test(path) || range === null) {
+    throw new ScenarioError(where, expected, flag);
+  }
+  const ends = rangeEnds(range[1]!.trim(), range[2]!.trim(), where, flag, expected);
+  if (!(ends.hi > ends.lo)) {
+    throw new ScenarioError(where, `${expected}, with lo below hi`, flag);
+  }
+  return { path, ...ends };
+}
+
+// The ends of a range in the unit of its low end.
+function rangeEnds(
   loText: string,
   hiText: string,
-  count: number,
   where: string,
   shown: unknown,
-): (string | number)[] {
+  expected: string,
+) {
   const lo = quantity(loText);
   const hi = quantity(hiText);
-  if (lo === undefined || hi === undefined) {
-    throw new ScenarioError(
-      where,
-      'a range lo..hi:count with numbers such as "0.5/s..4/s:8"',
-      shown,
-    );
-  }
+  if (lo === undefined || hi === undefined) throw new ScenarioError(where, expected, shown);
   const compatible = lo.kind === hi.kind || lo.kind === "" || hi.kind === "";
   if (!compatible) {
     throw new ScenarioError(
@@ -197,6 +217,28 @@ function rangeValues(
       shown,
     );
   }
+  // The high bound in the unit of the low one: 300ms..2s means 300..2000 (ms).
+  return { lo: lo.value, hi: (hi.value * hi.factor) / lo.factor, unit: lo.suffix };
+}
+
+function rangeValues(
+  loText: string,
+  hiText: string,
+  count: number,
+  where: string,
+  shown: unknown,
+): (string | number)[] {
+  const {
+    lo,
+    hi: hiValue,
+    unit,
+  } = rangeEnds(
+    loText,
+    hiText,
+    where,
+    shown,
+    'a range lo..hi:count with numbers such as "0.5/s..4/s:8"',
+  );
   if (!Number.isInteger(count) || count < 2 || count > BOUNDS.sweepValues) {
     throw new ScenarioError(
       where,
@@ -204,11 +246,9 @@ function rangeValues(
       shown,
     );
   }
-  // The high bound in the unit of the low one: 300ms..2s means 300..2000 (ms).
-  const hiValue = (hi.value * hi.factor) / lo.factor;
   return Array.from({ length: count }, (_, i) => {
-    const value = Number((lo.value + ((hiValue - lo.value) * i) / (count - 1)).toPrecision(12));
-    return lo.suffix === "" ? value : `${value}${lo.suffix}`;
+    const value = Number((lo + ((hiValue - lo) * i) / (count - 1)).toPrecision(12));
+    return unit === "" ? value : `${value}${unit}`;
   });
 }
 

@@ -1,5 +1,6 @@
 // The report's charts: one file a chart, each a function of the results to a vega-lite spec.
 import type { Results } from "../../experiment/index.ts";
+import { capacityCharts } from "./capacity.ts";
 import { latencyPercentilesChart } from "./latency-percentiles.ts";
 import { queueLengthChart } from "./queue-length.ts";
 import { serviceShareChart } from "./service-share.ts";
@@ -14,6 +15,7 @@ export type { SlotTimelineConstraints } from "./slot-timeline.ts";
 export { CONFIG, FONT, OKABE_ITO } from "./theme.ts";
 export type { ChartSpec };
 export {
+  capacityCharts,
   latencyPercentilesChart,
   queueLengthChart,
   serviceShareChart,
