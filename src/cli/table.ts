@@ -168,6 +168,37 @@ function comparisonRows(results: Results, pairs: readonly [string, string][]): s
 }
 
 /** The compare (and run) summary: header, tables, warnings, paired differences, verdict. */
+/**
+ * The jobs' percentile SLOs, a row per policy: the percentile's mean over replications, its 95%
+ * interval and the verdict the interval gives. Empty when no job declares one.
+ */
+export function percentileSloLines(results: Results): string[] {
+  const rows: string[][] = [["job", "SLO", "policy", "estimate", "95% interval", "verdict"]];
+  for (const [policy, p] of Object.entries(results.policies)) {
+    for (const [job, j] of Object.entries(p.jobs)) {
+      for (const slo of j.percentileSlos ?? []) {
+        const ci = slo.estimate.ci95;
+        rows.push([
+          job,
+          `${slo.metric} <= ${num(slo.boundS)} s`,
+          policy,
+          num(slo.estimate.mean),
+          ci === null ? "-" : `[${num(ci[0])}, ${num(ci[1])}]`,
+          slo.holds === true
+            ? "holds"
+            : slo.holds === false
+              ? "missed"
+              : ci === null
+                ? "undecided (one replication: no interval)"
+                : "undecided (the interval straddles the bound)",
+        ]);
+      }
+    }
+  }
+  if (rows.length === 1) return [];
+  return ["", "Percentile SLOs (seconds):", ...layout(rows, 3).map((line) => `  ${line}`)];
+}
+
 export function compareTable(io: Pick<Io, "color">, results: Results): string {
   const policies = Object.keys(results.policies);
   const one = results.replications < 2;
@@ -206,6 +237,7 @@ export function compareTable(io: Pick<Io, "color">, results: Results): string {
     ...layout(runRows(results)).map((line) => `  ${line}`),
   );
   lines.push("", "By tenant:", ...layout(tenantRows(results), 2).map((line) => `  ${line}`));
+  lines.push(...percentileSloLines(results));
   const warnings = saturationLines(io, results);
   if (warnings.length > 0) lines.push("", ...warnings);
   if (results.comparisons.length > 0) {

@@ -57,7 +57,12 @@ export function aggregate(
   const groups = groupCells(cells, points, extras);
   const first = groups[0]!;
   const policies: Record<string, PolicyResults> = {};
-  for (const [policy, group] of first) policies[policy] = policyResults(group);
+  const slos = new Map(
+    info.registry.jobs.flatMap((job) =>
+      job.slo?.percentiles === undefined ? [] : [[job.name, job.slo.percentiles] as const],
+    ),
+  );
+  for (const [policy, group] of first) policies[policy] = policyResults(group, slos);
   const results: Results = {
     scenario: info.name,
     seed: extras.seed,

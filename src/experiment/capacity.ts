@@ -175,7 +175,8 @@ export async function searchCapacity(search: CapacitySearch): Promise<CapacityRe
     resolution: step,
     direction,
     answer,
-    answerShown: answer === null ? null : shownValue(safeRound(answer, step, direction), search.unit),
+    answerShown:
+      answer === null ? null : shownValue(safeRound(answer, step, direction), search.unit),
     atEnd,
     probes,
     cells: probes.reduce((sum, p) => sum + p.replications, 0),

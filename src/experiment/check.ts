@@ -175,10 +175,46 @@ function verdicts(
   const arbitration = arbitrationVerdict(plan, results, audited);
   const isolation = isolationVerdict(cells);
   const audit = auditVerdict(audited);
+  const slo = sloVerdict(results);
   const statuses = [arbitration.status, isolation.status, audit.status];
+  if (slo !== undefined) statuses.push(slo.status);
   const pass = statuses.every((s) => s === "pass" || (s === "not-exercised" && !strict));
-  // DESIGN.md's keys first, in its order; `strict` is an addition.
-  return { scenario: plan.info.name, pass, tests: { arbitration, isolation, audit }, strict };
+  // DESIGN.md's keys first, in its order; `slo` and `strict` are additions.
+  const tests = { arbitration, isolation, audit, ...(slo === undefined ? {} : { slo }) };
+  return { scenario: plan.info.name, pass, tests, strict };
+}
+
+/** The jobs' percentile SLOs under every policy; undefined when no job declares one. */
+function sloVerdict(results: Results): CheckResult["tests"]["slo"] {
+  const judged: string[] = [];
+  let held = 0;
+  let missed = 0;
+  const missedText: string[] = [];
+  const undecidedText: string[] = [];
+  for (const [policy, p] of Object.entries(results.policies)) {
+    for (const [job, j] of Object.entries(p.jobs)) {
+      for (const slo of j.percentileSlos ?? []) {
+        const ci = slo.estimate.ci95;
+        const text = `${job} ${slo.metric} <= ${slo.boundS} s under ${policy}: ${fmt(slo.estimate.mean)} s${ci === null ? " (one replication, no interval)" : `, 95% CI [${fmt(ci[0])}, ${fmt(ci[1])}]`}`;
+        judged.push(text);
+        if (slo.holds === true) held++;
+        else if (slo.holds === false) {
+          missed++;
+          missedText.push(text);
+        } else undecidedText.push(text);
+      }
+    }
+  }
+  if (judged.length === 0) return undefined;
+  const status: CheckStatus =
+    missed > 0 ? "fail" : held === judged.length ? "pass" : "not-exercised";
+  const evidence =
+    status === "fail"
+      ? `missed: ${missedText.join("; ")}`
+      : status === "pass"
+        ? `${held} percentile SLO${held === 1 ? "" : "s"} hold: ${judged.join("; ")}`
+        : `undecided (the interval straddles the bound; more replications may decide): ${undecidedText.join("; ")}`;
+  return { status, pass: passOf(status), judged: judged.length, held, missed, evidence };
 }
 
 function arbitrationVerdict(

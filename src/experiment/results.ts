@@ -6,6 +6,7 @@
 
 import type { Bottleneck, Interval, Stat } from "../metrics/index.ts";
 import type { CellResult, Counts, TimelineEntry, TimeSeries } from "../runtime/index.ts";
+import type { JobSpec } from "../scenario/index.ts";
 
 export type { Interval, Stat };
 
@@ -97,6 +98,22 @@ export interface JobResults {
   runLatency: Stat;
   counts: Counts;
   sloAttainment: number | null;
+  /** The job's percentile SLOs (`slo: { runLatency: { p95: 60s } }`), when it declares some. */
+  percentileSlos?: PercentileSloResult[];
+}
+
+/**
+ * Whether a percentile SLO holds for a policy: the percentile of each replication's measured
+ * runs (turns, for `wait`), their mean with its 95% interval, and the verdict the interval
+ * gives: holds when it lies within the bound, missed when beyond it, null (undecided) when it
+ * straddles the bound or there is no interval (one replication).
+ */
+export interface PercentileSloResult {
+  /** "runLatency.p95", "wait.p99". */
+  metric: string;
+  boundS: number;
+  estimate: Estimate;
+  holds: boolean | null;
 }
 
 /** One replication's summary (DESIGN.md: `{ seed, summary }`). */
@@ -181,7 +198,7 @@ export interface Results {
       tenant: string;
       priority: number;
       governance: import("../scenario/index.ts").GovernanceSpec;
-      slo?: { runLatencyS?: number; waitS?: number };
+      slo?: JobSpec["slo"];
     }[];
     endpoints: { name: string; slots: number }[];
   };
@@ -260,6 +277,20 @@ export interface CheckResult {
       withoutAuthority: number;
       /** Addition: the verdict in a sentence (which policy's trail broke, and where). */
       evidence?: string;
+    };
+    /**
+     * Addition, present when a job declares percentile SLOs: fails when one is missed under
+     * some policy (its interval beyond the bound), passes when every one holds under every
+     * policy, not exercised when some stay undecided (an interval straddling the bound).
+     */
+    slo?: {
+      status: CheckStatus;
+      pass: boolean | null;
+      /** Percentile SLOs judged (jobs x SLOs x policies), and how many held and were missed. */
+      judged: number;
+      held: number;
+      missed: number;
+      evidence: string;
     };
   };
   /** Addition: whether a test that was not exercised fails the check (`--strict`). */

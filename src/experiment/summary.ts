@@ -16,6 +16,7 @@ import {
   statOf,
 } from "../metrics/index.ts";
 import type { CellResult, Counts, TimeSeries } from "../runtime/index.ts";
+import type { PercentileSlo } from "../scenario/index.ts";
 import type {
   Estimate,
   JobResults,
@@ -59,11 +60,14 @@ export function num(value: number | null | undefined): number {
 }
 
 /** The results of one policy from its cells, in replication order. */
-export function policyResults(cells: readonly CellResult[]): PolicyResults {
+export function policyResults(
+  cells: readonly CellResult[],
+  slos: ReadonlyMap<string, readonly PercentileSlo[]> = new Map(),
+): PolicyResults {
   return {
     summary: summaryOf(cells, true),
     tenants: tenantsOf(cells),
-    jobs: jobsOf(cells),
+    jobs: jobsOf(cells, slos),
     replications: cells.map(replicationOf),
     charts: chartsOf(cells),
   };
@@ -250,7 +254,10 @@ export function tenantsOf(cells: readonly CellResult[]): Record<string, TenantRe
   return tenants;
 }
 
-function jobsOf(cells: readonly CellResult[]): Record<string, JobResults> {
+function jobsOf(
+  cells: readonly CellResult[],
+  slos: ReadonlyMap<string, readonly PercentileSlo[]>,
+): Record<string, JobResults> {
   const jobs: Record<string, JobResults> = {};
   for (const [name, first] of Object.entries(cells[0]!.jobs)) {
     const of = cells.map((c) => c.jobs[name]!);
@@ -262,6 +269,21 @@ function jobsOf(cells: readonly CellResult[]): Record<string, JobResults> {
       counts: sumCounts(of.map((j) => j.counts)),
       sloAttainment: meanOrNull(of.map((j) => j.sloAttainment)),
     };
+    const declared = slos.get(name) ?? [];
+    if (declared.length > 0) {
+      jobs[name].percentileSlos = declared.map((slo) => {
+        // A replication that measured no run has no percentile (NaN, left out of the mean).
+        const values = of.map((j) => {
+          const histogram = histogramOf(j[slo.metric]);
+          return histogram.count === 0 ? Number.NaN : histogram.quantile(slo.percentile / 100);
+        });
+        const estimate = estimateOf(values);
+        const ci = estimate.ci95;
+        const holds =
+          ci === null ? null : ci[1] <= slo.boundS ? true : ci[0] > slo.boundS ? false : null;
+        return { metric: `${slo.metric}.p${slo.percentile}`, boundS: slo.boundS, estimate, holds };
+      });
+    }
   }
   return jobs;
 }

@@ -346,6 +346,9 @@ function checkSection(results: Results): string[] {
           c.tests.audit.evidence ??
             `${count(c.tests.audit.records)} records, chain ${c.tests.audit.verified ? "verified" : "BROKEN"}, ${count(c.tests.audit.unaudited)} unaudited, ${count(c.tests.audit.withoutAuthority)} without authority`,
         ],
+        ...(c.tests.slo === undefined
+          ? []
+          : [["percentile SLOs", mark(c.tests.slo.pass), c.tests.slo.evidence]]),
       ],
       "lll",
     ),

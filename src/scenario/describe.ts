@@ -178,6 +178,10 @@ function jobLines(job: JobSpec, horizonS: number): string[] {
     const parts = [
       job.slo.runLatencyS === undefined ? "" : `run latency ${formatDuration(job.slo.runLatencyS)}`,
       job.slo.waitS === undefined ? "" : `wait ${formatDuration(job.slo.waitS)}`,
+      ...(job.slo.percentiles ?? []).map(
+        (p) =>
+          `${p.metric === "runLatency" ? "run latency" : "wait"} p${p.percentile} ${formatDuration(p.boundS)}`,
+      ),
     ].filter((part) => part !== "");
     lines.push(`    slo: ${parts.join(", ") || "none"}`);
   }

@@ -23,6 +23,7 @@ export type {
   IoSpec,
   JobSpec,
   LatencySpec,
+  PercentileSlo,
   PolicyRef,
   RuntimeSpec,
   Scenario,

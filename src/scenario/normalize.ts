@@ -11,11 +11,12 @@ import { type DistSpec, distMean } from "../sim/index.ts";
 import { BOUNDS, formatBound } from "./bounds.ts";
 import { limitErrors } from "./limits.ts";
 import { isModulePath, policyLabel, traceFormatOf } from "./references.ts";
-import type { ParsedDocument, ParsedJob, RawPolicy } from "./schema.ts";
+import { type ParsedDocument, type ParsedJob, type RawPolicy, SLO_PERCENTILES } from "./schema.ts";
 import type {
   ArrivalSpec,
   EndpointSpec,
   JobSpec,
+  PercentileSlo,
   PolicyRef,
   RuntimeSpec,
   Scenario,
@@ -232,9 +233,22 @@ function jobSpec(
   };
   if (governance.tokenBudget !== undefined) spec.governance.tokenBudget = governance.tokenBudget;
   if (job.slo !== undefined) {
-    spec.slo = {};
-    if (job.slo.runLatency !== undefined) spec.slo.runLatencyS = job.slo.runLatency;
-    if (job.slo.wait !== undefined) spec.slo.waitS = job.slo.wait;
+    const slo: NonNullable<JobSpec["slo"]> = {};
+    const percentiles: PercentileSlo[] = [];
+    for (const metric of ["runLatency", "wait"] as const) {
+      const bound = job.slo[metric];
+      if (bound === undefined) continue;
+      const each = typeof bound === "number" ? bound : bound.each;
+      if (each !== undefined) slo[metric === "runLatency" ? "runLatencyS" : "waitS"] = each;
+      if (typeof bound === "number") continue;
+      for (const key of SLO_PERCENTILES) {
+        const boundS = bound[key];
+        if (boundS !== undefined)
+          percentiles.push({ metric, percentile: Number(key.slice(1)), boundS });
+      }
+    }
+    if (percentiles.length > 0) slo.percentiles = percentiles;
+    spec.slo = slo;
   }
   if (job.behaviour !== undefined) {
     const { fraction, ...kinds } = job.behaviour;

@@ -163,6 +163,39 @@ function rate(description: string) {
   });
 }
 
+/** The percentiles an SLO may bound. */
+export const SLO_PERCENTILES = ["p50", "p90", "p95", "p99"] as const;
+
+/**
+ * An SLO bound: a duration each run (or turn) should stay within, or a mapping of percentiles
+ * over the job's measured runs (turns) with, optionally, that per-run bound as `each`:
+ * `{ p95: 60s }`, `{ each: 20s, p99: 45s }`.
+ */
+function sloBound(what: string, one: string) {
+  const bound = (description: string) => duration(description, { positive: true }).optional();
+  const at = (p: string) =>
+    bound(`the ${p}th percentile of the job's ${what} over its measured runs`);
+  const percentiles = obj(
+    {
+      each: bound(`the ${what} ${one} should stay within`),
+      p50: at("50"),
+      p90: at("90"),
+      p95: at("95"),
+      p99: at("99"),
+    },
+    `percentile bounds of the ${what}`,
+  ).refine((value) => Object.keys(value).length > 0, {
+    message: `${EXPECTED_MARK}at least one of each, ${SLO_PERCENTILES.join(", ")}`,
+  });
+  const each = duration(`target ${what}`, { positive: true });
+  return choice<number | z.output<typeof percentiles>>(
+    (raw) => (typeof raw === "object" && raw !== null && !Array.isArray(raw) ? percentiles : each),
+    lazyAnyOf(() => [durationDoc(true, BOUNDS.durationS), jsonOf(percentiles)], {
+      description: `target ${what}: a bound for each ${one.slice(2)}, or percentiles {p50, p90, p95, p99, each}`,
+    }),
+  );
+}
+
 /** A non-negative (or positive) integer, at most `max`. */
 function count(
   description: string,
@@ -872,8 +905,8 @@ const job = obj(
     turns: turns.optional(),
     slo: obj(
       {
-        runLatency: duration("target run latency", { positive: true }).optional(),
-        wait: duration("target wait per turn", { positive: true }).optional(),
+        runLatency: sloBound("run latency", "a run").optional(),
+        wait: sloBound("wait per turn", "a turn").optional(),
       },
       "service-level objectives",
     ).optional(),

@@ -167,6 +167,14 @@ export interface GovernanceSpec {
   tokenBudget?: number;
 }
 
+/** A percentile SLO of a job: its runs' latency (or its turns' wait) at `percentile` within `boundS`. */
+export interface PercentileSlo {
+  metric: "runLatency" | "wait";
+  /** 50, 90, 95 or 99. */
+  percentile: number;
+  boundS: number;
+}
+
 /** A declared kind of agent work. */
 export interface JobSpec {
   name: string;
@@ -177,7 +185,11 @@ export interface JobSpec {
   arrivals: ArrivalSpec;
   /** The program each run draws; for trace arrivals the trace supplies turns instead (default then: 1 turn, 0 tokens, no tool calls). */
   turns: TurnsSpec;
-  slo?: { runLatencyS?: number; waitS?: number };
+  /**
+   * Per-run bounds (`runLatencyS`: a run within it meets the SLO; `waitS`: a turn's wait) and
+   * percentile bounds over the job's measured runs or turns (`percentiles`).
+   */
+  slo?: { runLatencyS?: number; waitS?: number; percentiles?: PercentileSlo[] };
   /** Endpoint names this job may use, first preferred; default all endpoints in file order. */
   endpoints: string[];
   /** Misbehaviour of some of this job's runs; undefined = well behaved. */

@@ -84,8 +84,10 @@ function verdict(io: Io, status: CheckStatus): string {
 
 /** The verdicts with their evidence, one test a line. */
 export function checkText(io: Io, check: CheckResult): string {
-  const { arbitration, isolation, audit } = check.tests;
-  const unexercised = [arbitration, isolation, audit].some((t) => t.status === "not-exercised");
+  const { arbitration, isolation, audit, slo } = check.tests;
+  const unexercised = [arbitration, isolation, audit, ...(slo === undefined ? [] : [slo])].some(
+    (t) => t.status === "not-exercised",
+  );
   const headline = !check.pass
     ? "a check failed"
     : unexercised
@@ -97,5 +99,6 @@ export function checkText(io: Io, check: CheckResult): string {
     `${verdict(io, arbitration.status)}  arbitration: ${arbitration.evidence}`,
     `${verdict(io, isolation.status)}  isolation: ${isolation.evidence ?? `${isolation.attempts} attempts, ${isolation.refused} refused, ${isolation.succeeded} succeeded`}`,
     `${verdict(io, audit.status)}  audit: ${audit.evidence ?? `${audit.records} records, chain ${audit.verified ? "verified" : "broken"}, ${audit.unaudited} unaudited, ${audit.withoutAuthority} without authority`}`,
+    ...(slo === undefined ? [] : [`${verdict(io, slo.status)}  percentile SLOs: ${slo.evidence}`]),
   ].join("\n")}\n`;
 }
