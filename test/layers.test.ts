@@ -49,6 +49,7 @@ const LAYERS: Record<string, Record<string, Edge>> = {
     runtime: "values",
     cell: "values",
   },
+  calibrate: { sim: "values", input: "values" },
   report: {
     input: "values",
     audit: "values",
@@ -67,6 +68,7 @@ const LAYERS: Record<string, Record<string, Edge>> = {
     cell: "values",
     experiment: "values",
     report: "values",
+    calibrate: "values",
   },
 };
 

@@ -9,6 +9,7 @@ import { Command, CommanderError } from "commander";
 import { VERSION } from "../experiment/index.ts";
 import { fileErrorReason, isSystemError, ScenarioError } from "../input/index.ts";
 import { registerAudit } from "./commands/audit.ts";
+import { registerCalibrate } from "./commands/calibrate.ts";
 import { registerCapacity } from "./commands/capacity.ts";
 import { registerCheck } from "./commands/check.ts";
 import { registerCompare } from "./commands/compare.ts";
@@ -74,6 +75,7 @@ export async function runCli(
     registerAudit,
     registerReport,
     registerMerge,
+    registerCalibrate,
   ]) {
     register(program, io, exit, options.settings ?? {});
   }
@@ -88,7 +90,8 @@ Examples:
   $ agentsim compare                                  # the bundled noisy-neighbor scenario
   $ agentsim compare my.yaml --replications 10 --jobs 4
   $ agentsim sweep my.yaml --vary jobs.ticket-triage.arrivals.rate=0.5/s..4/s:8
-  $ agentsim check my.yaml`,
+  $ agentsim check my.yaml
+  $ agentsim calibrate requests.jsonl --out endpoint.yaml   # an endpoint fitted to your logs`,
   );
   try {
     await program.parseAsync([...args], { from: "user" });

@@ -9,8 +9,8 @@ export {
   restartChartThread,
   startChartThread,
 } from "./chart-thread.ts";
-export type { ChartSpec, SlotTimelineConstraints } from "./charts/index.ts";
-export { CHARTS, capacityCharts, chartSpecs } from "./charts/index.ts";
+export type { CalibrationCurve, ChartSpec, SlotTimelineConstraints } from "./charts/index.ts";
+export { CHARTS, calibrationCdfChart, capacityCharts, chartSpecs } from "./charts/index.ts";
 export type { CockpitParts, RenderedChart } from "./cockpit.ts";
 export { cockpitHtml } from "./cockpit.ts";
 export {

@@ -11,6 +11,8 @@ import { sweepLatencyChart } from "./sweep-latency.ts";
 import type { ChartSpec } from "./types.ts";
 import { waitCdfChart } from "./wait-cdf.ts";
 
+export type { CalibrationCurve } from "./calibration-cdf.ts";
+export { calibrationCdfChart } from "./calibration-cdf.ts";
 export type { SlotTimelineConstraints } from "./slot-timeline.ts";
 export { CONFIG, FONT, OKABE_ITO } from "./theme.ts";
 export type { ChartSpec };
