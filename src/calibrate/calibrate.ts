@@ -218,23 +218,27 @@ function fitTokenForm(
 
 /** Fits the slowdown line through the median per-token time at each number in flight. */
 export function fitSlowdown(perToken: number[], ks: number[], slots: number): SlowdownFit {
-  const byK = new Map<number, number[]>();
-  for (let j = 0; j < perToken.length; j++) {
-    const list = byK.get(ks[j]!);
-    if (list === undefined) byK.set(ks[j]!, [perToken[j]!]);
-    else list.push(perToken[j]!);
-  }
-  const groups = [...byK.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([k, values]) => {
-      values.sort((a, b) => a - b);
-      return {
-        k,
-        x: (k - 1) / Math.max(1, slots - 1),
-        n: values.length,
-        median: quantileOf(values, 0.5),
-      };
+  // The per-token times grouped by k (a counting sort: k runs from 1 to slots), each group
+  // then sorted as a typed array, without a comparator.
+  const counts = new Int32Array(slots + 2);
+  for (const k of ks) counts[k + 1]!++;
+  for (let k = 1; k < counts.length; k++) counts[k]! += counts[k - 1]!;
+  const offsets = counts.slice();
+  const grouped = new Float64Array(perToken.length);
+  for (let j = 0; j < perToken.length; j++) grouped[offsets[ks[j]!]!++] = perToken[j]!;
+  const groups: { k: number; x: number; n: number; median: number }[] = [];
+  for (let k = 0; k <= slots; k++) {
+    const from = counts[k]!;
+    const to = counts[k + 1]!;
+    if (to === from) continue;
+    const values = grouped.subarray(from, to).sort();
+    groups.push({
+      k,
+      x: (k - 1) / Math.max(1, slots - 1),
+      n: to - from,
+      median: quantileOf(values, 0.5),
     });
+  }
   // Weighted least squares of median = a + c x.
   let w = 0;
   let sx = 0;

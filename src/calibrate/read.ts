@@ -200,22 +200,20 @@ class RowReader {
       this.problem(line, "", "a JSON object (one request a line)", show(raw));
       return;
     }
-    const usage = isRecord(raw.usage) ? raw.usage : {};
-    const pick = (name: string, alias?: string): [string, unknown] => {
-      if (raw[name] !== undefined) return [name, raw[name]];
-      if (alias !== undefined && raw[alias] !== undefined) return [alias, raw[alias]];
-      if (alias !== undefined && usage[alias] !== undefined)
-        return [`usage.${alias}`, usage[alias]];
-      return [name, undefined];
-    };
-    this.row(line, {
-      timestamp: pick("timestamp"),
-      promptTokens: pick("promptTokens", "prompt_tokens"),
-      outputTokens: pick("outputTokens", "completion_tokens"),
-      ttftMs: pick("ttftMs"),
-      durationMs: pick("durationMs"),
-      status: pick("status"),
-    });
+    const usage = raw.usage;
+    const row = this.parse(
+      line,
+      raw.timestamp,
+      raw.promptTokens ?? raw.prompt_tokens ?? usageOf(usage, "prompt_tokens"),
+      raw.outputTokens ?? raw.completion_tokens ?? usageOf(usage, "completion_tokens"),
+      raw.ttftMs,
+      raw.durationMs,
+      raw.status,
+      raw.promptTokens === undefined || raw.outputTokens === undefined
+        ? aliasNames(raw)
+        : JSON_NAMES,
+    );
+    if (row !== undefined) this.columns.push(row);
   }
 
   csvRecord(fields: string[], line: number): void {
@@ -234,20 +232,21 @@ class RowReader {
       }
       return;
     }
-    const values: Record<string, [string, unknown]> = {};
-    this.header.forEach((name, k) => {
-      const value = fields[k];
-      if (name !== undefined) values[name] = [name, value === "" ? undefined : value];
-    });
-    const at = (name: string): [string, unknown] => values[name] ?? [name, undefined];
-    this.row(line, {
-      timestamp: at("timestamp"),
-      promptTokens: at("promptTokens"),
-      outputTokens: at("outputTokens"),
-      ttftMs: at("ttftMs"),
-      durationMs: at("durationMs"),
-      status: at("status"),
-    });
+    const at = (name: string): string | undefined => {
+      const value = fields[this.header.indexOf(name)];
+      return value === "" ? undefined : value;
+    };
+    const row = this.parse(
+      line,
+      at("timestamp"),
+      at("promptTokens"),
+      at("outputTokens"),
+      at("ttftMs"),
+      at("durationMs"),
+      at("status"),
+      JSON_NAMES,
+    );
+    if (row !== undefined) this.columns.push(row);
   }
 
   sessionLine(text: string, line: number): void {
@@ -282,14 +281,23 @@ class RowReader {
           );
           return;
         }
-        const row = this.parse(line, {
-          timestamp: [`${at}.timestamp`, call.timestamp],
-          promptTokens: [`${at}.tokens.prompt`, call.tokens.prompt],
-          outputTokens: [`${at}.tokens.completion`, call.tokens.completion],
-          ttftMs: [`${at}.ttft_ms`, undefined],
-          durationMs: [`${at}.duration_ms`, call.duration_ms],
-          status: [`${at}.result`, sessionStatus(call.result)],
-        });
+        const row = this.parse(
+          line,
+          call.timestamp,
+          call.tokens.prompt,
+          call.tokens.completion,
+          undefined,
+          call.duration_ms,
+          sessionStatus(call.result),
+          {
+            timestamp: `${at}.timestamp`,
+            promptTokens: `${at}.tokens.prompt`,
+            outputTokens: `${at}.tokens.completion`,
+            ttftMs: `${at}.ttft_ms`,
+            durationMs: `${at}.duration_ms`,
+            status: `${at}.result`,
+          },
+        );
         if (row === undefined) return;
         rows.push(row);
       }
@@ -297,44 +305,52 @@ class RowReader {
     for (const row of rows) this.columns.push(row);
   }
 
-  private row(line: number, fields: RowFields): void {
-    const row = this.parse(line, fields);
-    if (row !== undefined) this.columns.push(row);
-  }
-
-  // The row in base units, or undefined after reporting its first problem.
-  private parse(line: number, fields: RowFields): RequestRow | undefined {
-    const [statusField, status] = fields.status;
+  // The row in base units, or undefined after reporting its first problem; `names` names the
+  // fields in messages.
+  private parse(
+    line: number,
+    timestamp: unknown,
+    promptRaw: unknown,
+    outputRaw: unknown,
+    ttftRaw: unknown,
+    durationRaw: unknown,
+    status: unknown,
+    names: FieldNames,
+  ): RequestRow | undefined {
     const outcome = outcomeOf(status);
     if (outcome === undefined) {
-      this.problem(line, statusField, STATUS_EXPECTED, show(status));
+      this.problem(line, names.status, STATUS_EXPECTED, show(status));
       return undefined;
     }
-    const startS = timeOf(fields.timestamp[1]);
+    const startS = timeOf(timestamp);
     if (startS === undefined) {
       this.problem(
         line,
-        fields.timestamp[0],
+        names.timestamp,
         "a time: ISO 8601 text (2026-06-01T12:00:00.5Z) or Unix seconds",
-        show(fields.timestamp[1]),
+        show(timestamp),
       );
       return undefined;
     }
     // An answered request must say how long it took and how many tokens; a failed one may not.
     const answered = outcome === "ok";
+    const needsDuration = outcome === "ok" || outcome === "timeout";
     const durationMs = this.number(
       line,
-      fields.durationMs,
-      outcome !== "rateLimited" && outcome !== "error",
+      names.durationMs,
+      durationRaw,
+      needsDuration,
       "milliseconds",
     );
-    const ttftMs = this.number(line, fields.ttftMs, false, "milliseconds");
-    const promptTokens = this.number(line, fields.promptTokens, answered, "tokens", true);
-    const outputTokens = this.number(line, fields.outputTokens, answered, "tokens", true);
-    if (durationMs === undefined || ttftMs === undefined) return undefined;
-    if (promptTokens === undefined || outputTokens === undefined) return undefined;
+    if (durationMs === undefined) return undefined;
+    const ttftMs = this.number(line, names.ttftMs, ttftRaw, false, "milliseconds");
+    if (ttftMs === undefined) return undefined;
+    const promptTokens = this.number(line, names.promptTokens, promptRaw, answered, "tokens", true);
+    if (promptTokens === undefined) return undefined;
+    const outputTokens = this.number(line, names.outputTokens, outputRaw, answered, "tokens", true);
+    if (outputTokens === undefined) return undefined;
     if (ttftMs > durationMs) {
-      this.problem(line, fields.ttftMs[0], `at most durationMs (${durationMs})`, String(ttftMs));
+      this.problem(line, names.ttftMs, `at most durationMs (${durationMs})`, String(ttftMs));
       return undefined;
     }
     return {
@@ -351,7 +367,8 @@ class RowReader {
   // after reporting a problem.
   private number(
     line: number,
-    [field, raw]: [string, unknown],
+    field: string,
+    raw: unknown,
     required: boolean,
     unit: string,
     integer = false,
@@ -376,10 +393,39 @@ class RowReader {
   }
 }
 
-type RowFields = Record<
-  "timestamp" | "promptTokens" | "outputTokens" | "ttftMs" | "durationMs" | "status",
-  [string, unknown]
+/** The name each field of a row goes by in messages. */
+type FieldNames = Readonly<
+  Record<"timestamp" | "promptTokens" | "outputTokens" | "ttftMs" | "durationMs" | "status", string>
 >;
+const JSON_NAMES: FieldNames = {
+  timestamp: "timestamp",
+  promptTokens: "promptTokens",
+  outputTokens: "outputTokens",
+  ttftMs: "ttftMs",
+  durationMs: "durationMs",
+  status: "status",
+};
+
+// A row that names its tokens with OpenAI's usage names: messages use the names it used.
+function aliasNames(raw: Json): FieldNames {
+  const name = (canonical: string, alias: string) =>
+    raw[canonical] !== undefined
+      ? canonical
+      : raw[alias] !== undefined
+        ? alias
+        : usageOf(raw.usage, alias) !== undefined
+          ? `usage.${alias}`
+          : canonical;
+  return {
+    ...JSON_NAMES,
+    promptTokens: name("promptTokens", "prompt_tokens"),
+    outputTokens: name("outputTokens", "completion_tokens"),
+  };
+}
+
+function usageOf(usage: unknown, name: string): unknown {
+  return isRecord(usage) ? usage[name] : undefined;
+}
 
 // A Copilot call's `result`: absent or "Success" is ok; otherwise read as a status word or code
 // ("Timeout", "RateLimited"), and anything else is an error.
@@ -395,9 +441,50 @@ function sessionStatus(result: unknown): string {
   return "error";
 }
 
+// The common form of a UTC time, read without Date.parse (which keeps milliseconds only).
+const UTC_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2}(?:\.\d+)?)Z$/;
+
+const SECONDS = /^\d{2}(\.\d+)?$/;
+// The minute last read ("2026-06-01T12:00:") and its Unix time in seconds.
+let lastMinute = { text: "\u0000", s: 0 };
+
 // ISO 8601 text or a number of Unix seconds, in seconds.
 function timeOf(raw: unknown): number | undefined {
   if (typeof raw === "number") return Number.isFinite(raw) ? raw : undefined;
+  if (typeof raw === "string") {
+    // A log's times share their minute with the row before, mostly: that minute is read once.
+    if (
+      raw.length > 19 &&
+      raw.startsWith(lastMinute.text) &&
+      raw.charCodeAt(raw.length - 1) === 90
+    ) {
+      const seconds = raw.slice(17, -1);
+      const second = Number(seconds);
+      if (SECONDS.test(seconds) && second < 61) return lastMinute.s + second;
+    }
+    const m = UTC_TIME.exec(raw);
+    if (m !== null) {
+      const month = Number(m[2]);
+      const day = Number(m[3]);
+      const hour = Number(m[4]);
+      const minute = Number(m[5]);
+      const second = Number(m[6]);
+      if (
+        month >= 1 &&
+        month <= 12 &&
+        day >= 1 &&
+        day <= 31 &&
+        hour < 24 &&
+        minute < 60 &&
+        second < 61
+      ) {
+        const minuteS = Date.UTC(Number(m[1]), month - 1, day, hour, minute) / 1000;
+        lastMinute = { text: raw.slice(0, 17), s: minuteS };
+        return minuteS + second;
+      }
+      return undefined;
+    }
+  }
   if (typeof raw !== "string" || !/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(raw.trim())) {
     if (typeof raw === "string" && /^\s*\d+(\.\d+)?\s*$/.test(raw)) return Number(raw);
     return undefined;
