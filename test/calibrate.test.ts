@@ -391,3 +391,24 @@ describe("pieces", () => {
     expect(gz).toEqual(plain);
   });
 });
+
+describe("the README", () => {
+  it("shows the example command's real output and block", async () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const out = join(dir, "readme-endpoint.yaml");
+    const ran = await runInProcess([
+      "calibrate",
+      join(ROOT, "examples/logs/requests.jsonl"),
+      "--endpoint",
+      "gpt",
+      "--out",
+      out,
+    ]);
+    expect(ran.code).toBe(0);
+    // The README ran it from the repository's root, as a relative path.
+    const shown = ran.stdout.replaceAll(join(ROOT, "examples"), "examples").split("\nWrote")[0]!;
+    expect(readme).toContain(shown);
+    const yaml = readFileSync(out, "utf8");
+    expect(readme).toContain(yaml.slice(yaml.indexOf("endpoints:")));
+  });
+});

@@ -159,6 +159,11 @@ export function calibrate(
   if (counts.timeout > 0 && result.timeoutS === null) {
     notes.push("The timed-out requests give no durationMs: no timeout was set.");
   }
+  if (counts.timeout > 0) {
+    notes.push(
+      `The scenario format has no timeout rate: a simulated turn times out only when its drawn time passes the timeout, so the observed rate (${round3(result.timeoutRate.value)}) is reproduced only as far as the fitted latency reaches the timeout.`,
+    );
+  }
   if (counts.rateLimited > 0) {
     notes.push(
       `${counts.rateLimited} requests were refused with 429 (rate-limited): counted apart, in neither errorRate nor the timeout rate; a scenario models them with rateLimit.`,
@@ -310,6 +315,10 @@ function timeoutOf(columns: RequestColumns): number | null {
   durations.sort((a, b) => a - b);
   const median = quantileOf(durations, 0.5);
   return median > 0 ? median : null;
+}
+
+function round3(x: number): string {
+  return String(Number(x.toPrecision(3)));
 }
 
 function perMinute(count: number, spanS: number): number {

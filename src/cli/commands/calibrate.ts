@@ -79,7 +79,7 @@ status: "ok"/2xx answered; "error"/5xx and other codes an error; "timeout"/408/5
 "rate_limited"/429 counted apart (not an error).
 
 Examples:
-  $ agentsim calibrate requests.jsonl --endpoint gpt --out endpoint.yaml --chart fit.svg
+  $ agentsim calibrate examples/logs/requests.jsonl --endpoint gpt --out endpoint.yaml --chart fit.svg
   $ agentsim calibrate data/agent-sessions-synthetic/sessions-300.jsonl.gz
   $ agentsim calibrate requests.csv --skip-bad --json`,
     )
