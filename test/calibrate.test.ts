@@ -12,7 +12,15 @@ import { join, resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { calibrate, inFlightAtStart, ksDistance, readRequestLog } from "../src/calibrate/index.ts";
+import {
+  calibrate,
+  inFlightAtStart,
+  ksDistance,
+  type Outcome,
+  outcomeOf,
+  RequestColumns,
+  readRequestLog,
+} from "../src/calibrate/index.ts";
 import { incompleteGammaUpper } from "../src/metrics/index.ts";
 import { runInProcess } from "./support/cli.ts";
 import {
@@ -348,6 +356,57 @@ describe("the endpoint block", () => {
 });
 
 describe("pieces", () => {
+  it("reads status words and HTTP codes as documented", () => {
+    const table: [unknown, Outcome | undefined][] = [
+      ["ok", "ok"],
+      ["Success", "ok"],
+      [200, "ok"],
+      ["204", "ok"],
+      ["error", "error"],
+      [500, "error"],
+      [503, "error"],
+      [404, "error"],
+      ["timeout", "timeout"],
+      [408, "timeout"],
+      [504, "timeout"],
+      ["rate_limited", "rateLimited"],
+      [429, "rateLimited"],
+      ["maybe", undefined],
+      [99, undefined],
+      [null, undefined],
+    ];
+    for (const [status, outcome] of table) expect(outcomeOf(status), String(status)).toBe(outcome);
+  });
+
+  it("counts the rates by hand: 429s apart, errors and timeouts of the rest", () => {
+    const columns = new RequestColumns();
+    const outcomes: [Outcome, number][] = [
+      ["ok", 10],
+      ["error", 2],
+      ["timeout", 1],
+      ["rateLimited", 7],
+    ];
+    let t = 0;
+    for (const [outcome, count] of outcomes) {
+      for (let k = 0; k < count; k++) {
+        columns.push({
+          startS: t++,
+          ttftS: outcome === "ok" ? 0.2 + k / 100 : Number.NaN,
+          durationS: outcome === "timeout" ? 30 : 0.5 + k / 100,
+          promptTokens: 10,
+          outputTokens: outcome === "ok" ? 20 : Number.NaN,
+          outcome,
+        });
+      }
+    }
+    const c = calibrate(columns);
+    expect(c.rows).toEqual({ total: 20, ok: 10, error: 2, timeout: 1, rateLimited: 7 });
+    expect(c.errorRate.value).toBe(2 / 13);
+    expect(c.timeoutRate.value).toBe(1 / 13);
+    expect(c.rateLimitedShare.value).toBe(7 / 20);
+    expect(c.timeoutS).toBe(30);
+  });
+
   it("counts the requests in flight at each start as a plain count does", () => {
     fc.assert(
       fc.property(
