@@ -6,6 +6,9 @@
 // The audit trail.
 export type { AuditAction, AuditQuery, AuditRecord } from "./audit/index.ts";
 export { AuditTrail, importJsonl, verifyJsonl } from "./audit/index.ts";
+// Calibration: an endpoint of the scenario format fitted to request logs.
+export type { Calibration, Fit, LogFormat, LogRead } from "./calibrate/index.ts";
+export { calibrate, endpointYaml, readRequestLog } from "./calibrate/index.ts";
 // One cell: a scenario under one policy and seed; preparing a scenario (its traces read, its
 // policy modules imported); loading a user's policy module, and the error (a ScenarioError)
 // that names the module, the method and the cell when the module fails in a cell.

@@ -25,6 +25,9 @@ import { type Fit, fitDistribution, quantileOf } from "./fit.ts";
 import { inFlightAtStart } from "./in-flight.ts";
 import { OUTCOME_CODE, type RequestColumns } from "./records.ts";
 
+/** The scenario format's most slots (scenario/bounds.ts, which this layer does not import). */
+const MAX_SLOTS = 100_000;
+
 /** A proportion with its 95% Wilson interval. */
 export interface Proportion {
   value: number;
@@ -118,6 +121,13 @@ export function calibrate(
   const inFlight = inFlightAtStart(columns.startS, endS, n);
   let slots = 1;
   for (let i = 0; i < n; i++) if (inFlight[i]! > slots) slots = inFlight[i]!;
+  if (slots > MAX_SLOTS) {
+    notes.push(
+      `${slots} requests were in flight at once, more than the scenario format's ${MAX_SLOTS} slots: slots is ${MAX_SLOTS} and the slowdown is fitted against that.`,
+    );
+    slots = MAX_SLOTS;
+    for (let i = 0; i < n; i++) if (inFlight[i]! > slots) inFlight[i] = slots;
+  }
 
   let withTtft = 0;
   for (let i = 0; i < n; i++) {
