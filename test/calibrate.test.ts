@@ -298,6 +298,55 @@ describe("malformed rows and bad input", () => {
   });
 });
 
+describe("fuzzed logs", () => {
+  it("end in a calibration (exit 0) or one clear message per problem (exit 2), never an internal error", async () => {
+    const value = fc.oneof(
+      fc.constantFrom(null, "", "x", -1, 0, 1.5, 1e308, "200", "429", "ok", "timeout", true),
+      fc.integer({ min: -10, max: 5000 }),
+      fc.string({ maxLength: 6 }),
+    );
+    const row = fc.record(
+      {
+        timestamp: fc.oneof(value, fc.constantFrom("2026-06-01T12:00:00Z", "2026-13-01T00:00:00Z")),
+        promptTokens: value,
+        outputTokens: value,
+        ttftMs: value,
+        durationMs: value,
+        status: value,
+      },
+      { requiredKeys: [] },
+    );
+    const line = fc.oneof(
+      row.map((r) => JSON.stringify(r)),
+      fc.string({ maxLength: 30 }),
+      row.map((r) => Object.values(r).map(String).join(",")),
+    );
+    let k = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(line, { maxLength: 12 }),
+        fc.constantFrom("jsonl", "csv"),
+        fc.boolean(),
+        async (lines, ext, skipBad) => {
+          const header = "timestamp,promptTokens,outputTokens,ttftMs,durationMs,status\n";
+          const file = join(dir, `fuzz-${k++}.${ext}`);
+          writeFileSync(file, (ext === "csv" ? header : "") + lines.join("\n"));
+          const ran = await runInProcess(["calibrate", file, ...(skipBad ? ["--skip-bad"] : [])]);
+          expect([0, 2]).toContain(ran.code);
+          expect(ran.stderr).not.toContain("internal error");
+          if (ran.code === 2) {
+            for (const message of ran.stderr.trim().split("\n")) {
+              expect(message.startsWith(file)).toBe(true);
+              expect(message).toMatch(/expected .*, got /);
+            }
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
 describe("the endpoint block", () => {
   it("is a scenario endpoint that validate and a short run accept", async () => {
     const out = join(dir, "endpoint.yaml");

@@ -217,6 +217,7 @@ describe("the command line under fuzzed bad input", () => {
       "schema",
       "report",
       "merge",
+      "calibrate",
     ]) {
       const ran = await inProcess([name, "--help"]);
       expect(ran.code, name).toBe(0);
