@@ -463,7 +463,10 @@ describe("pieces", () => {
           minLength: 1,
           maxLength: 60,
         }),
-        (requests) => {
+        fc.boolean(),
+        (unordered, inTimeOrder) => {
+          // Logs in time order take the two-pointer path, others the binary searches.
+          const requests = inTimeOrder ? unordered.slice().sort((a, b) => a[0] - b[0]) : unordered;
           const n = requests.length;
           const starts = Float64Array.from(requests.map(([s]) => s));
           const ends = Float64Array.from(requests.map(([s, d]) => s + d));

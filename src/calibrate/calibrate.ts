@@ -208,14 +208,17 @@ function fitTokenForm(
     columns.outcome[i] === OUTCOME_CODE.ok && !Number.isNaN(columns.ttftS[i]!);
   result.ttft = fitDistribution(sortedOf(columns, (i) => (ok(i) ? columns.ttftS[i]! : Number.NaN)));
   // Per-token time of each answered request with output tokens, and its k.
-  const perToken: number[] = [];
-  const ks: number[] = [];
+  const perTokenAll = new Float64Array(n);
+  const ksAll = new Int32Array(n);
+  let m = 0;
   for (let i = 0; i < n; i++) {
     const output = columns.outputTokens[i]!;
     if (!ok(i) || !(output > 0)) continue;
-    perToken.push((columns.durationS[i]! - columns.ttftS[i]!) / output);
-    ks.push(inFlight[i]!);
+    perTokenAll[m] = (columns.durationS[i]! - columns.ttftS[i]!) / output;
+    ksAll[m++] = inFlight[i]!;
   }
+  const perToken = perTokenAll.subarray(0, m);
+  const ks = ksAll.subarray(0, m);
   if (perToken.length === 0) {
     result.notes.push("No answered request has output tokens: perOutputToken is set to 0.");
     result.perOutputToken = fitDistribution(Float64Array.of(0));
@@ -232,7 +235,7 @@ function fitTokenForm(
 }
 
 /** Fits the slowdown line through the median per-token time at each number in flight. */
-export function fitSlowdown(perToken: number[], ks: number[], slots: number): SlowdownFit {
+export function fitSlowdown(perToken: Float64Array, ks: Int32Array, slots: number): SlowdownFit {
   // The per-token times grouped by k (a counting sort: k runs from 1 to slots), each group
   // then sorted as a typed array, without a comparator.
   const counts = new Int32Array(slots + 2);

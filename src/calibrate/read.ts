@@ -444,7 +444,21 @@ function sessionStatus(result: unknown): string {
 // The common form of a UTC time, read without Date.parse (which keeps milliseconds only).
 const UTC_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2}(?:\.\d+)?)Z$/;
 
-const SECONDS = /^\d{2}(\.\d+)?$/;
+// Whether `raw` ends in seconds as "ss.fffZ" from its 18th character: two digits, then nothing
+// or a point and digits, then Z.
+function secondsForm(raw: string): boolean {
+  const last = raw.length - 1;
+  if (raw.charCodeAt(last) !== 90 || !isDigit(raw, 17) || !isDigit(raw, 18)) return false;
+  if (last === 19) return true;
+  if (raw.charCodeAt(19) !== 46 || last === 20) return false;
+  for (let i = 20; i < last; i++) if (!isDigit(raw, i)) return false;
+  return true;
+}
+
+function isDigit(text: string, at: number): boolean {
+  const c = text.charCodeAt(at);
+  return c >= 48 && c <= 57;
+}
 // The minute last read ("2026-06-01T12:00:") and its Unix time in seconds.
 let lastMinute = { text: "\u0000", s: 0 };
 
@@ -453,14 +467,9 @@ function timeOf(raw: unknown): number | undefined {
   if (typeof raw === "number") return Number.isFinite(raw) ? raw : undefined;
   if (typeof raw === "string") {
     // A log's times share their minute with the row before, mostly: that minute is read once.
-    if (
-      raw.length > 19 &&
-      raw.startsWith(lastMinute.text) &&
-      raw.charCodeAt(raw.length - 1) === 90
-    ) {
-      const seconds = raw.slice(17, -1);
-      const second = Number(seconds);
-      if (SECONDS.test(seconds) && second < 61) return lastMinute.s + second;
+    if (raw.length > 19 && raw.startsWith(lastMinute.text) && secondsForm(raw)) {
+      const second = Number(raw.slice(17, -1));
+      if (second < 61) return lastMinute.s + second;
     }
     const m = UTC_TIME.exec(raw);
     if (m !== null) {
