@@ -20,7 +20,6 @@ export function inFlightAtStart(startS: Float64Array, endS: Float64Array, n: num
     let ended = 0;
     for (let i = 0; i < n; i++) {
       const s = startS[i]!;
-      if (started <= i) started = i + 1;
       while (started < n && startS[started]! <= s) started++;
       while (ended < n && ends[ended]! <= s) ended++;
       counts[i] = started - ended;
