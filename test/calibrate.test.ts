@@ -227,6 +227,22 @@ describe("malformed rows and bad input", () => {
     expect(out.source.skippedBadRows).toBe(3);
   });
 
+  it("counts blank lines before the first row in line numbers, past the first chunk too", async () => {
+    // More blank lines than the first 1 MiB chunk holds: the format is decided on a later one.
+    const blanks = 2 ** 20 + 5;
+    writeFileSync(join(dir, "blank-first.jsonl"), `${"\n".repeat(blanks)}${withBadRows()}`);
+    const ran = await runInProcess(["calibrate", join(dir, "blank-first.jsonl")]);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toContain(`blank-first.jsonl: line ${blanks + 3}: ttftMs`);
+  });
+
+  it("refuses an --out it cannot write before reading the log", async () => {
+    const ran = await runInProcess(["calibrate", join(dir, "nope.jsonl"), "--out", dir]);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr.trim()).toMatch(/--out: expected .*file/);
+    expect(ran.stderr).not.toContain("nope.jsonl");
+  });
+
   it("names a malformed CSV row by its line", async () => {
     const text =
       "timestamp,promptTokens,outputTokens,ttftMs,durationMs,status\n2026-06-01T12:00:00Z,1,2,3,40,ok\n2026-06-01T12:00:01Z,1,-2,3,40,ok\n";

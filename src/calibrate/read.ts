@@ -108,10 +108,16 @@ export async function readRequestLog(
   let csv: CsvReader | undefined;
   let lines: LineSplitter | undefined;
   try {
-    for await (const chunk of textChunks(path, "a readable request log (JSONL or CSV)")) {
+    let blank = "";
+    for await (let chunk of textChunks(path, "a readable request log (JSONL or CSV)")) {
       if (format === undefined) {
+        // Blank text before the first line is kept, so that line numbers stay right.
+        chunk = blank + chunk;
         const firstLine = chunk.trimStart().split("\n", 1)[0] ?? "";
-        if (firstLine === "") continue;
+        if (firstLine === "") {
+          blank = chunk;
+          continue;
+        }
         format = /^\{.*"turns"\s*:\s*\[/.test(firstLine)
           ? "agent-sessions-jsonl"
           : "requests-jsonl";
