@@ -408,6 +408,25 @@ describe("the endpoint block", () => {
     expect(results.policies.fifo.summary.counts.completed).toBeGreaterThan(50);
   });
 
+  it("in the whole-turn form (the Copilot trace) is a valid endpoint too", async () => {
+    const out = join(dir, "copilot-endpoint.yaml");
+    const file = join(ROOT, "data/agent-sessions-synthetic/sessions-300.jsonl.gz");
+    expect((await runInProcess(["calibrate", file, "--out", out])).code).toBe(0);
+    const scenario = [
+      "horizon: 1m",
+      readFileSync(out, "utf8"),
+      "tenants: [{ name: t }]",
+      "jobs:",
+      "  - { name: chat, tenant: t, governance: { owner: o, authorizedBy: a },",
+      "      arrivals: { process: poisson, rate: 1/s }, turns: { count: 1, promptTokens: 800, outputTokens: 150 } }",
+      "",
+    ].join("\n");
+    writeFileSync(join(dir, "copilot.yaml"), scenario);
+    const validated = await runInProcess(["validate", join(dir, "copilot.yaml")]);
+    expect(validated.stderr).toBe("");
+    expect(validated.code).toBe(0);
+  });
+
   it("is byte-identical for the same log, and the chart is drawn", async () => {
     const args = ["calibrate", join(dir, "known.jsonl"), "--chart", join(dir, "fit.svg")];
     const first = await runInProcess(args);
