@@ -44,6 +44,17 @@ export function calibrationTable(c: Calibration, source: string): string {
     lines.push(
       `loadSlowdown ${round(s.value)} over 1-${c.slots} in flight (n ${s.n}; per-token time ${formatDuration(s.baseS)} alone)${s.clamped === undefined ? "" : `: ${s.clamped}`}`,
     );
+    // The evidence: the median per-token time observed and fitted at a few numbers in flight,
+    // those with at least 30 requests (the fewest, the middle and the most in flight).
+    const solid = s.byInFlight.filter((g) => g.n >= 30);
+    const shown = [...new Set([solid[0], solid[Math.floor(solid.length / 2)], solid.at(-1)])];
+    const cells = shown
+      .filter((g) => g !== undefined)
+      .map(
+        (g) =>
+          `${g.inFlight} in flight ${formatDuration(g.observedS)} / ${formatDuration(g.fittedS)} (n ${g.n})`,
+      );
+    if (cells.length > 0) lines.push(`  median per-token obs / fit: ${cells.join(", ")}`);
   }
   lines.push(`errorRate    ${rate(c.errorRate)}`);
   lines.push(
