@@ -136,7 +136,8 @@ describe("formats", () => {
         : { ...rest, usage: { prompt_tokens: promptTokens, completion_tokens: outputTokens } },
     );
     writeFileSync(join(dir, "plain.jsonl"), jsonl(rows));
-    writeFileSync(join(dir, "aliased.jsonl"), jsonl(aliased));
+    // With a byte order mark, which JSON.parse would refuse.
+    writeFileSync(join(dir, "aliased.jsonl"), `\uFEFF${jsonl(aliased)}`);
     const plain = await calibrateJson([join(dir, "plain.jsonl")]);
     const alias = await calibrateJson([join(dir, "aliased.jsonl")]);
     expect(alias.observed).toEqual(plain.observed);
@@ -147,7 +148,8 @@ describe("formats", () => {
   it("reads CSV with a header (CRLF) to the same endpoint as the JSONL", async () => {
     const rows = known.slice(0, 3000);
     writeFileSync(join(dir, "same.jsonl"), jsonl(rows));
-    writeFileSync(join(dir, "same.csv"), csvOf(rows));
+    // As a spreadsheet saves it: with a byte order mark before the header.
+    writeFileSync(join(dir, "same.csv"), `\uFEFF${csvOf(rows)}`);
     const fromJsonl = await calibrateJson([join(dir, "same.jsonl")]);
     const fromCsv = await calibrateJson([join(dir, "same.csv")]);
     expect(fromCsv.source.format).toBe("requests-csv");

@@ -19,10 +19,18 @@ export async function* textChunks(path: string, expected: string): AsyncGenerato
     const first = Buffer.allocUnsafe(CHUNK_BYTES);
     const bytes = readChunk(file, path, first);
     const gzip = path.endsWith(".gz") || (bytes >= 2 && first[0] === 0x1f && first[1] === 0x8b);
+    // A byte order mark (spreadsheets write one before a CSV header) is not part of the text.
+    let bom = true;
+    const text = (chunk: Buffer) => {
+      const decoded = decoder.write(chunk);
+      if (!bom || decoded === "") return decoded;
+      bom = false;
+      return decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
+    };
     if (!gzip) {
       let chunk = first.subarray(0, bytes);
       while (chunk.length > 0) {
-        yield decoder.write(chunk);
+        yield text(chunk);
         const next = Buffer.allocUnsafe(CHUNK_BYTES);
         chunk = next.subarray(0, readChunk(file, path, next));
       }
@@ -37,7 +45,7 @@ export async function* textChunks(path: string, expected: string): AsyncGenerato
     gunzip.write(first.subarray(0, bytes));
     stream.pipe(gunzip);
     try {
-      for await (const chunk of gunzip) yield decoder.write(chunk as Buffer);
+      for await (const chunk of gunzip) yield text(chunk as Buffer);
     } catch (error) {
       throw new ScenarioError("", `${expected} (gzip that unpacks)`, fileErrorReason(error), {
         file: path,
