@@ -79,7 +79,14 @@ describe("percentile SLOs in a scenario", () => {
 describe("percentile SLOs in results and check", () => {
   it("holds or is missed as theory says, with the estimate's interval around theory's value", async () => {
     const path = file("mm1", mm1({ runLatency: { p95: "8s" }, wait: { p99: "1s" } }));
-    const ran = await runInProcess(["compare", path, "--json", "--no-png", "--out", join(dir, "run")]);
+    const ran = await runInProcess([
+      "compare",
+      path,
+      "--json",
+      "--no-png",
+      "--out",
+      join(dir, "run"),
+    ]);
     expect(ran.code, ran.stderr).toBe(0);
     const slos = JSON.parse(ran.stdout).policies.fifo.jobs.customer.percentileSlos;
     expect(slos.map((s: { metric: string }) => s.metric)).toEqual(["runLatency.p95", "wait.p99"]);

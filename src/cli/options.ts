@@ -145,7 +145,7 @@ export function wallClock(): number {
 /** Adds the experiment flags: --replications --policies --seed --jobs, --policy-timeout and --json. */
 export function experimentOptions(command: Command): Command {
   policyTimeoutOption(command);
-  return command
+  command
     .option(
       "--replications <n>",
       "replications per policy (default: the scenario's)",
@@ -155,7 +155,13 @@ export function experimentOptions(command: Command): Command {
       "--policies <list>",
       "policies to run, comma-separated (default: the scenario's)",
       policyList,
-    )
+    );
+  return runOptions(command);
+}
+
+/** Adds --seed, --jobs, --json and the budget flags (every command that runs cells). */
+export function runOptions(command: Command): Command {
+  return command
     .option("--seed <n>", "root seed (default: the scenario's)", seedValue)
     .option(
       "--jobs <n>",

@@ -20,6 +20,7 @@ export {
   distQuantile,
   distRange,
   normalQuantile,
+  normalUpperTail,
   sampler,
   standardNormal,
 } from "./sample.ts";

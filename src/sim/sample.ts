@@ -208,6 +208,10 @@ function normalPdf(x: number): number {
  * P(Z > x) for a standard normal Z, to a relative error below 1.2e-7 everywhere, tails included
  * (erfc by the Chebyshev fit of Numerical Recipes' `erfcc`).
  */
+export function normalUpperTail(x: number): number {
+  return upperTail(x);
+}
+
 function upperTail(x: number): number {
   const z = Math.abs(x) / Math.SQRT2;
   const t = 1 / (1 + 0.5 * z);

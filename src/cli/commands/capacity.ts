@@ -30,13 +30,11 @@ import { replicationSeed } from "../../sim/index.ts";
 import { budgetPlan } from "../budget.ts";
 import type { Io, RunSettings } from "../io.ts";
 import {
-  budgetOptions,
   collect,
   defaultJobs,
-  jobsValue,
   policyTimeoutOption,
   replicationsValue,
-  seedValue,
+  runOptions,
   wallClock,
 } from "../options.ts";
 import { defaultOutDir, preloadReport, resultsText } from "../output.ts";
@@ -121,18 +119,10 @@ export function registerCapacity(
       `replications a probe may grow to while an interval straddles an SLO (default: ${MAX_GROWTH} times --replications)`,
       replicationsValue,
     )
-    .option("--seed <n>", "root seed (default: the scenario's)", seedValue)
-    .option(
-      "--jobs <n>",
-      `cells run at once (default: the number of cores, ${defaultJobs()})`,
-      jobsValue,
-    )
-    .option("--json", "print results.json to standard output instead of the table")
     .option("--out <dir>", "output folder (default: reports/<scenario>-capacity-<policy>-<seed>/)")
     .option("--png", "also render the charts as PNG")
-    .option("--no-png", "do not render PNG charts")
-    .addOption(budgetOptions()[0]!)
-    .addOption(budgetOptions()[1]!);
+    .option("--no-png", "do not render PNG charts");
+  runOptions(command);
   policyTimeoutOption(command);
   command
     .addHelpText(
