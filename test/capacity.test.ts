@@ -13,6 +13,7 @@ import { stringify } from "yaml";
 import type { CapacityResult, CapacitySlo, PolicyResults } from "../src/experiment/index.ts";
 import { estimateSlo, parseSlo, searchCapacity } from "../src/experiment/index.ts";
 import { runInProcess } from "./support/cli.ts";
+import { queueDoc } from "./support/scenarios.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "agentsim-capacity-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -187,28 +188,7 @@ describe("a probe's interval", () => {
 /** A single-tenant queue: `slots` servers, exponential service of mean 1 s, Poisson arrivals. */
 function queueScenario(name: string, slots: number, horizonS: number): string {
   const file = join(dir, `${name}.yaml`);
-  writeFileSync(
-    file,
-    stringify({
-      name,
-      seed: 11,
-      horizon: `${horizonS}s`,
-      warmup: `${horizonS / 10}s`,
-      replications: 4,
-      policies: ["fifo"],
-      endpoints: [{ name: "llm", slots, latency: { dist: "exponential", mean: "1s" } }],
-      tenants: [{ name: "queue" }],
-      jobs: [
-        {
-          name: "customer",
-          tenant: "queue",
-          governance: { owner: "test", authorizedBy: "test", purpose: "capacity test" },
-          arrivals: { process: "poisson", rate: "0.5/s" },
-          turns: { count: 1, promptTokens: 1, outputTokens: 1 },
-        },
-      ],
-    }),
-  );
+  writeFileSync(file, stringify(queueDoc({ name, slots, horizonS })));
   return file;
 }
 

@@ -13,6 +13,7 @@ import { stringify } from "yaml";
 import { ScenarioError } from "../src/input/index.ts";
 import { parseScenario } from "../src/scenario/index.ts";
 import { runInProcess } from "./support/cli.ts";
+import { queueDoc } from "./support/scenarios.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "agentsim-slo-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -21,26 +22,14 @@ const P95_SOJOURN = Math.log(20) / 0.5;
 const P99_WAIT = Math.log(0.5 / 0.01) / 0.5;
 
 function mm1(slo: unknown) {
-  return {
+  return queueDoc({
     name: "slo-mm1",
     seed: 5,
-    horizon: "4000s",
-    warmup: "400s",
+    slots: 1,
+    horizonS: 4000,
     replications: 6,
-    policies: ["fifo"],
-    endpoints: [{ name: "llm", slots: 1, latency: { dist: "exponential", mean: "1s" } }],
-    tenants: [{ name: "queue" }],
-    jobs: [
-      {
-        name: "customer",
-        tenant: "queue",
-        governance: { owner: "t", authorizedBy: "t", purpose: "test" },
-        arrivals: { process: "poisson", rate: "0.5/s" },
-        turns: { count: 1, promptTokens: 1, outputTokens: 1 },
-        slo,
-      },
-    ],
-  };
+    job: slo === undefined ? {} : { slo },
+  });
 }
 
 function file(name: string, doc: unknown): string {

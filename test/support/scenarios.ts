@@ -130,3 +130,41 @@ export function saturatedDayDoc(
   edit(doc);
   return doc;
 }
+
+/**
+ * The M/M/c queue as a scenario document (YAML's shape): `slots` servers with exponential
+ * service of mean 1 s, one job of single-turn runs arriving as a Poisson process at `rate`,
+ * FIFO; `extra` is merged into the job (an `slo`, say).
+ */
+export function queueDoc(options: {
+  name: string;
+  slots: number;
+  horizonS: number;
+  rate?: string;
+  seed?: number;
+  replications?: number;
+  job?: Record<string, unknown>;
+}) {
+  return {
+    name: options.name,
+    seed: options.seed ?? 11,
+    horizon: `${options.horizonS}s`,
+    warmup: `${options.horizonS / 10}s`,
+    replications: options.replications ?? 4,
+    policies: ["fifo"],
+    endpoints: [
+      { name: "llm", slots: options.slots, latency: { dist: "exponential", mean: "1s" } },
+    ],
+    tenants: [{ name: "queue" }],
+    jobs: [
+      {
+        name: "customer",
+        tenant: "queue",
+        governance: { owner: "test", authorizedBy: "test", purpose: "queueing test" },
+        arrivals: { process: "poisson", rate: options.rate ?? "0.5/s" },
+        turns: { count: 1, promptTokens: 1, outputTokens: 1 },
+        ...options.job,
+      },
+    ],
+  };
+}
