@@ -216,7 +216,7 @@ describe("agentsim through bin/agentsim.js", () => {
     ]);
     expect(ran.code).toBe(0);
     expect(ran.stdout).toMatch(
-      /policy\s+wait p50\s+wait p99\s+run p50\s+run p99\s+runs\/s\s+jain\s+SLO/,
+      /policy\s+wait p50\s+wait p95\s+wait p99\s+run p50\s+run p95\s+run p99\s+runs\/s\s+jain\s+SLO/,
     );
     expect(ran.stdout).toMatch(/^fair-share /m);
     expect(ran.stdout).toContain(`Results: ${join(out, "results.json")}`);

@@ -47,7 +47,7 @@ beforeAll(async () => {
 });
 
 describe("chart specs", () => {
-  it("shows that a comparison gets six charts and a sweep adds the two load charts", () => {
+  it("shows that a comparison gets six charts and a sweep adds the two sweep charts", () => {
     expect(chartSpecs(comparison).map((c) => c.name)).toEqual([
       "wait-cdf",
       "latency-percentiles",
@@ -121,7 +121,10 @@ describe("rendered SVG", () => {
   it("shows that service share stacks an area per tenant in each policy's panel, outages shaded", () => {
     const svg = svgs.get("service-share")!;
     expect(markItems(svg, "area")).toBe(3 * 2);
-    expect(markItems(svg, "rect")).toBe(3 * 2); // two outage windows in each of three panels
+    // One rect per outage window of the results (the first replication's) in each of three panels.
+    const outages = sweep.policies.fifo!.charts.outages.length;
+    expect(outages).toBeGreaterThan(0);
+    expect(markItems(svg, "rect")).toBe(3 * outages);
     expect(axisTitles(svg)).toEqual(
       expect.arrayContaining(["simulated time (s)", "share of service"]),
     );
@@ -130,7 +133,7 @@ describe("rendered SVG", () => {
   it("shows that queue length draws a line per policy over the outage windows and the warmup rule", () => {
     const svg = svgs.get("queue-length")!;
     expect(markItems(svg, "line")).toBe(3);
-    expect(markItems(svg, "rect")).toBe(2);
+    expect(markItems(svg, "rect")).toBe(sweep.policies.fifo!.charts.outages.length);
     expect(markItems(svg, "rule")).toBe(1);
     expect(svg).toContain("llm outage");
     expect(svg).toContain("warmup ends");
@@ -154,16 +157,48 @@ describe("rendered SVG", () => {
     expect(svg).toContain("ticket-triage (run ≤ 20 s)");
   });
 
-  it("shows that the sweep charts draw a line and points per policy against offered load", () => {
+  it("shows that the sweep charts draw a line, points and a 95% band per policy against the swept rate, with a legend", () => {
     const latency = svgs.get("sweep-latency")!;
-    expect(markItems(latency, "line")).toBe(3 * 2);
-    expect(markItems(latency, "symbol")).toBe(4 * 3 * 2);
-    expect(markItems(latency, "rule")).toBe(2); // capacity (load 1) in each panel
+    expect(markItems(latency, "line")).toBe(3 * 2); // 3 policies x 2 panels (p50, p95)
+    expect(markItems(latency, "symbol")).toBe(4 * 3 * 2); // 4 points
+    expect(markItems(latency, "area")).toBe(3 * 2); // a band per policy and panel
     const fairness = svgs.get("sweep-fairness")!;
     expect(markItems(fairness, "line")).toBe(3);
     expect(markItems(fairness, "symbol")).toBe(4 * 3);
+    expect(markItems(fairness, "area")).toBe(3);
     for (const svg of [latency, fairness]) {
-      expect(axisTitles(svg)).toContain("offered load (fraction of capacity)");
+      expect(axisTitles(svg)).toContain("jobs.nightly-summaries.arrivals.rate (per second)");
+      expect(axisTitles(svg)).not.toContain("offered load (fraction of capacity)");
+      const legend = [...svg.matchAll(/role-legend-label[^>]*>(.*?)<\/g>/gs)]
+        .map((m) => [...m[1]!.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((t) => t[1]))
+        .flat();
+      expect(legend).toEqual(["fifo", "priority", "fair-share"]);
+    }
+  });
+
+  it("shows that the sweep latency chart marks the declared run-latency SLO in each panel", () => {
+    const latency = svgs.get("sweep-latency")!;
+    // The fixture's scenario declares one SLO: ticket-triage, run latency within 20 s.
+    expect(markItems(latency, "rule")).toBe(2);
+    expect(markItems(latency, "text")).toBe(2);
+    expect(latency.match(/>SLO of ticket-triage: run ≤ 20 s</g)?.length).toBe(2);
+  });
+
+  it("shows that the sweep charts plot each point at its swept value in base units, the band being the point's interval", () => {
+    const latency = charts.find((c) => c.name === "sweep-latency")!;
+    const data = rows(latency);
+    // The sweep's values as written on the command line: 0.05/s, 0.1/s, 0.2/s and 0.4/s.
+    expect([...new Set(data.map((r) => r.x))]).toEqual([0.05, 0.1, 0.2, 0.4]);
+    expect(data).toHaveLength(4 * 3 * 2);
+    for (const r of data) {
+      const point = sweep.sweep!.points.find((p) => Object.values(p.point)[0] === `${r.x}/s`)!;
+      const summary = point.policies[r.policy as string]!.summary;
+      const percentile = (r.percentile as string).split(" ").pop() as "p50" | "p95";
+      expect(r.latencyS).toBe(summary.runLatency[percentile]);
+      const ci = summary.intervals![`runLatency.${percentile}`]!.ci95!;
+      expect([r.low, r.high]).toEqual(ci);
+      expect(r.low as number).toBeLessThanOrEqual(r.latencyS as number);
+      expect(r.high as number).toBeGreaterThanOrEqual(r.latencyS as number);
     }
   });
 

@@ -1,5 +1,5 @@
 /**
- * The text the experiment commands end with: a table per policy (latency percentiles with
+ * The text the experiment commands end with: a table per policy (latency p50, p95 and p99 with
  * their 95% intervals across replications, throughput, Jain's index, SLO attainment), the runs
  * lost and the calls refused, the per-tenant figures, the steady-state warnings, the paired
  * differences and the verdict — the same figures and sentences as summary.md and the cockpit
@@ -73,8 +73,10 @@ function policyRow(label: string, s: PolicySummary): string[] {
   return [
     label,
     withInterval(i["wait.p50"], s.wait.p50),
+    withInterval(i["wait.p95"], s.wait.p95),
     withInterval(i["wait.p99"], s.wait.p99),
     withInterval(i["runLatency.p50"], s.runLatency.p50),
+    withInterval(i["runLatency.p95"], s.runLatency.p95),
     withInterval(i["runLatency.p99"], s.runLatency.p99),
     num(s.throughput.runsPerSecond),
     // Three decimals, as summary.md and the cockpit print it.
@@ -83,7 +85,18 @@ function policyRow(label: string, s: PolicySummary): string[] {
   ];
 }
 
-const HEADER = ["policy", "wait p50", "wait p99", "run p50", "run p99", "runs/s", "jain", "SLO"];
+const HEADER = [
+  "policy",
+  "wait p50",
+  "wait p95",
+  "wait p99",
+  "run p50",
+  "run p95",
+  "run p99",
+  "runs/s",
+  "jain",
+  "SLO",
+];
 
 /**
  * The steady-state warnings (one a policy that is not steady, the same sentences as the
@@ -218,7 +231,14 @@ export function compareTable(io: Pick<Io, "color">, results: Results): string {
     ]),
   ];
   const shown = {
-    summary: ["wait.p50", "wait.p99", "runLatency.p50", "runLatency.p99"],
+    summary: [
+      "wait.p50",
+      "wait.p95",
+      "wait.p99",
+      "runLatency.p50",
+      "runLatency.p95",
+      "runLatency.p99",
+    ],
     tenants: ["wait.p99", "runLatency.p99"],
     stats: false,
   };
@@ -290,7 +310,8 @@ export function sweepTable(io: Pick<Io, "color">, results: Results): string {
     ...layout(rows, 2),
   ];
   if (rows.some((r) => r.some((cell) => cell.includes(CUT_MARK)))) lines.push(CUT_NOTE);
-  if (rows.slice(1).some((r) => r[7] === "-")) lines.push(`jain "-": ${JAIN_NOT_MEASURABLE}`);
+  const jain = rows[0]!.indexOf("jain");
+  if (rows.slice(1).some((r) => r[jain] === "-")) lines.push(`jain "-": ${JAIN_NOT_MEASURABLE}`);
   const warnings = saturationLines(io, results);
   if (warnings.length > 0) lines.push("", ...warnings);
   return `${lines.join("\n")}\n`;

@@ -21,7 +21,7 @@ import type {
   SweepPoint,
   TrailHead,
 } from "./results.ts";
-import { histogramOf, num, policyResults, summaryOf, tenantsOf } from "./summary.ts";
+import { histogramOf, num, policyResults, replicationOf, summaryOf, tenantsOf } from "./summary.ts";
 
 /** What `aggregate` needs besides the scenario and the cells. */
 export interface AggregateExtras {
@@ -44,7 +44,7 @@ export const VERSION: string = AGENTSIM_VERSION;
 /**
  * Aggregates cells into results.json. Every (point, policy, replication) must be present once.
  * For a sweep, `policies` and `comparisons` describe the first point of the grid, and
- * `sweep.points` holds every point's summaries.
+ * `sweep.points` holds every point's summaries and replications.
  */
 export function aggregate(
   scenario: Scenario | ScenarioInfo,
@@ -93,7 +93,11 @@ function sweepPoint(
 ): SweepPoint {
   const policies: SweepPoint["policies"] = {};
   for (const [policy, cells] of group) {
-    policies[policy] = { summary: summaryOf(cells, true), tenants: tenantsOf(cells) };
+    policies[policy] = {
+      summary: summaryOf(cells, true),
+      tenants: tenantsOf(cells),
+      replications: cells.map(replicationOf),
+    };
   }
   return { point, policies };
 }

@@ -173,10 +173,21 @@ export interface Comparison {
   clear: boolean;
 }
 
-/** One point of a sweep: the substituted values and each policy's summary there. */
+/**
+ * One point of a sweep: the substituted values and each policy's summary there, with its
+ * replications (cells.csv has a row per point, policy, replication and tenant). `replications`
+ * is absent in results written before it was added.
+ */
 export interface SweepPoint {
   point: Record<string, string | number>;
-  policies: Record<string, { summary: PolicySummary; tenants: Record<string, TenantResults> }>;
+  policies: Record<
+    string,
+    {
+      summary: PolicySummary;
+      tenants: Record<string, TenantResults>;
+      replications?: ReplicationResult[];
+    }
+  >;
 }
 
 /** results.json. */

@@ -288,7 +288,8 @@ function jobsOf(
   return jobs;
 }
 
-function replicationOf(cell: CellResult): ReplicationResult {
+/** One replication's summary and per-tenant figures (results.json's `replications`). */
+export function replicationOf(cell: CellResult): ReplicationResult {
   const tenants: ReplicationResult["tenants"] = {};
   for (const [name, t] of Object.entries(cell.tenants)) {
     const wait = histogramOf(t.wait);

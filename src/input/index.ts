@@ -26,8 +26,10 @@ export {
   Z99,
 } from "./parse-dist.ts";
 export { parseSize, sizeFlag } from "./sizes.ts";
-export type { NumberConstraints, QuantityConstraints } from "./units.ts";
+export type { NumberConstraints, QuantityConstraints, QuantityKind } from "./units.ts";
 export {
+  BASE_UNIT,
+  baseQuantity,
   DURATION_EXPECTED,
   formatDuration,
   formatRate,

@@ -278,3 +278,45 @@ function tokenValue(raw: unknown): number | undefined {
     return /[eE]/.test(digits) ? value * 10 ** exponent : Number(`${digits}e${exponent}`);
   });
 }
+
+/** The kind of quantity a value with a unit is: what its base unit is. */
+export type QuantityKind = "duration" | "rate" | "tokens" | "fraction" | "number";
+
+/** The base unit of each kind, as tables and chart axes name it. */
+export const BASE_UNIT: Record<QuantityKind, string> = {
+  duration: "seconds",
+  rate: "per second",
+  tokens: "tokens",
+  fraction: "fraction",
+  number: "as written",
+};
+
+/**
+ * A value as a sweep axis holds it (`"300ms"`, `"0.5/s"`, `"8k"`, `"2%"`, `4`) in base units,
+ * with the kind its unit says: durations in seconds, rates per second, tokens, percentages as
+ * fractions. A bare number is already in its field's base unit (kind "number"); a value that is
+ * no quantity (a distribution, a name) is undefined.
+ */
+export function baseQuantity(
+  raw: string | number,
+): { value: number; kind: QuantityKind } | undefined {
+  if (typeof raw === "number")
+    return Number.isFinite(raw) ? { value: raw, kind: "number" } : undefined;
+  const text = raw.trim();
+  if (PLAIN_RE.test(text)) return { value: Number(text), kind: "number" };
+  const duration = DURATION_RE.exec(text);
+  if (duration?.[2] !== undefined) {
+    const value = Number(duration[1]);
+    const seconds = duration[2] === "ms" ? value / 1000 : value * SECONDS_PER[duration[2]]!;
+    return { value: seconds, kind: "duration" };
+  }
+  const rate = RATE_RE.exec(text);
+  if (rate?.[2] !== undefined) {
+    return { value: Number(rate[1]) / SECONDS_PER[rate[2]]!, kind: "rate" };
+  }
+  const tokens = TOKENS_RE.exec(text);
+  if (tokens?.[2] !== undefined) return { value: tokenValue(text)!, kind: "tokens" };
+  const percent = PERCENT_RE.exec(text);
+  if (percent) return { value: Number(percent[1]) / 100, kind: "fraction" };
+  return undefined;
+}

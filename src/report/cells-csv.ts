@@ -1,10 +1,11 @@
 /**
- * cells.csv: one row per replication and tenant, for pandas (`pd.read_csv`) and R
+ * cells.csv: one row per replication and tenant (and sweep point), for pandas (`pd.read_csv`) and R
  * (`read.csv`). Numbers are written in full precision; a missing value is an empty field
  * (NaN in pandas, NA in R); fields are quoted per RFC 4180 only when they need it.
  */
-import type { Results } from "../experiment/index.ts";
+import type { PolicyResults, Results } from "../experiment/index.ts";
 import { isNum } from "./format.ts";
+import { axisValueAt, sweepAxes } from "./sweep-axes.ts";
 
 /** The columns of cells.csv, in order, with what each holds (times in seconds). */
 export const CELLS_CSV_COLUMNS: readonly (readonly [name: string, meaning: string])[] = [
@@ -49,51 +50,115 @@ export const CELLS_CSV_COLUMNS: readonly (readonly [name: string, meaning: strin
   ["timeouts", "replication's model calls that timed out"],
 ];
 
-/** cells.csv for the results: a header line, then a row per (policy, replication, tenant). */
+/** What an axis column of a sweep's cells.csv holds (the column is named by the axis path). */
+export const SWEEP_AXIS_COLUMN =
+  "one column per swept axis, named by its path (e.g. `endpoints.0.slots`), after `sweep_point`: " +
+  "the axis's value at the point in base units — seconds for durations, per second for rates, " +
+  "tokens for token counts, a fraction for percentages; a bare number as written, in its field's " +
+  "own unit; a value that is no quantity (a distribution) as written";
+
+/**
+ * The columns of the results' cells.csv with what each holds: CELLS_CSV_COLUMNS for a
+ * comparison; for a sweep, `sweep_point` and one column per axis (named by its path) after
+ * `scenario`, then the same columns.
+ */
+export function cellsCsvColumns(results: Results): (readonly [name: string, meaning: string])[] {
+  const axes = sweepAxes(results);
+  if (results.sweep === undefined) return [...CELLS_CSV_COLUMNS];
+  return [
+    CELLS_CSV_COLUMNS[0]!,
+    [
+      "sweep_point",
+      "index of the sweep point in grid order, from 0 (the last axis varies fastest)",
+    ],
+    ...axes.map(
+      (a) =>
+        [
+          a.path,
+          `swept value of \`${a.path}\`${a.unit === "" ? "" : ` (${a.unit})`}, in base units`,
+        ] as const,
+    ),
+    ...CELLS_CSV_COLUMNS.slice(1),
+  ];
+}
+
+/**
+ * cells.csv for the results: a header line, then a row per (policy, replication, tenant); for
+ * a sweep, a row per (point, policy, replication, tenant), points in grid order, each row
+ * carrying the point's index and its value on every axis (see {@link cellsCsvColumns}).
+ */
 export function cellsCsv(results: Results): string {
-  const lines = [CELLS_CSV_COLUMNS.map(([name]) => name).join(",")];
+  const lines = [
+    cellsCsvColumns(results)
+      .map(([name]) => csvField(name))
+      .join(","),
+  ];
   const weights = new Map(results.registry.tenants.map((t) => [t.name, t.weight]));
-  for (const [policy, p] of Object.entries(results.policies)) {
-    p.replications.forEach((rep, replication) => {
-      const s = rep.summary;
-      for (const [tenant, t] of Object.entries(rep.tenants ?? {})) {
-        const row: unknown[] = [
-          results.scenario,
-          policy,
-          replication,
-          rep.seed,
-          tenant,
-          weights.get(tenant) ?? p.tenants[tenant]?.weight,
-          t.demand,
-          t.serviceShare,
-          t.waitMean,
-          t.waitP99,
-          t.runLatencyMean,
-          t.runLatencyP99,
-          t.counts?.submitted,
-          t.counts?.completed,
-          t.counts?.failed,
-          t.counts?.rejected,
-          t.counts?.inFlight,
-          s?.wait?.p99,
-          s?.runLatency?.p95,
-          s?.throughput?.runsPerSecond,
-          s?.throughput?.tokensPerSecond,
-          s?.utilization,
-          s?.fairness?.jain,
-          s?.sloAttainment,
-          s?.wastedTokens,
-          s?.saturation?.saturated,
-          s?.saturation?.steady,
-          s?.calls?.rateLimited,
-          s?.calls?.unavailable,
-          s?.calls?.timeouts,
-        ];
-        lines.push(row.map(csvField).join(","));
+  if (results.sweep === undefined) {
+    for (const [policy, p] of Object.entries(results.policies)) {
+      lines.push(...policyRows(results.scenario, [], policy, p, weights));
+    }
+  } else {
+    const axes = sweepAxes(results);
+    results.sweep.points.forEach((point, index) => {
+      const key = [index, ...axes.map((a) => axisValueAt(a, point.point))];
+      for (const [policy, p] of Object.entries(point.policies)) {
+        lines.push(...policyRows(results.scenario, key, policy, p, weights));
       }
     });
   }
   return `${lines.join("\n")}\n`;
+}
+
+// The rows of one policy (at one sweep point): a row per replication and tenant.
+function policyRows(
+  scenario: string,
+  key: readonly unknown[],
+  policy: string,
+  p: Pick<PolicyResults, "tenants"> & { replications?: PolicyResults["replications"] },
+  weights: ReadonlyMap<string, number>,
+): string[] {
+  const lines: string[] = [];
+  (p.replications ?? []).forEach((rep, replication) => {
+    const s = rep.summary;
+    for (const [tenant, t] of Object.entries(rep.tenants ?? {})) {
+      const row: unknown[] = [
+        scenario,
+        ...key,
+        policy,
+        replication,
+        rep.seed,
+        tenant,
+        weights.get(tenant) ?? p.tenants[tenant]?.weight,
+        t.demand,
+        t.serviceShare,
+        t.waitMean,
+        t.waitP99,
+        t.runLatencyMean,
+        t.runLatencyP99,
+        t.counts?.submitted,
+        t.counts?.completed,
+        t.counts?.failed,
+        t.counts?.rejected,
+        t.counts?.inFlight,
+        s?.wait?.p99,
+        s?.runLatency?.p95,
+        s?.throughput?.runsPerSecond,
+        s?.throughput?.tokensPerSecond,
+        s?.utilization,
+        s?.fairness?.jain,
+        s?.sloAttainment,
+        s?.wastedTokens,
+        s?.saturation?.saturated,
+        s?.saturation?.steady,
+        s?.calls?.rateLimited,
+        s?.calls?.unavailable,
+        s?.calls?.timeouts,
+      ];
+      lines.push(row.map(csvField).join(","));
+    }
+  });
+  return lines;
 }
 
 function csvField(value: unknown): string {

@@ -2,7 +2,7 @@
 
 export type { AuditView } from "./audit-view.ts";
 export { AUDIT_ROWS_DEFAULT, readAuditView, readAuditViews } from "./audit-view.ts";
-export { CELLS_CSV_COLUMNS, cellsCsv } from "./cells-csv.ts";
+export { CELLS_CSV_COLUMNS, cellsCsv, cellsCsvColumns, SWEEP_AXIS_COLUMN } from "./cells-csv.ts";
 export {
   ChartThreadGone,
   chartThread,

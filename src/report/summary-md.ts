@@ -4,7 +4,7 @@
  * of replications, and saturation warnings before any table.
  */
 import type { PolicyResults, Results } from "../experiment/index.ts";
-import { CELLS_CSV_COLUMNS } from "./cells-csv.ts";
+import { cellsCsvColumns, SWEEP_AXIS_COLUMN } from "./cells-csv.ts";
 import { NO_INTERVAL } from "./comparisons.ts";
 import {
   CUT_NOTE,
@@ -169,7 +169,7 @@ export function summaryMarkdown(results: Results): string {
   if (results.comparisons.length > 0) out.push(...comparisonSection(results), "");
   if (results.sweep) out.push(...sweepSection(results), "");
   if (policies.length > 0) out.push(...governanceSection(results), "");
-  out.push(...filesSection());
+  out.push(...filesSection(results));
   return `${out.join("\n").trimEnd()}\n`;
 }
 
@@ -355,13 +355,15 @@ function checkSection(results: Results): string[] {
   ];
 }
 
-function filesSection(): string[] {
+function filesSection(results: Results): string[] {
   return [
     "## Files",
     "",
     "- `results.json` — the machine-readable results (agentsim's results contract).",
-    "- `cells.csv` — one row per policy, replication and tenant; columns:",
-    ...CELLS_CSV_COLUMNS.map(([name, meaning]) => `  - \`${name}\`: ${meaning}`),
+    results.sweep === undefined
+      ? "- `cells.csv` — one row per policy, replication and tenant; columns:"
+      : `- \`cells.csv\` — one row per sweep point, policy, replication and tenant, with ${SWEEP_AXIS_COLUMN}; columns:`,
+    ...cellsCsvColumns(results).map(([name, meaning]) => `  - \`${name}\`: ${meaning}`),
     "- `charts/` — each chart as a vega-lite spec (`.vl.json`), SVG and PNG.",
     "- `index.html` — the cockpit: this summary, the charts, the registry and the audit view; opens offline.",
     "- `trace.json` — slot and run timelines in the Chrome Trace Event format (open in ui.perfetto.dev or chrome://tracing).",
