@@ -23,6 +23,7 @@ import {
   RUN_COLUMNS,
   runCells,
   saturationWarnings,
+  sweepVerdictOf,
   verdictOf,
 } from "../report/index.ts";
 import { type Io, paint } from "./io.ts";
@@ -280,7 +281,10 @@ export function compareTable(io: Pick<Io, "color">, results: Results): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** The sweep summary: one row per point and policy, then the warnings of points not steady. */
+/**
+ * The sweep summary: one row per point and policy, the warnings of points not steady, then the
+ * sweep's verdict (a sentence a point).
+ */
 export function sweepTable(io: Pick<Io, "color">, results: Results): string {
   const sweep = results.sweep;
   if (sweep === undefined) return compareTable(io, results);
@@ -314,5 +318,10 @@ export function sweepTable(io: Pick<Io, "color">, results: Results): string {
   if (rows.slice(1).some((r) => r[jain] === "-")) lines.push(`jain "-": ${JAIN_NOT_MEASURABLE}`);
   const warnings = saturationLines(io, results);
   if (warnings.length > 0) lines.push("", ...warnings);
+  const verdict = sweepVerdictOf(results);
+  if (verdict !== undefined) {
+    const [head, ...rest] = verdict.lines;
+    lines.push("", paint(io, "bold", `Verdict: ${head}`), ...rest.map((line) => `  ${line}`));
+  }
   return `${lines.join("\n")}\n`;
 }

@@ -29,6 +29,8 @@ export { pngFonts, preloadCharts, renderPng, renderSvg, renderSvgHere } from "./
 export { resultsJson } from "./results-json.ts";
 export { RUN_COLUMNS, runCells, runsCaption } from "./runs-table.ts";
 export { summaryMarkdown } from "./summary-md.ts";
+export type { SweepPointVerdict, SweepVerdict } from "./sweep-verdict.ts";
+export { sweepVerdictOf } from "./sweep-verdict.ts";
 export type { ChromeTrace, ChromeTraceOptions, TraceEvent } from "./trace.ts";
 export { chromeTrace, chromeTraceJson, RUN_TID_BASE } from "./trace.ts";
 export type { Verdict } from "./verdict.ts";

@@ -20,6 +20,7 @@ import { metricFormat, metricUnit } from "./metric-format.ts";
 import type { LatencyMetric } from "./percentiles.ts";
 import { hasCutInterval, LATENCY_METRICS, PERCENTILES, percentileEstimate } from "./percentiles.ts";
 import { RUN_COLUMNS, runCells, runsCaption } from "./runs-table.ts";
+import { sweepVerdictOf } from "./sweep-verdict.ts";
 import { TENANT_COLUMNS, tenantCells } from "./tenant-table.ts";
 import {
   ALL_STEADY,
@@ -47,7 +48,13 @@ export function summaryMarkdown(results: Results): string {
       `${seconds(results.window?.fromS)}–${seconds(results.window?.toS)} s · agentsim ${results.version}`,
     "",
   );
-  out.push("## Verdict", "", `**${verdictOf(results).sentence}**`, "");
+  const sweepVerdict = sweepVerdictOf(results);
+  if (sweepVerdict === undefined)
+    out.push("## Verdict", "", `**${verdictOf(results).sentence}**`, "");
+  else {
+    const [head, ...points] = sweepVerdict.lines;
+    out.push("## Verdict", "", `**${head}**`, "", ...points.map((line) => `- ${line}`), "");
+  }
   const warnings = saturationWarnings(results);
   if (warnings.length > 0) {
     out.push(
@@ -62,6 +69,12 @@ export function summaryMarkdown(results: Results): string {
   }
   if (results.check) out.push(...checkSection(results), "");
   if (policies.length > 0) {
+    if (results.sweep !== undefined) {
+      out.push(
+        `> The tables from here to "Sweep" are of the first sweep point only, ${pointLabel(results.sweep.points[0]?.point ?? {})}; the sweep table has every point.`,
+        "",
+      );
+    }
     out.push("## Runs and model calls", "", runsCaption(results.replications), "");
     out.push(
       ...table(

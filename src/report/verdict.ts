@@ -32,10 +32,15 @@ export interface Verdict {
  * The quiet tenant: the one whose demand (the service its turns asked for in the window, mean
  * over replications and policies) is the least. When another tenant asked for less than
  * {@link QUIET_MARGIN} more, demands are equal for this purpose and there is no quiet tenant;
- * results without demand figures have none either.
+ * results without demand figures have none either. For a sweep, demands are averaged over every
+ * point too, so every point is judged on the same tenant.
  */
 export function quietTenant(results: Results): string | undefined {
-  const policies = Object.values(results.policies);
+  // A sweep's quiet tenant is the sweep's: demands averaged over every point and policy.
+  const policies: { tenants: Record<string, { demand: number }> }[] =
+    results.sweep === undefined
+      ? Object.values(results.policies)
+      : results.sweep.points.flatMap((point) => Object.values(point.policies));
   const demands = results.registry.tenants
     .map((t) => {
       const values = policies.map((p) => p.tenants[t.name]?.demand).filter(isNum);
@@ -51,9 +56,14 @@ export function quietTenant(results: Results): string | undefined {
   return least.name;
 }
 
-/** The verdict of a comparison (see {@link Verdict}). */
-export function verdictOf(results: Results): Verdict {
-  const tenant = quietTenant(results);
+/**
+ * The verdict of a comparison (see {@link Verdict}); `tenant` judges that tenant instead of the
+ * quiet one (undefined: all turns), as a sweep's points are judged on the sweep's quiet tenant.
+ */
+export function verdictOf(
+  results: Results,
+  tenant: string | undefined = quietTenant(results),
+): Verdict {
   const metric = tenant === undefined ? "wait.p99" : `tenants.${tenant}.wait.p99`;
   const subject = tenant === undefined ? "all turns" : `the quiet tenant "${tenant}"`;
   const byPolicy: Verdict["byPolicy"] = [];
@@ -245,7 +255,8 @@ export function pointLabel(point: Record<string, string | number>): string {
     .join(", ");
 }
 
-function listing(items: readonly string[]): string {
+/** "a", "a and b", "a, b and c". */
+export function listing(items: readonly string[]): string {
   if (items.length <= 1) return items.join("");
   return `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
 }

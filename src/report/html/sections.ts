@@ -24,6 +24,7 @@ import {
   percentileEstimate,
 } from "../percentiles.ts";
 import { RUN_COLUMNS, RUN_NUMERIC, runCells, runsCaption } from "../runs-table.ts";
+import { type SweepVerdict, sweepVerdictOf } from "../sweep-verdict.ts";
 import { TENANT_COLUMNS, tenantCells } from "../tenant-table.ts";
 import {
   ALL_STEADY,
@@ -85,9 +86,20 @@ export function questionSection(results: Results): string {
 
 /** Which policy serves the quiet tenant best, the steady-state warnings, runs lost, the checks. */
 export function verdictSection(results: Results): string {
+  const sv = sweepVerdictOf(results);
   const v = verdictOf(results);
-  const parts = [`<p class="verdict">${esc(v.sentence)}</p>`];
-  if (v.byPolicy.length > 0) {
+  const parts =
+    sv === undefined
+      ? [`<p class="verdict">${esc(v.sentence)}</p>`]
+      : [
+          `<p class="verdict">${esc(sv.lines[0]!)}</p>`,
+          `<ul id="sweep-verdict">${sv.lines
+            .slice(1)
+            .map((line) => `<li>${esc(line)}</li>`)
+            .join("")}</ul>`,
+          sweepVerdictTable(sv),
+        ];
+  if (sv === undefined && v.byPolicy.length > 0) {
     const who = v.quietTenant ?? "all turns:";
     const highlighted = v.best === undefined ? v.tied : [v.best];
     parts.push(
@@ -123,6 +135,7 @@ export function verdictSection(results: Results): string {
   }
   const policies = Object.entries(results.policies);
   if (policies.length > 0) {
+    const first = results.sweep?.points[0];
     parts.push(
       htmlTable(
         [...RUN_COLUMNS],
@@ -131,7 +144,14 @@ export function verdictSection(results: Results): string {
             i === all.length - 1 && cell === "no" ? '<span class="fail">no</span>' : esc(cell),
           ),
         ),
-        { numeric: [...RUN_NUMERIC], id: "runs-table", caption: runsCaption(results.replications) },
+        {
+          numeric: [...RUN_NUMERIC],
+          id: "runs-table",
+          caption:
+            first === undefined
+              ? runsCaption(results.replications)
+              : `${runsCaption(results.replications)} First sweep point only: ${pointLabel(first.point)}.`,
+        },
       ),
     );
   }
@@ -184,8 +204,93 @@ const COCKPIT_INTERVALS = {
   stats: false,
 };
 
-/** The summary tables: per policy and per tenant. */
+/** A sweep's verdict as a table: a row a point, the judged wait p99 of each policy (best in bold). */
+function sweepVerdictTable(sv: SweepVerdict): string {
+  const policies = [...new Set(sv.points.flatMap((p) => p.verdict.byPolicy.map((b) => b.policy)))];
+  const who = sv.quietTenant === undefined ? "all turns" : sv.quietTenant;
+  return htmlTable(
+    ["point", ...policies.map((p) => `${p}: ${who} wait p99 (s)`), "best", "not steady"],
+    sv.points.map((pt) => {
+      const highlighted = pt.verdict.best === undefined ? pt.verdict.tied : [pt.verdict.best];
+      return [
+        esc(pt.label),
+        ...policies.map((policy) => {
+          const b = pt.verdict.byPolicy.find((r) => r.policy === policy);
+          const cell = esc(seconds(b?.waitP99S));
+          return highlighted.includes(policy) ? `<b>${cell}</b>` : cell;
+        }),
+        esc(
+          pt.verdict.best ??
+            (pt.verdict.tied.length > 0 ? `tie: ${pt.verdict.tied.join(", ")}` : "–"),
+        ),
+        pt.notSteady.length === 0
+          ? "–"
+          : `<span class="fail">${esc(pt.notSteady.join(", "))}</span>`,
+      ];
+    }),
+    {
+      numeric: policies.map((_, i) => i + 1),
+      id: "verdict-table",
+      caption: "The verdict at each point: bold, the best policy or those that tie",
+    },
+  );
+}
+
+/**
+ * A sweep's figures at a glance: a row per point and policy with the run latency percentiles
+ * and their 95% intervals, SLO attainment and whether it was steady.
+ */
+function sweepGlance(results: Results): string {
+  const rows = results.sweep!.points.flatMap((point) =>
+    Object.entries(point.policies).map(([policy, p]) => {
+      const s = p.summary;
+      const latency = (["p50", "p95", "p99"] as const).map((q) => {
+        const e = s.intervals?.[`runLatency.${q}`];
+        const ci = interval(e?.ci95, seconds, e?.truncated);
+        const value = esc(seconds(s.runLatency?.[q]));
+        return ci === "" ? value : `${value} <span class="muted">${esc(ci)}</span>`;
+      });
+      return [
+        esc(pointLabel(point.point)),
+        esc(policy),
+        ...latency,
+        esc(withInterval(s.sloAttainment, s.intervals?.sloAttainment, percent)),
+        s.saturation?.steady === false
+          ? '<span class="fail">no</span>'
+          : s.saturation?.steady
+            ? "yes"
+            : "–",
+      ];
+    }),
+  );
+  return section(
+    "summary",
+    htmlTable(
+      [
+        "point",
+        "policy",
+        "run latency p50 (s)",
+        "run latency p95 (s)",
+        "run latency p99 (s)",
+        "SLO attainment",
+        "steady",
+      ],
+      rows,
+      {
+        numeric: [2, 3, 4, 5],
+        id: "sweep-glance",
+        caption:
+          results.replications < 2
+            ? `Every sweep point (${NO_INTERVAL})`
+            : "Every sweep point, with 95% intervals across replications",
+      },
+    ),
+  );
+}
+
+/** The summary tables: per policy and per tenant; for a sweep, a row per point and policy. */
 export function summarySection(results: Results): string {
+  if (results.sweep !== undefined && results.sweep.points.length > 0) return sweepGlance(results);
   const policies = Object.entries(results.policies);
   if (policies.length === 0) return section("summary", '<p class="muted">No policy results.</p>');
   const latency = htmlTable(
@@ -264,6 +369,12 @@ export function contentionSection(results: Results, charts: readonly RenderedCha
   );
   const parts =
     figures.length > 0 ? figures : ['<p class="muted">No chart data in these results.</p>'];
+  const first = results.sweep?.points[0];
+  if (first !== undefined && figures.length > 0) {
+    parts.unshift(
+      `<p class="muted" id="first-point-note">Charts other than those against the swept variable, and the paired differences, are of the first sweep point only: ${esc(pointLabel(first.point))}.</p>`,
+    );
+  }
   if (results.comparisons.length > 0) {
     const k = Object.keys(results.policies).length;
     parts.push(
