@@ -191,6 +191,22 @@ describe("the sweep verdict", () => {
     expect(verdict.points.map((p) => p.label)).toEqual(["0.05/s", "0.1/s", "0.2/s", "0.4/s"]);
   });
 
+  it("keeps the sweep's quiet tenant when the first point alone would name another", () => {
+    const changed = structuredClone(sweep);
+    // At the first point support now asks for almost nothing; over the sweep batch still asks
+    // for less on average (its demand at the three higher rates is far below support's).
+    for (const p of Object.values(changed.sweep!.points[0]!.policies))
+      p.tenants.support!.demand = 1;
+    const mean = (tenant: string) => {
+      const values = changed.sweep!.points.flatMap((pt) =>
+        Object.values(pt.policies).map((q) => q.tenants[tenant]!.demand),
+      );
+      return values.reduce((a, b) => a + b, 0) / values.length;
+    };
+    expect(mean("batch")).toBeLessThan(mean("support"));
+    expect(sweepVerdictOf(changed)!.quietTenant).toBe("batch");
+  });
+
   it("names a best policy at a point only when its paired differences with every other are clear", () => {
     // Student t critical value for 2 degrees of freedom (3 replications), 97.5th percentile.
     const T2 = 4.302652729911275;
