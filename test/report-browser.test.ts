@@ -6,7 +6,7 @@ import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuditTrail } from "../src/audit/index.ts";
 import type { Results } from "../src/experiment/results.ts";
-import { chartSpecs, SECTIONS, verdictOf, writeReport } from "../src/report/index.ts";
+import { chartSpecs, SECTIONS, sweepVerdictOf, writeReport } from "../src/report/index.ts";
 
 // The cockpit in a real browser: Debian's Chromium, headless, driven by playwright-core.
 const CHROMIUM = process.env.AGENTSIM_CHROMIUM ?? "/usr/bin/chromium";
@@ -130,9 +130,14 @@ describe.skipIf(!haveBrowser)("the cockpit in Chromium", () => {
     expect(await page.locator("figure svg").count()).toBe(chartSpecs(results).length);
     const box = await page.locator("#chart-wait-cdf svg").boundingBox();
     expect(box!.width).toBeGreaterThan(400);
-    // The sweep's first point: fifo and fair-share tie for the quiet tenant, and the page says so.
-    await expect(page.locator(".verdict").textContent()).resolves.toBe(verdictOf(results).sentence);
-    expect(verdictOf(results).sentence).toContain("no clear difference over 3 replications");
+    // A sweep's page opens with the sweep's verdict, a sentence a point, not the first point's.
+    const verdict = sweepVerdictOf(results)!;
+    await expect(page.locator(".verdict").textContent()).resolves.toBe(verdict.lines[0]);
+    await expect(page.locator("#sweep-verdict li").allTextContents()).resolves.toEqual(
+      verdict.lines.slice(1),
+    );
+    const points = results.sweep!.points.length;
+    expect(verdict.lines.filter((l) => l.startsWith("At ")).length).toBe(points);
   });
 
   it("shows that the audit filters narrow the table", async () => {
