@@ -169,9 +169,9 @@ describe("rendered SVG", () => {
     for (const svg of [latency, fairness]) {
       expect(axisTitles(svg)).toContain("jobs.nightly-summaries.arrivals.rate (per second)");
       expect(axisTitles(svg)).not.toContain("offered load (fraction of capacity)");
-      const legend = [...svg.matchAll(/role-legend-label[^>]*>(.*?)<\/g>/gs)]
-        .map((m) => [...m[1]!.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((t) => t[1]))
-        .flat();
+      const legend = [...svg.matchAll(/role-legend-label[^>]*>(.*?)<\/g>/gs)].flatMap((m) =>
+        [...m[1]!.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((t) => t[1]),
+      );
       expect(legend).toEqual(["fifo", "priority", "fair-share"]);
     }
   });
