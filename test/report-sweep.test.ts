@@ -309,3 +309,17 @@ describe("sweep charts of two axes", () => {
     expect(lines).toBe(3 * 2 * 2); // policies x percentiles x slot values
   });
 });
+
+describe("a sweep's charts of one set of results", () => {
+  it("say in their titles that they are of the first point; a comparison's do not", () => {
+    const first = `first sweep point only: ${AXIS}=0.05/s`; // the fixture's first rate
+    for (const chart of chartSpecs(sweep)) {
+      const labelled = JSON.stringify(chart.spec.title).includes(first);
+      expect(labelled, chart.name).toBe(!chart.name.startsWith("sweep-"));
+      expect(chart.title.includes(first), chart.name).toBe(!chart.name.startsWith("sweep-"));
+    }
+    for (const chart of chartSpecs(comparison)) {
+      expect(JSON.stringify(chart.spec.title), chart.name).not.toContain("sweep point");
+    }
+  });
+});
