@@ -323,3 +323,29 @@ describe("a sweep's charts of one set of results", () => {
     }
   });
 });
+
+describe("a sweep over values that are no quantity", () => {
+  it("plots them as categories in grid order, the band a bar at each", async () => {
+    const names = ["lognormal(1s)", "exp(2s)", "const(3s)", "exp(5s)"];
+    const categorical: Results = {
+      ...sweep,
+      sweep: {
+        axes: [{ path: "jobs.x.think", values: names }],
+        points: sweep.sweep!.points.map((p, i) => ({ ...p, point: { "jobs.x.think": names[i]! } })),
+      },
+    };
+    const chart = chartSpecs(categorical).find((c) => c.name === "sweep-latency")!;
+    const x = JSON.stringify(chart.spec).match(
+      /"x":\{"field":"x","type":"(\w+)"[^}]*"sort":(\[[^\]]*\])/,
+    )!;
+    expect(x[1]).toBe("ordinal");
+    expect(JSON.parse(x[2]!)).toEqual(names);
+    const svg = await renderSvg(chart.spec, { idPrefix: chart.name });
+    const rules = [...svg.matchAll(/<g class="mark-rule role-mark[^"]*"[^>]*>(.*?)<\/g>/gs)].reduce(
+      (n, m) => n + (m[1]!.match(/<line\b/g) ?? []).length,
+      0,
+    );
+    // A bar per policy, point and panel (3 x 4 x 2; every point has 3 replications), and the SLO line in each panel.
+    expect(rules).toBe(3 * 4 * 2 + 2);
+  });
+});

@@ -18,6 +18,7 @@ export type PositionDef = {
   title: string;
   scale?: { domain?: number[]; zero?: boolean };
   sort?: string[];
+  axis?: { labelAngle: number };
 };
 
 /** One policy at one sweep point. */
@@ -67,7 +68,13 @@ export function sweepFrame(results: Results): SweepFrame | undefined {
   }
   const x: PositionDef = axis.numeric
     ? { field: "x", type: "quantitative", title: axisTitle(axis), scale: { zero: false } }
-    : { field: "x", type: "ordinal", title: axisTitle(axis), sort: axis.values.map(String) };
+    : {
+        field: "x",
+        type: "ordinal",
+        title: axisTitle(axis),
+        sort: axis.values.map(String),
+        axis: { labelAngle: 0 },
+      };
   return { axis, x, groups, rows };
 }
 
