@@ -3,8 +3,9 @@
  * the vega-lite specs of a real report with their data cut to a few rows. Rendering them
  * compiles the code paths of the report's own charts (marks, scales, legends, facets, the
  * theme) before the real charts come, at a fraction of their cost. The specs come from a short
- * `compare` of the bundled noisy-neighbor scenario and a short sweep of capacity-planning, so
- * every chart of src/report/charts/ is there; test/report-chart-thread.test.ts checks that the
+ * `compare` of the bundled noisy-neighbor scenario and two short sweeps of capacity-planning (as
+ * it is, and with a percentile SLO for the sweep's SLO chart), so every chart of
+ * src/report/charts/ is there; test/report-chart-thread.test.ts checks that the
  * file names only charts that exist and that each renders. Run it again after changing a chart
  * (`npx tsx scripts/chart-warm-up.ts`): a stale file only makes the first charts slower.
  */
@@ -54,8 +55,20 @@ try {
     "--out",
     join(dir, "sweep"),
   ]);
+  // capacity-planning with a percentile SLO beside its per-run one: the sweep's SLO chart.
+  const withSlo = join(dir, "capacity-planning-slo.yaml");
+  const scenario = readFileSync(join(ROOT, "scenarios/capacity-planning.yaml"), "utf8");
+  if (!scenario.includes("slo: { runLatency: 20s }"))
+    throw new Error("capacity-planning's SLO moved");
+  writeFileSync(
+    withSlo,
+    scenario
+      .replace("slo: { runLatency: 20s }", "slo: { runLatency: { each: 20s, p95: 60s } }")
+      .replace("$schema=../schema/", `$schema=${join(ROOT, "schema")}/`),
+  );
+  agentsim(["sweep", withSlo, "--replications", "2", "--no-png", "--out", join(dir, "sweep-slo")]);
   const specs: Record<string, unknown> = {};
-  for (const report of ["compare", "sweep"]) {
+  for (const report of ["compare", "sweep", "sweep-slo"]) {
     const charts = join(dir, report, "charts");
     for (const file of readdirSync(charts).sort()) {
       if (!file.endsWith(".vl.json")) continue;

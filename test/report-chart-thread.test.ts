@@ -25,6 +25,22 @@ const fixture = (name: string) =>
   JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8")) as Results;
 const comparison = fixture("results-sample.json");
 const sweep = fixture("results-sample-sweep.json");
+// The sweep with a percentile SLO on ticket-triage at every point (its p95 as the estimate), so
+// the sweep's SLO chart is drawn too.
+const sweepWithSlo: Results = structuredClone(sweep);
+for (const point of sweepWithSlo.sweep!.points) {
+  for (const p of Object.values(point.policies)) {
+    const job = p.jobs!["ticket-triage"]!;
+    job.percentileSlos = [
+      {
+        metric: "runLatency.p95",
+        boundS: 60,
+        estimate: { mean: job.runLatency.p95, ci95: null, truncated: false, n: 3 },
+        holds: null,
+      },
+    ];
+  }
+}
 const WORKER = new URL("../src/report/chart-worker-entry.mjs", import.meta.url);
 
 afterAll(() => restartChartThread());
@@ -32,7 +48,7 @@ afterAll(() => restartChartThread());
 describe("the chart thread", () => {
   it("draws every chart of a comparison and a sweep with the same bytes as this thread", async () => {
     await restartChartThread(WORKER);
-    const charts = [...chartSpecs(comparison), ...chartSpecs(sweep)];
+    const charts = [...chartSpecs(comparison), ...chartSpecs(sweepWithSlo)];
     expect(charts.length).toBeGreaterThanOrEqual(7);
     const there = await Promise.all(charts.map((c) => renderSvg(c.spec, { idPrefix: c.name })));
     // Drawn on the thread, not here after a silent fallback.
@@ -104,7 +120,9 @@ describe("the chart thread's warm-up", () => {
   ) as Record<string, TopLevelSpec>;
 
   it("is the report's own charts, every one of them, on a few rows", () => {
-    const names = new Set([...chartSpecs(comparison), ...chartSpecs(sweep)].map((c) => c.name));
+    const names = new Set(
+      [...chartSpecs(comparison), ...chartSpecs(sweepWithSlo)].map((c) => c.name),
+    );
     expect(names.size).toBe(CHARTS.length);
     expect(new Set(Object.keys(warmUp))).toEqual(names);
     const rows = (value: unknown): number[] =>

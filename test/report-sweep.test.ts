@@ -349,3 +349,62 @@ describe("a sweep over values that are no quantity", () => {
     expect(rules).toBe(3 * 4 * 2 + 2);
   });
 });
+
+describe("percentile SLOs across a sweep", () => {
+  // The fixture with a percentile SLO on ticket-triage judged by hand at each point: the
+  // estimate, interval and verdict are set here, so the expected sentence and marks follow
+  // from these lines alone.
+  const HOLDS: Record<string, (boolean | null)[]> = {
+    fifo: [true, true, false, false],
+    priority: [true, true, true, true],
+    "fair-share": [true, null, false, true],
+  };
+  const withSlo: Results = structuredClone(sweep);
+  withSlo.sweep!.points.forEach((point, i) => {
+    for (const [policy, p] of Object.entries(point.policies)) {
+      const holds = HOLDS[policy]![i]!;
+      const mean = holds === true ? 40 : holds === false ? 90 : 60;
+      p.jobs!["ticket-triage"]!.percentileSlos = [
+        {
+          metric: "runLatency.p95",
+          boundS: 60,
+          estimate: { mean, ci95: [mean - 5, mean + 5], truncated: false, n: 3 },
+          holds,
+        },
+      ];
+    }
+  });
+
+  it("says where each policy meets, misses or cannot decide each SLO", () => {
+    const line = sweepVerdictOf(withSlo)!.lines.find((l) => l.startsWith("SLO ticket-triage"));
+    expect(line).toBe(
+      "SLO ticket-triage runLatency.p95 ≤ 60 s: fifo holds up to 0.1/s and misses it from 0.2/s on; " +
+        "priority holds at every point; fair-share holds at 0.05/s and 0.4/s, misses it at 0.2/s, " +
+        "undecided at 0.1/s (the interval straddles the bound, or one replication).",
+    );
+    expect(sweepVerdictOf(sweep)!.lines.some((l) => l.startsWith("SLO ticket-triage"))).toBe(false);
+  });
+
+  it("draws each SLO's estimate per policy with its band and the bound as a line", async () => {
+    expect(chartSpecs(sweep).map((c) => c.name)).not.toContain("sweep-slo");
+    const chart = chartSpecs(withSlo).find((c) => c.name === "sweep-slo")!;
+    const values = (chart.spec as unknown as { data: { values: Record<string, unknown>[] } }).data
+      .values;
+    const estimates = values.filter((v) => v.kind === "estimate");
+    expect(estimates).toHaveLength(4 * 3);
+    expect(estimates.find((v) => v.policy === "fifo" && v.x === 0.4)).toMatchObject({
+      valueS: 90,
+      low: 85,
+      high: 95,
+    });
+    const svg = await renderSvg(chart.spec, { idPrefix: chart.name });
+    const count = (type: string) =>
+      [
+        ...svg.matchAll(new RegExp(`<g class="mark-${type} role-mark[^"]*"[^>]*>(.*?)</g>`, "gs")),
+      ].reduce((n, m) => n + (m[1]!.match(/<(path|line)\b/g) ?? []).length, 0);
+    expect(count("line")).toBe(3);
+    expect(count("area")).toBe(3);
+    expect(count("rule")).toBe(1); // the bound, 60 s
+    expect(svg).toContain("ticket-triage: runLatency.p95 ≤ 60 s");
+  });
+});

@@ -9,7 +9,7 @@
 import { AGENTSIM_VERSION } from "../audit/index.ts";
 import { pairedComparison } from "../metrics/index.ts";
 import type { CellResult } from "../runtime/index.ts";
-import type { Scenario, SweepAxis } from "../scenario/index.ts";
+import type { PercentileSlo, Scenario, SweepAxis } from "../scenario/index.ts";
 import { expandGrid } from "../scenario/index.ts";
 import { pointRecord } from "./cells.ts";
 import { type ScenarioInfo, scenarioInfo } from "./plan.ts";
@@ -21,7 +21,15 @@ import type {
   SweepPoint,
   TrailHead,
 } from "./results.ts";
-import { histogramOf, num, policyResults, replicationOf, summaryOf, tenantsOf } from "./summary.ts";
+import {
+  histogramOf,
+  jobsOf,
+  num,
+  policyResults,
+  replicationOf,
+  summaryOf,
+  tenantsOf,
+} from "./summary.ts";
 
 /** What `aggregate` needs besides the scenario and the cells. */
 export interface AggregateExtras {
@@ -81,7 +89,7 @@ export function aggregate(
   if (axes.length > 0) {
     results.sweep = {
       axes: axes.map((a) => ({ path: a.path, values: [...a.values] })),
-      points: groups.map((group, i) => sweepPoint(points[i]!, group)),
+      points: groups.map((group, i) => sweepPoint(points[i]!, group, slos)),
     };
   }
   return results;
@@ -90,12 +98,14 @@ export function aggregate(
 function sweepPoint(
   point: Record<string, string | number>,
   group: Map<string, CellResult[]>,
+  slos: ReadonlyMap<string, readonly PercentileSlo[]>,
 ): SweepPoint {
   const policies: SweepPoint["policies"] = {};
   for (const [policy, cells] of group) {
     policies[policy] = {
       summary: summaryOf(cells, true),
       tenants: tenantsOf(cells),
+      jobs: jobsOf(cells, slos),
       replications: cells.map(replicationOf),
     };
   }

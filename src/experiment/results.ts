@@ -174,9 +174,10 @@ export interface Comparison {
 }
 
 /**
- * One point of a sweep: the substituted values and each policy's summary there, with its
- * replications (cells.csv has a row per point, policy, replication and tenant). `replications`
- * is absent in results written before it was added.
+ * One point of a sweep: the substituted values and each policy's summary there, with its jobs
+ * (percentile SLOs judged at the point) and replications (cells.csv has a row per point,
+ * policy, replication and tenant). `jobs` and `replications` are absent in results written
+ * before they were added.
  */
 export interface SweepPoint {
   point: Record<string, string | number>;
@@ -185,6 +186,8 @@ export interface SweepPoint {
     {
       summary: PolicySummary;
       tenants: Record<string, TenantResults>;
+      /** Per job, with its percentile SLOs judged at this point; absent in older results. */
+      jobs?: Record<string, JobResults>;
       replications?: ReplicationResult[];
     }
   >;

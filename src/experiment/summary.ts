@@ -254,7 +254,8 @@ export function tenantsOf(cells: readonly CellResult[]): Record<string, TenantRe
   return tenants;
 }
 
-function jobsOf(
+/** Per-job results over cells, each declared percentile SLO judged on them. */
+export function jobsOf(
   cells: readonly CellResult[],
   slos: ReadonlyMap<string, readonly PercentileSlo[]>,
 ): Record<string, JobResults> {

@@ -57,6 +57,7 @@ export function sweepVerdictOf(results: Results): SweepVerdict | undefined {
     `Sweep of ${axes} (${sweep.points.length} points x ${Object.keys(sweep.points[0]!.policies).length} policies x ${results.replications} replications), judged at each point on ${subject}'s p99 wait${results.replications < 2 ? ` (${NO_INTERVAL}, so no policy is named best)` : ""}:`,
     ...points.map((p) => p.text),
     ...steadinessLines(points),
+    ...percentileSloLines(sweep.points, points),
     ...sloLines(points),
   ];
   return { quietTenant: tenant, metric, points, lines, sentence: lines.join(" ") };
@@ -176,6 +177,70 @@ function steadinessLines(points: readonly SweepPointVerdict[]): string[] {
     ([pattern, names]) =>
       `Steadiness: ${listing(names)} ${names.length === 1 ? "is" : "are"} ${pattern}.`,
   );
+}
+
+// Per declared percentile SLO: where each policy meets it (its interval within the bound),
+// misses it (beyond) or stays undecided, policies with the same pattern in one clause.
+function percentileSloLines(
+  sweepPoints: readonly SweepPoint[],
+  points: readonly SweepPointVerdict[],
+): string[] {
+  const verdicts = new Map<string, Map<string, (boolean | null)[]>>();
+  sweepPoints.forEach((point, i) => {
+    for (const [policy, p] of Object.entries(point.policies)) {
+      for (const [job, j] of Object.entries(p.jobs ?? {})) {
+        for (const slo of j.percentileSlos ?? []) {
+          const name = `${job} ${slo.metric} ≤ ${slo.boundS} s`;
+          const byPolicy = verdicts.get(name) ?? new Map<string, (boolean | null)[]>();
+          verdicts.set(name, byPolicy);
+          const holds = byPolicy.get(policy) ?? new Array(points.length).fill(null);
+          holds[i] = slo.holds;
+          byPolicy.set(policy, holds);
+        }
+      }
+    }
+  });
+  const lines: string[] = [];
+  for (const [name, byPolicy] of verdicts) {
+    const byPattern = new Map<string, string[]>();
+    for (const [policy, holds] of byPolicy) {
+      const pattern = holdsPattern(holds, points);
+      byPattern.set(pattern, [...(byPattern.get(pattern) ?? []), policy]);
+    }
+    const clauses = [...byPattern].map(([pattern, names]) => {
+      const one = names.length === 1;
+      return `${listing(names)} ${pattern.replaceAll("{s}", one ? "s" : "").replaceAll("{es}", one ? "es" : "")}`;
+    });
+    lines.push(`SLO ${name}: ${clauses.join("; ")}.`);
+  }
+  return lines;
+}
+
+// Where an SLO holds along the points: "hold{s} at every point", "hold{s} up to A and miss{es} it from B on", ...
+function holdsPattern(
+  holds: readonly (boolean | null)[],
+  points: readonly SweepPointVerdict[],
+): string {
+  if (holds.every((h) => h === true)) return "hold{s} at every point";
+  if (holds.every((h) => h === false)) return "miss{es} it at every point";
+  const firstMiss = holds.indexOf(false);
+  if (
+    firstMiss > 0 &&
+    holds.slice(0, firstMiss).every((h) => h === true) &&
+    holds.slice(firstMiss).every((h) => h === false)
+  ) {
+    return `hold{s} up to ${points[firstMiss - 1]!.label} and miss{es} it from ${points[firstMiss]!.label} on`;
+  }
+  const at = (value: boolean | null) =>
+    listing(points.filter((_, i) => holds[i] === value).map((p) => p.label));
+  const parts = [
+    holds.includes(true) ? `hold{s} at ${at(true)}` : "",
+    holds.includes(false) ? `miss{es} it at ${at(false)}` : "",
+    holds.includes(null)
+      ? `undecided at ${at(null)} (the interval straddles the bound, or one replication)`
+      : "",
+  ].filter((p) => p !== "");
+  return parts.join(", ");
 }
 
 // Per policy: its SLO attainment at the first and the last point (when SLOs are declared).

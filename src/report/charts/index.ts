@@ -9,6 +9,7 @@ import { sloAttainmentChart } from "./slo-attainment.ts";
 import { slotTimelineChart } from "./slot-timeline.ts";
 import { sweepFairnessChart } from "./sweep-fairness.ts";
 import { sweepLatencyChart } from "./sweep-latency.ts";
+import { sweepSloChart } from "./sweep-slo.ts";
 import type { ChartSpec } from "./types.ts";
 import { waitCdfChart } from "./wait-cdf.ts";
 
@@ -26,6 +27,7 @@ export {
   slotTimelineChart,
   sweepFairnessChart,
   sweepLatencyChart,
+  sweepSloChart,
   waitCdfChart,
 };
 
@@ -39,10 +41,11 @@ export const CHARTS: readonly ((results: Results) => ChartSpec | undefined)[] = 
   sloAttainmentChart,
   sweepLatencyChart,
   sweepFairnessChart,
+  sweepSloChart,
 ];
 
 /** The charts drawn against the swept variable (every other chart of a sweep is of its first point). */
-const SWEEP_CHARTS: readonly string[] = ["sweep-latency", "sweep-fairness"];
+const SWEEP_CHARTS: readonly string[] = ["sweep-latency", "sweep-fairness", "sweep-slo"];
 
 /**
  * Every chart the results have data for, in report order (charts without data are left out).

@@ -26,6 +26,8 @@ export interface SweepRow {
   policy: string;
   /** The point as "path=value, path=value" (values as written). */
   point: string;
+  /** The point's index in grid order. */
+  index: number;
   /** The point's value on the first axis, in base units (a string on a categorical axis). */
   x: number | string;
   /** The other axes' values as "path=value, ..."; "" with one axis. */
@@ -50,7 +52,7 @@ export function sweepFrame(results: Results): SweepFrame | undefined {
   const axis = axes[0]!;
   const rows: SweepRow[] = [];
   const groups: string[] = [];
-  for (const point of points) {
+  for (const [index, point] of points.entries()) {
     const rest = Object.fromEntries(
       Object.entries(point.point).filter(([path]) => path !== axis.path),
     );
@@ -60,6 +62,7 @@ export function sweepFrame(results: Results): SweepFrame | undefined {
       rows.push({
         policy,
         point: pointLabel(point.point),
+        index,
         x: axisValueAt(axis, point.point),
         group,
         summary: p.summary,
