@@ -155,17 +155,19 @@ function writeFailure(finalDir: string, dir: string, error: unknown): ScenarioEr
 
 /**
  * Loads the report layer and gets the chart libraries ready while the cells run, which
- * `threads` threads do at once. With a core to spare, on the chart thread
+ * `threads` threads do at once. With two cores to spare, on the chart thread
  * (report/chart-thread.ts): it loads them and warms up while the cells run, here or on
  * workers, and the charts then cost the command about half what they would after the cells.
- * With no core to spare its warm-up would slow the cells down, so the libraries load here:
- * while the cells run on workers this thread is idle. A failure is ignored here:
- * `writeResults` meets it again and reports it.
+ * Otherwise the libraries load here (while the cells run on workers this thread is idle): a
+ * cell's thread keeps a second core busy with V8's collector and compiler, and on the 2-core
+ * machine one cell of the M/M/1 bench beside the chart thread took 1.86 s of wall time against
+ * 2.00 s without it, but 3.12 s of CPU against 2.52 s (medians of 7 interleaved runs). A
+ * failure is ignored here: `writeResults` meets it again and reports it.
  */
 export async function preloadReport(threads: number): Promise<void> {
   try {
     const report = await import("../report/index.ts");
-    if (threads < availableParallelism()) report.startChartThread();
+    if (threads + 2 <= availableParallelism()) report.startChartThread();
     else void report.preloadCharts();
   } catch {
     // writeResults imports the layer again and says what is wrong.

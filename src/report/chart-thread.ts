@@ -4,8 +4,8 @@
  *
  * Loading vega and vega-lite takes about 0.2 s, and the first charts drawn on a cold JIT take
  * about twice as long as the next ones (measured on the M/M/1 bench's five charts: 0.37 s cold,
- * 0.17-0.2 s warm). A command that will write a report, with a core to spare beside the threads
- * running its cells (src/cli/output.ts's `preloadReport`), starts the thread before its cells
+ * 0.17-0.2 s warm). A command that will write a report, with two cores to spare beside the
+ * threads running its cells (src/cli/output.ts's `preloadReport` says why two), starts the thread before its cells
  * run (`startChartThread`); the thread loads the libraries and draws a few small charts to warm up
  * while the simulation runs, then `renderSvg` (render.ts) hands each chart to it. The thread
  * runs the same `renderSvgHere` this thread would, so the bytes are the same wherever a chart
