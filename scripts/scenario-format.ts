@@ -424,7 +424,7 @@ export function scenarioFormatMarkdown(): string {
     `deep, with at most ${formatBound(MAX_DOCUMENT_NODES)} values once its YAML aliases are expanded; a sweep`,
     `has at most ${formatBound(BOUNDS.sweepPoints)} points and an experiment at most ${formatBound(BOUNDS.cells)} cells (points x policies x`,
     "replications). What a valid scenario may cost to run is estimated before it runs and held to",
-    "a budget (`--max-memory`, `--force`: see the README).",
+    "a budget (`--max-memory`, `--max-calls`, `--force`: see the README).",
     "",
     "## Units",
     "",

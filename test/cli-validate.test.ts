@@ -1,7 +1,8 @@
 /**
- * `agentsim validate` checks a scenario's policies as `compare` does, through the real binary:
- * an unknown name and a broken module are bad input (exit 2, one line each, with the file and
- * the field path), and the message is the one compare prints for the same scenario.
+ * `agentsim validate` checks a scenario as `compare` plans it (its policies, its trace files,
+ * its cost held to the budget), through the real binary: an unknown name, a broken module, a
+ * malformed trace and a cost over `--max-calls` are bad input (exit 2, one line each, with the
+ * file and the field path), and the message is the one compare prints for the same scenario.
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -141,5 +142,51 @@ describe("agentsim validate, policies", () => {
     expect(validated.code).toBe(0);
     expect(validated.stdout).toMatch(/^Scenario noisy-neighbor/);
     expect(validated.stdout).toMatch(/Policies: fifo, lifo/);
+  }, 60_000);
+});
+
+describe("agentsim validate, what compare reads and estimates", () => {
+  it("refuses a trace file compare would refuse, with compare's message", async () => {
+    // Shows validate reads the trace files as compare plans them (it once checked only that
+    // the file existed, and accepted a trace whose lines compare refuses).
+    writeFileSync(
+      join(dir, "bad-trace.csv"),
+      readFileSync(join(ROOT, "test/fixtures/azure-bad.csv")),
+    );
+    const doc = {
+      horizon: "1m",
+      endpoints: [{ name: "llm", slots: 2, latency: "1s" }],
+      tenants: [{ name: "web" }],
+      jobs: [
+        {
+          name: "replay",
+          tenant: "web",
+          governance: { owner: "o", authorizedBy: "a" },
+          arrivals: { process: "trace", file: "bad-trace.csv" },
+        },
+      ],
+    };
+    writeFileSync(join(dir, "trace.yaml"), stringify(doc));
+    const validated = await agentsim(["validate", "trace.yaml"], dir);
+    expect(validated.stderr.split("\n")[0]).toBe(
+      `${join(dir, "bad-trace.csv")}: line 3: ContextTokens: expected a non-negative integer, got "abc"`,
+    );
+    await expectRefused("trace.yaml", validated.stderr.trimEnd().split("\n"));
+  }, 60_000);
+
+  it("holds the estimate to --max-calls as compare does", async () => {
+    // Shows the calls budget is a flag of both, and both refuse with one message.
+    const file = scenario("calls.yaml", ["fifo", "priority"]);
+    const validated = await agentsim(["validate", file, "--max-calls", "100"], dir);
+    expect(validated.code).toBe(2);
+    expect(validated.stdout).toBe("");
+    expect(validated.stderr.split("\n")[0]).toMatch(
+      /^calls\.yaml: jobs\[\d\]\.arrivals\.rate: expected an experiment of at most 100 model calls \(--max-calls\), got an estimated \d/,
+    );
+    const compared = await agentsim(["compare", file, "--max-calls", "100", "--no-png"], dir);
+    expect(compared.code).toBe(2);
+    expect(compared.stderr).toBe(validated.stderr);
+    const accepted = await agentsim(["validate", file, "--max-calls", "100000"], dir);
+    expect(accepted.code).toBe(0);
   }, 60_000);
 });

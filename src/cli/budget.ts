@@ -1,6 +1,6 @@
 /**
  * The cost estimate of what a command would run, held to the budget its flags set
- * (`--max-memory`, `--force`): over it, the command stops before any cell runs with a
+ * (`--max-memory`, `--max-calls`, `--force`): over it, the command stops before any cell runs with a
  * BudgetError (exit 2); with `--force` it warns and runs, each cell still guarded.
  */
 import {
@@ -23,17 +23,23 @@ import { defaultJobs } from "./options.ts";
 export interface BudgetFlags {
   jobs?: number;
   maxMemory?: number;
+  maxCalls?: number;
   force?: boolean;
 }
 
 /** The budget the flags set. */
 export function budgetOf(flags: BudgetFlags): Budget {
-  return { maxMemoryBytes: flags.maxMemory ?? defaultMaxMemory(), maxCalls: DEFAULT_MAX_CALLS };
+  return {
+    maxMemoryBytes: flags.maxMemory ?? defaultMaxMemory(),
+    maxCalls: flags.maxCalls ?? DEFAULT_MAX_CALLS,
+  };
 }
 
 /**
- * Estimates the plan's `cells` (all, or a shard's) and holds the estimate to the budget;
- * returns the memory budget each cell's guard enforces. `file` is the scenario as named.
+ * Estimates the plan's `cells` (all, or a shard's) and holds the estimate to the budget, as
+ * every command that runs cells does before it stages anything, and validate does for them;
+ * returns the estimate and the memory budget each cell's guard enforces. `file` is the
+ * scenario as named.
  */
 export function budgetPlan(
   io: Io,
@@ -41,11 +47,11 @@ export function budgetPlan(
   cells: readonly Cell[],
   flags: BudgetFlags,
   file: string,
-): CellMemory {
+): { cost: ExperimentCost; memory: CellMemory } {
   const cost = planCost(plan, cells, flags.jobs ?? defaultJobs());
   const budget = budgetOf(flags);
   enforceBudget(io, [cost], budget, file, flags.force === true);
-  return cellMemory(budget, cost);
+  return { cost, memory: cellMemory(budget, cost) };
 }
 
 /** Throws the first estimate's BudgetError, or with `force` prints it as a warning. */

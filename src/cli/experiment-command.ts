@@ -58,7 +58,7 @@ export async function experimentCommand(io: Io, spec: ExperimentCommand): Promis
   const audit = auditFiles(spec.command, options.audit, plan.policies);
   const shard = options.shard;
   // The cost estimate, held to the budget before anything is staged or run.
-  const memory = budgetPlan(
+  const { memory } = budgetPlan(
     io,
     plan,
     shard ? shardCells(plan.cells, shard) : plan.cells,

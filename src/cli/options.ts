@@ -5,7 +5,12 @@
  */
 import { availableParallelism } from "node:os";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { defaultMaxMemory, parseShard, type Shard } from "../experiment/index.ts";
+import {
+  DEFAULT_MAX_CALLS,
+  defaultMaxMemory,
+  parseShard,
+  type Shard,
+} from "../experiment/index.ts";
 import { formatBytes, parseDuration, parseSize, ScenarioError } from "../input/index.ts";
 import { BOUNDS, formatBound } from "../scenario/index.ts";
 
@@ -23,6 +28,7 @@ export interface CommonOptions {
   /** --policy-timeout, in seconds. */
   policyTimeout?: number;
   maxMemory?: number;
+  maxCalls?: number;
   force?: boolean;
 }
 
@@ -170,12 +176,13 @@ export function runOptions(command: Command): Command {
     )
     .option("--json", "print results.json to standard output instead of the table")
     .addOption(budgetOptions()[0]!)
-    .addOption(budgetOptions()[1]!);
+    .addOption(budgetOptions()[1]!)
+    .addOption(budgetOptions()[2]!);
 }
 
 /**
- * The budget flags: --max-memory and --force (commands that run cells, and validate, which
- * refuses what they would refuse).
+ * The budget flags: --max-memory, --max-calls and --force (commands that run cells, and
+ * validate, which refuses what they would refuse).
  */
 export function budgetOptions(): Option[] {
   return [
@@ -183,6 +190,10 @@ export function budgetOptions(): Option[] {
       "--max-memory <size>",
       `memory the runs in flight of the cells running at once and the results may take, such as "8G" (default: three quarters of the heap limit, ${formatBytes(defaultMaxMemory())} here)`,
     ).argParser(memorySize),
+    new Option(
+      "--max-calls <n>",
+      `model calls the experiment may make, an estimate of how long it runs (default: ${formatBound(DEFAULT_MAX_CALLS)}, about 40 minutes of one core)`,
+    ).argParser(positiveInteger),
     new Option(
       "--force",
       "run even when the cost estimate is over the budget (a cell whose queue outgrows --max-memory still stops)",

@@ -2,22 +2,24 @@
  * The budget an experiment must fit before any cell runs: the memory of the runs in flight at
  * the peak of the cells running at once plus every cell's result (`--max-memory`, by default
  * three quarters of this thread's heap limit), and the model calls of all its cells
- * (`DEFAULT_MAX_CALLS`). Over it, a BudgetError names the file, the field that drives the cost,
- * the estimate and how to proceed; `--force` runs anyway (the memory guard in each cell still
- * stops a queue that outgrows the budget: see runtime/memory.ts).
+ * (`--max-calls`, by default `DEFAULT_MAX_CALLS`). Over it, a BudgetError names the file, the
+ * field that drives the cost, the estimate and how to proceed; `--force` runs anyway (the
+ * memory guard in each cell still stops a queue that outgrows the budget: see
+ * runtime/memory.ts).
  */
 import { getHeapStatistics } from "node:v8";
 import { BudgetError, formatBytes, formatDuration, sizeFlag } from "../input/index.ts";
 import { BYTES_PER_RUN_IN_FLIGHT, type CellMemory } from "../runtime/index.ts";
-import { applyVary, expandGrid, parseScenario, type Scenario } from "../scenario/index.ts";
+import type { Scenario } from "../scenario/index.ts";
 import type { Cell } from "./cells.ts";
 import { type CellCost, estimateCell } from "./cost.ts";
 import type { ExperimentPlan } from "./plan.ts";
 
 /**
- * Model calls an experiment may make without `--force`: a billion, about 40 minutes of one
- * core at the simulator's pace (2.5 µs a call, bench/runtime.bench.ts); more is more likely a
- * mistake in a rate, a horizon or a replication count than an intent.
+ * Model calls an experiment may make without `--force` or a larger `--max-calls`: a billion,
+ * about 40 minutes of one core at the simulator's pace (2.5 µs a call,
+ * bench/runtime.bench.ts); more is more likely a mistake in a rate, a horizon or a replication
+ * count than an intent.
  */
 export const DEFAULT_MAX_CALLS = 1e9;
 
@@ -167,11 +169,11 @@ function callsError(cost: ExperimentCost, budget: Budget, file: string): BudgetE
   const { scenario, cell } = cost.peak;
   return new BudgetError(
     busiestField(scenario, cell),
-    `an experiment of at most ${count(budget.maxCalls)} model calls`,
+    `an experiment of at most ${count(budget.maxCalls)} model calls (--max-calls)`,
     `an estimated ${count(cost.calls)}`,
     [
       `Estimate: ${costSummary(cost)}; job "${scenario.jobs[cell.busiestJob]!.name}" offers the most calls, over the ${formatDuration(scenario.horizonS)} horizon.`,
-      "To proceed: shorten the horizon, lower the arrival rate, run fewer replications or sweep points, split the cells across machines with --shard i/n, or accept the time it takes with --force.",
+      "To proceed: shorten the horizon, lower the arrival rate, run fewer replications or sweep points, split the cells across machines with --shard i/n, or accept the time it takes with --max-calls or --force.",
     ],
     { file },
   );
@@ -229,26 +231,4 @@ export function planCost(
     plan.points.map((scenario, i) => ({ scenario, cells: counts[i]! })),
     parallel,
   );
-}
-
-/**
- * The estimate of what `compare` runs on a scenario (each policy's replications of the file as
- * written) and, when the scenario declares sweep axes, of what `sweep` runs (every point of its
- * grid). `document` is the raw document the scenario came from.
- */
-export function scenarioCosts(
-  document: unknown,
-  scenario: Scenario,
-  file: string,
-  parallel: number,
-): { compare: ExperimentCost; sweep?: ExperimentCost } {
-  const perPoint = scenario.policies.length * scenario.replications;
-  const compare = estimateExperiment([{ scenario, cells: perPoint }], parallel);
-  if (scenario.sweep.length === 0) return { compare };
-  const points = expandGrid(scenario.sweep).map((point) => {
-    let raw = document;
-    for (const setting of point) raw = applyVary(raw, setting.path, setting.value);
-    return { scenario: parseScenario(raw, file), cells: perPoint };
-  });
-  return { compare, sweep: estimateExperiment(points, parallel) };
 }

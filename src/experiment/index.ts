@@ -12,7 +12,6 @@ export {
   defaultMaxMemory,
   estimateExperiment,
   planCost,
-  scenarioCosts,
 } from "./budget.ts";
 export type {
   CapacityProbe,
@@ -48,7 +47,14 @@ export type {
   PlanConstraints,
   ScenarioInfo,
 } from "./plan.ts";
-export { digestOf, planExperiment, readSource, resolvePolicies, scenarioInfo } from "./plan.ts";
+export {
+  declaredSweepPlan,
+  digestOf,
+  planExperiment,
+  readSource,
+  resolvePolicies,
+  scenarioInfo,
+} from "./plan.ts";
 export { POLICY_TIMEOUT_S, PolicyWatchdog } from "./policy-watchdog.ts";
 export type { RunCellsOptions } from "./pool.ts";
 export { runCells } from "./pool.ts";

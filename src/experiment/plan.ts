@@ -142,6 +142,21 @@ export async function planExperiment(
   };
 }
 
+/**
+ * The plan `sweep` makes of the same file given no `--vary`: the scenario's own `sweep:` axes,
+ * every point of their grid checked as `planExperiment` checks them, with the policies,
+ * replications and seed of `plan` (the plan of `compare`). Undefined when the scenario declares
+ * no axis. What validate estimates besides compare; `file` names the scenario as given.
+ */
+export function declaredSweepPlan(plan: ExperimentPlan, file: string): ExperimentPlan | undefined {
+  const axes = plan.scenario.sweep;
+  if (axes.length === 0) return undefined;
+  const points = scenariosAt(plan.source, expandGrid(axes), file);
+  const { policies, replications, seed } = plan;
+  const cells = expandCells(plan.scenario, { policies, replications, seed, axes });
+  return { ...plan, axes, points, cells };
+}
+
 // Every point must load; the problems of all points are reported together, each once.
 function scenariosAt(source: ExperimentSource, points: SweepPoint[], shownFile: string) {
   const scenarios: Scenario[] = [];

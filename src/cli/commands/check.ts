@@ -43,7 +43,7 @@ Examples:
         seed: options.seed,
         policyTimeoutS: options.policyTimeout,
       });
-      const memory = budgetPlan(io, plan, plan.cells, options, scenario);
+      const { memory } = budgetPlan(io, plan, plan.cells, options, scenario);
       // --out is checked and staged before the cells run, and put in place once written.
       const { check, written } = await staged("check", async (outputs) => {
         const dir = options.out === undefined ? undefined : outputs.folder(options.out, "--out");
