@@ -273,6 +273,19 @@ describe("scenario files", () => {
       /expected valid YAML or JSON, got a duplicate key "k7" \(map keys must be unique\)/,
     );
     expect(performance.now() - start).toBeLessThan(5000);
+    // Aliases of aliases within the bound are a document like any other: 2 wide and 12 levels
+    // deep is 24,570 values (the yaml package's own alias guard refused it with a bare
+    // "ReferenceError"); 16 levels deep is over the bound.
+    const twoWide = (levels: number) => {
+      const lines = ["l0: &l0 [lol, lol]"];
+      for (let k = 1; k < levels; k++) lines.push(`l${k}: &l${k} [*l${k - 1}, *l${k - 1}]`);
+      return `${lines.join("\n")}\nx: *l${levels - 1}`;
+    };
+    const expanded = parseScenarioText(twoWide(12)) as Record<string, unknown>;
+    expect(JSON.stringify(expanded.x).match(/lol/g)).toHaveLength(2 ** 12);
+    expect(refusal(() => parseScenarioText(twoWide(16)))).toMatch(
+      /^line 17:4: expected a document of at most 200,000 values once its aliases are expanded, got 393,213 values \(the alias here stands for 131,071\)$/,
+    );
     expect(parseScenarioText("x: &d {dist: constant, value: 1}\ny: [*d, *d]")).toEqual({
       x: { dist: "constant", value: 1 },
       y: [
