@@ -261,6 +261,16 @@ describe("scenario files", () => {
     ).toMatch(
       /^line 1:\d+: expected a document nested at most 64 levels deep, got deeper nesting$/,
     );
+    // Block lists closed by a dedent: the parser recurses a level each (3,000 exhausted the
+    // stack, an internal error), so their columns are bounded before it runs; 63 mappings
+    // indented by 8 (496 columns) and a block scalar's text indented by 600 are not refused.
+    expect(refusal(() => parseScenarioText(`a:\n  ${"- ".repeat(3000)}1\nb: 2\n`))).toBe(
+      'line 2:513: expected a document nested at most 64 levels deep (at most 512 columns of indentation and "- " before a line\'s content), got deeper nesting',
+    );
+    const indented = Array.from({ length: 63 }, (_, i) => `${" ".repeat(8 * i)}a${i}:`);
+    expect(
+      parseScenarioText(`${indented.join("\n")} 1\nb: |\n${" ".repeat(600)}text\n`),
+    ).toHaveProperty("b");
     const laughs = ["a: &a [1,1,1,1,1,1,1,1,1,1]"];
     for (const [from, to] of ["ab", "bc", "cd", "de", "ef", "fg"]) {
       laughs.push(`${to}: &${to} [${Array(10).fill(`*${from}`).join(",")}]`);

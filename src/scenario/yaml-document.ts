@@ -2,9 +2,13 @@
  * YAML (or JSON) text into a raw document, with what the text may ask of the parser bounded
  * before it is asked:
  *
- * - nesting: at most `MAX_DEPTH` levels, checked on the parser's token tree (which it builds
- *   without recursion) before the document is composed (which recurses: a few thousand levels
- *   exhaust the stack, and V8 may then abort instead of throwing);
+ * - nesting: at most `MAX_DEPTH` levels, checked on the parser's token tree before the
+ *   document is composed (which recurses: a few thousand levels exhaust the stack, and V8 may
+ *   then abort instead of throwing). The parser itself builds flow collections without
+ *   recursion but recurses once a level as it closes block collections (a list of lists 3,000
+ *   levels deep, "- - - ... 1" followed by a key, exhausted the stack), so the columns of
+ *   indentation and indicators before a line's content, which bound its block nesting, are
+ *   checked first, on the lexer's tokens (`MAX_BLOCK_COLUMN`);
  * - alias expansion: at most `MAX_DOCUMENT_NODES` nodes (mappings, lists, scalars) once every
  *   alias is counted as the nodes it stands for, so 999 aliases of a 100,000-element list are
  *   refused before anything walks them. The `yaml` package's own `maxAliasCount` is turned
@@ -20,12 +24,13 @@
  */
 import {
   Composer,
-  type CST,
+  CST,
   type Document,
   isAlias,
   isMap,
   isScalar,
   isSeq,
+  Lexer,
   LineCounter,
   Parser,
   YAMLParseError,
@@ -39,6 +44,14 @@ export const MAX_DEPTH = 64;
 /** The most nodes a document may make, aliases expanded: 200,000 (a scenario makes hundreds). */
 export const MAX_DOCUMENT_NODES = 200_000;
 
+/**
+ * The most columns of indentation and block indicators ("- ", "? ", ": ") before a line's
+ * content: 512, room for `MAX_DEPTH` levels indented by 8. Each level of block nesting takes a
+ * column at least, so this bounds the parser's recursion well below what exhausts the stack
+ * (measured: 2,000 levels parse, 3,000 do not).
+ */
+export const MAX_BLOCK_COLUMN = 512;
+
 const EXPECTED_YAML = "valid YAML or JSON";
 
 /** Parses YAML or JSON text into a raw document; `file` names it in errors. */
@@ -50,6 +63,15 @@ export function parseYamlDocument(text: string, file?: string): unknown {
   };
   const problem = (offset: number, expected: string, found: string) =>
     new ScenarioError(at(offset), expected, found, { file, foundShown: true });
+  const indented = tooIndented(text);
+  if (indented !== undefined) {
+    throw new ScenarioError(
+      `line ${indented.line}:${indented.column}`,
+      `a document nested at most ${MAX_DEPTH} levels deep (at most ${MAX_BLOCK_COLUMN} columns of indentation and "- " before a line's content)`,
+      "deeper nesting",
+      { file, foundShown: true },
+    );
+  }
   const tokens = [...new Parser(lineCounter.addNewLine).parse(text)];
   const deep = tooDeep(tokens);
   if (deep !== undefined) {
@@ -126,6 +148,43 @@ function tooDeep(tokens: readonly CST.Token[]): number | undefined {
     for (const item of token.items) {
       if (item.key) stack.push([item.key, depth + 1]);
       if (item.value) stack.push([item.value, depth + 1]);
+    }
+  }
+  return undefined;
+}
+
+/** Lexer tokens that stand for no text of the source (modes and markers). */
+const MARKERS = new Set(["doc-mode", "flow-error-end"]);
+
+/** Tokens that may come before a line's content: indentation and block indicators. */
+const LEADING = new Set(["space", "seq-item-ind", "explicit-key-ind", "map-value-ind"]);
+
+/**
+ * Where a line's content starts past `MAX_BLOCK_COLUMN` (line and column, from 1), if any: the
+ * lexer is a loop, and a block scalar's or a multi-line plain scalar's lines are one token.
+ */
+function tooIndented(text: string): { line: number; column: number } | undefined {
+  let line = 1;
+  let column = 0;
+  let leading = true;
+  let scalar = false;
+  for (const source of new Lexer().lex(text)) {
+    // The token after the scalar marker is a scalar whatever its first character (a block
+    // scalar's text may start with spaces).
+    const type = scalar ? null : CST.tokenType(source);
+    scalar = source === CST.SCALAR;
+    if (scalar) continue;
+    if (type === "newline") {
+      line++;
+      column = 0;
+      leading = true;
+    } else if (type !== null && MARKERS.has(type) && source.length === 1) {
+      // A marker: no text.
+    } else if (leading && type !== null && LEADING.has(type)) {
+      column += source.length;
+      if (column > MAX_BLOCK_COLUMN) return { line, column: MAX_BLOCK_COLUMN + 1 };
+    } else {
+      leading = false;
     }
   }
   return undefined;
