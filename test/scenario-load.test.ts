@@ -228,8 +228,9 @@ describe("every error at once", () => {
     );
   });
 
-  it("refuses documents that are not a scenario mapping, and recursive aliases", () => {
-    // Shows empty, scalar and list documents, and an alias that contains itself.
+  it("refuses documents that are not a scenario mapping, recursive aliases and aliases with no anchor", () => {
+    // Shows empty, scalar and list documents, an alias that contains itself, and an alias
+    // whose anchor is missing or comes after it (an internal error, "Unresolved alias", once).
     for (const text of ["", "42", "- a\n- b\n", "null"]) {
       const lines = report(() => parseScenario(parseScenarioText(text, "x.yaml"), "x.yaml"));
       expect(lines).toHaveLength(1);
@@ -240,6 +241,13 @@ describe("every error at once", () => {
     expect(report(() => parseScenarioText("a: &x\n  b: *x\n", "loop.yaml"))[0]).toMatch(
       /^loop\.yaml: a\.b: expected a value that does not contain itself/,
     );
+    for (const text of ["*x\n", "a: [1, *x]\n", "a: *x\nb: &x 1\n"]) {
+      expect(report(() => parseScenarioText(text, "alias.yaml"))).toEqual([
+        expect.stringMatching(
+          /^alias\.yaml: line 1:\d+: expected valid YAML or JSON, got an alias \*x with no anchor &x before it$/,
+        ),
+      ]);
+    }
   });
 
   it("reports a missing file as a ScenarioError", () => {

@@ -20,7 +20,8 @@
  *   value (the schema, the digest), which the node bound bounds;
  * - duplicate keys: checked here in linear time (the package's `uniqueKeys` compares every pair
  *   of keys of a mapping: 16,000 keys took 7 s);
- * - recursive aliases (a value containing itself) are refused.
+ * - recursive aliases (a value containing itself) and aliases with no anchor before them are
+ *   refused.
  */
 import {
   Composer,
@@ -100,6 +101,13 @@ export function parseYamlDocument(text: string, file?: string): unknown {
         found.offset,
         EXPECTED_YAML,
         `a duplicate key ${found.key} (map keys must be unique)`,
+      );
+    }
+    if (found.kind === "unresolved") {
+      throw problem(
+        found.offset,
+        EXPECTED_YAML,
+        `an alias *${found.name} with no anchor &${found.name} before it`,
       );
     }
     if (found.kind === "nodes") {
@@ -200,6 +208,7 @@ type ShapeProblem =
   | { kind: "nodes"; offset: number; total: number; largest: number }
   | { kind: "depth"; offset: number }
   | { kind: "duplicate"; offset: number; key: string }
+  | { kind: "unresolved"; offset: number; name: string }
   | { kind: "cycle"; path: string };
 
 /**
@@ -231,8 +240,11 @@ class ShapeCheck {
     if (isAlias(node)) {
       const offset = node.range?.[0] ?? 0;
       const target = this.anchors.get(node.source);
-      // An alias without an anchor is a syntax error the parser reports.
-      if (target === undefined) return { nodes: 1, height: 1 };
+      // No anchor of that name before it (the composer does not report it; toJS throws).
+      if (target === undefined) {
+        this.problem = { kind: "unresolved", offset, name: node.source };
+        return none;
+      }
       const known = this.measures.get(target);
       if (known === undefined) {
         this.problem = { kind: "cycle", path };
