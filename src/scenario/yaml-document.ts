@@ -7,8 +7,9 @@
  *   then abort instead of throwing). The parser itself builds flow collections without
  *   recursion but recurses once a level as it closes block collections (a list of lists 3,000
  *   levels deep, "- - - ... 1" followed by a key, exhausted the stack), so the columns of
- *   indentation and indicators before a line's content, which bound its block nesting, are
- *   checked first, on the lexer's tokens (`MAX_BLOCK_COLUMN`);
+ *   indentation and indicators before a line's content, which bound its block nesting
+ *   (`MAX_BLOCK_COLUMN`), and the depth of flow collections are checked first, on the lexer's
+ *   tokens;
  * - alias expansion: at most `MAX_DOCUMENT_NODES` nodes (mappings, lists, scalars) once every
  *   alias is counted as the nodes it stands for, so 999 aliases of a 100,000-element list are
  *   refused before anything walks them. The `yaml` package's own `maxAliasCount` is turned
@@ -64,11 +65,12 @@ export function parseYamlDocument(text: string, file?: string): unknown {
   };
   const problem = (offset: number, expected: string, found: string) =>
     new ScenarioError(at(offset), expected, found, { file, foundShown: true });
-  const indented = tooIndented(text);
-  if (indented !== undefined) {
+  const nested = lexicalNesting(text);
+  if (nested !== undefined) {
+    const columns = ` (at most ${MAX_BLOCK_COLUMN} columns of indentation and "- " before a line's content)`;
     throw new ScenarioError(
-      `line ${indented.line}:${indented.column}`,
-      `a document nested at most ${MAX_DEPTH} levels deep (at most ${MAX_BLOCK_COLUMN} columns of indentation and "- " before a line's content)`,
+      `line ${nested.line}:${nested.column}`,
+      `a document nested at most ${MAX_DEPTH} levels deep${nested.kind === "block" ? columns : ""}`,
       "deeper nesting",
       { file, foundShown: true },
     );
@@ -167,32 +169,56 @@ const MARKERS = new Set(["doc-mode", "flow-error-end"]);
 /** Tokens that may come before a line's content: indentation and block indicators. */
 const LEADING = new Set(["space", "seq-item-ind", "explicit-key-ind", "map-value-ind"]);
 
+/** Where the lexer found nesting too deep to parse (line and column from 1), and which kind. */
+interface TooDeep {
+  line: number;
+  column: number;
+  kind: "block" | "flow";
+}
+
 /**
- * Where a line's content starts past `MAX_BLOCK_COLUMN` (line and column, from 1), if any: the
- * lexer is a loop, and a block scalar's or a multi-line plain scalar's lines are one token.
+ * The first place where the text nests deeper than the parser may be asked to go, found on the
+ * lexer's tokens (the lexer is a loop): a line whose content starts past `MAX_BLOCK_COLUMN`,
+ * or a flow collection opened inside `MAX_DEPTH` others (which the token-tree check would
+ * refuse too, but only after the parser's second or so on 400 KB of brackets). A block
+ * scalar's or a multi-line plain scalar's lines are one token.
  */
-function tooIndented(text: string): { line: number; column: number } | undefined {
+function lexicalNesting(text: string): TooDeep | undefined {
   let line = 1;
   let column = 0;
   let leading = true;
   let scalar = false;
+  let flow = 0;
   for (const source of new Lexer().lex(text)) {
     // The token after the scalar marker is a scalar whatever its first character (a block
     // scalar's text may start with spaces).
     const type = scalar ? null : CST.tokenType(source);
     scalar = source === CST.SCALAR;
-    if (scalar) continue;
+    if (scalar || (type !== null && MARKERS.has(type) && source.length === 1)) continue;
     if (type === "newline") {
       line++;
       column = 0;
       leading = true;
-    } else if (type !== null && MARKERS.has(type) && source.length === 1) {
-      // A marker: no text.
-    } else if (leading && type !== null && LEADING.has(type)) {
-      column += source.length;
-      if (column > MAX_BLOCK_COLUMN) return { line, column: MAX_BLOCK_COLUMN + 1 };
+      continue;
+    }
+    if (leading && type !== null && LEADING.has(type)) {
+      if (column + source.length > MAX_BLOCK_COLUMN) {
+        return { line, column: MAX_BLOCK_COLUMN + 1, kind: "block" };
+      }
     } else {
       leading = false;
+    }
+    if (type === "flow-map-start" || type === "flow-seq-start") {
+      if (++flow > MAX_DEPTH) return { line, column: column + 1, kind: "flow" };
+    } else if ((type === "flow-map-end" || type === "flow-seq-end") && flow > 0) {
+      flow--;
+    }
+    const newline = source.lastIndexOf("\n");
+    if (newline < 0) {
+      column += source.length;
+    } else {
+      for (const ch of source) if (ch === "\n") line++;
+      column = source.length - newline - 1;
     }
   }
   return undefined;
