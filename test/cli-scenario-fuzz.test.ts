@@ -42,7 +42,14 @@ let sandbox: CliSandbox;
 let caseNo = 0;
 let fifo = false;
 /** What the commands did, for the summary and the check that the cases are mixed. */
-const tally = { cases: 0, validateOk: 0, compareOk: 0, refusedBoth: 0, validateStricter: 0 };
+const tally = {
+  cases: 0,
+  validateOk: 0,
+  compareOk: 0,
+  refusedBoth: 0,
+  byBudget: 0,
+  validateStricter: 0,
+};
 let slowest = { ms: 0, command: "", label: "" };
 
 beforeAll(async () => {
@@ -106,6 +113,7 @@ function clean(outcome: SandboxOutcome, command: string, file: string, label: st
   expect(stderr, said).not.toMatch(/internal error/i);
   expect(stderr, said).not.toMatch(/\b(TypeError|RangeError|ReferenceError)\b|call stack/);
   if (code === 2) {
+    if (command === "compare" && /\(--max-(memory|calls)\)/.test(stderr)) tally.byBudget++;
     expect(stdout, said).toBe("");
     const lines = stderr.trimEnd().split("\n");
     expect(lines[0], said).not.toBe("");
@@ -161,7 +169,7 @@ describe("malformed scenario files through validate and compare", () => {
         { numRuns: CASES },
       );
       console.log(
-        `scenario fuzz: ${tally.cases} cases; validate accepted ${tally.validateOk}, compare ran ${tally.compareOk}, both refused ${tally.refusedBoth}, only validate refused ${tally.validateStricter}; slowest command ${Math.round(slowest.ms)} ms (${slowest.command}: ${slowest.label.replace(/\n/g, "; ")})`,
+        `scenario fuzz: ${tally.cases} cases; validate accepted ${tally.validateOk}, compare ran ${tally.compareOk}, both refused ${tally.refusedBoth} (by the budget ${tally.byBudget}), only validate refused ${tally.validateStricter}; slowest command ${Math.round(slowest.ms)} ms (${slowest.command}: ${slowest.label.replace(/\n/g, "; ")})`,
       );
       // The generator makes both kinds: enough valid mutants to run compare, and mostly refusals.
       expect(tally.compareOk).toBeGreaterThan(CASES / 50);

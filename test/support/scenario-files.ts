@@ -163,6 +163,26 @@ const boundNumbers = [
   0.001,
 ];
 
+/**
+ * Legal values at the edges of what a leaf of each kind may be: a number, a duration, a rate.
+ * Most keep the scenario valid and make it expensive (a year of arrivals, 100,000 slots), which
+ * is where the budget must refuse and the guards must hold.
+ */
+const legalExtremes = {
+  number: [0, 1, 2, 0.001, 0.999, 100, 10_000, 100_000, 1_000_000, 1e9],
+  duration: ["1ms", "0.001s", "1s", "1h", "1d", "30d", "365d", "8760h"],
+  rate: ["0.0001/s", "1/h", "1/s", "100/s", "1000/s", "10000/s", "600000/min"],
+};
+
+/** The kind of a leaf, by its value in the base scenario. */
+function leafKind(v: unknown): keyof typeof legalExtremes | undefined {
+  if (typeof v === "number") return "number";
+  if (typeof v !== "string") return undefined;
+  if (/^[\d.]+\/(s|min|h)$/.test(v)) return "rate";
+  if (/^[\d.]+(ms|s|m|h|d)$/.test(v)) return "duration";
+  return undefined;
+}
+
 /** Strings that look like numbers, durations, rates and sizes, at and past their edges. */
 const extremeStrings = [
   "1e9",
@@ -273,6 +293,7 @@ export type DocStep =
   | { op: "duplicateItem"; list: number; item: number }
   | { op: "sameName"; list: number; item: number; other: number }
   | { op: "share"; at: number; from: number }
+  | { op: "extreme"; at: number; pick: number }
   | { op: "bombAt"; at: number; width: number; levels: number }
   | { op: "deepAt"; at: number; depth: number; style: "flow-seq" | "flow-map" | "block-seq" };
 
@@ -344,6 +365,10 @@ const docStep: fc.Arbitrary<DocStep> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("share" as const), at: pick, from: pick }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ op: fc.constant("extreme" as const), at: pick, pick }),
+  },
   {
     weight: 1,
     arbitrary: fc.record({
@@ -567,7 +592,7 @@ const wholeFile: fc.Arbitrary<WholeFile> = fc.oneof(
 /** Every kind of case, mutants most often. */
 export const fuzzCase: fc.Arbitrary<FuzzCase> = fc.oneof(
   {
-    weight: 12,
+    weight: 10,
     arbitrary: fc.record({
       kind: fc.constant("mutant" as const),
       base: fc.constantFrom<BaseName>("noisy", "noisy", "traces", "sweep"),
@@ -581,6 +606,21 @@ export const fuzzCase: fc.Arbitrary<FuzzCase> = fc.oneof(
         { weight: 4, arbitrary: fc.constant<ByteStep[]>([]) },
         { weight: 1, arbitrary: fc.array(byteStep, { minLength: 1, maxLength: 2 }) },
       ),
+    }),
+  },
+  {
+    // Legal values only, at their edges: mostly valid and expensive scenarios.
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant("mutant" as const),
+      base: fc.constantFrom<BaseName>("noisy", "noisy", "traces", "sweep"),
+      json: fc.constant(false),
+      doc: fc.array(fc.record({ op: fc.constant("extreme" as const), at: pick, pick }), {
+        minLength: 1,
+        maxLength: 3,
+      }),
+      text: fc.constant<TextStep[]>([]),
+      bytes: fc.constant<ByteStep[]>([]),
     }),
   },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("whole" as const), file: wholeFile }) },
@@ -816,6 +856,15 @@ function applyDocStep(doc: unknown, step: DocStep, done: string[], inserts: Inse
       if (path.slice(0, from.length).every((k, i) => k === from[i])) return doc;
       done.push(`share ${pathText(from)} at ${pathText(path)}`);
       return put(doc, path, shared);
+    }
+    case "extreme": {
+      const leaves = paths.filter((path) => leafKind(get(doc, path)) !== undefined);
+      if (leaves.length === 0) return doc;
+      const path = leaves[step.at % leaves.length]!;
+      const pool = legalExtremes[leafKind(get(doc, path))!];
+      const v = pool[step.pick % pool.length]!;
+      done.push(`set ${pathText(path)} = ${show(v)} (legal)`);
+      return put(doc, path, v);
     }
     case "bombAt": {
       const path = at(step.at);
