@@ -8,7 +8,7 @@
  * the file; and `validate` must refuse everything `compare` refuses. 300 cases by default,
  * 10,000 with AGENTSIM_LONG=1 (AGENTSIM_FUZZ_CASES overrides both).
  *
- * The commands are held to a small budget, `--max-memory 128M --max-calls 300000` (the worker's
+ * The commands are held to a small budget, `--max-memory 128M --max-calls 200000` (the worker's
  * heap is 1 GiB): the budget is what makes "within 10 s" a property of the command and not of
  * the case, since a mutant that is still valid may ask for a year of arrivals, and compare
  * then refuses it by its estimate (exit 2), as validate must.
@@ -34,7 +34,7 @@ import { type FuzzCase, fuzzCase, prepareDir, renderCase } from "./support/scena
 const CASES = Number(process.env.AGENTSIM_FUZZ_CASES ?? (LONG ? 10_000 : 300));
 /** The issue's bound on each command. */
 const COMMAND_MS = 10_000;
-const BUDGET = ["--max-memory", "128M", "--max-calls", "300000"];
+const BUDGET = ["--max-memory", "128M", "--max-calls", "200000"];
 
 let dir: string;
 let kept: string;

@@ -4,19 +4,15 @@
  * the way forward it gives, and the bundled scenarios: every one fits a modest budget, and its
  * estimate takes well under 50 ms.
  */
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkBudget, estimateExperiment, planCost } from "../src/experiment/budget.ts";
+import { parse } from "yaml";
+import { checkBudget, estimateExperiment, planCost, workOf } from "../src/experiment/budget.ts";
 import { estimateCell } from "../src/experiment/cost.ts";
 import { declaredSweepPlan, planExperiment } from "../src/experiment/plan.ts";
 import { BudgetError } from "../src/input/errors.ts";
-import {
-  applyVary,
-  expandGrid,
-  parseScenario,
-  readScenarioDocument,
-} from "../src/scenario/index.ts";
+import { parseScenario, readScenarioDocument } from "../src/scenario/index.ts";
 import { saturatedDayDoc } from "./support/scenarios.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -197,17 +193,36 @@ describe("the budget", () => {
     checkBudget(cost, { maxMemoryBytes: 17 * GiB, maxCalls: 1e9 }, "day.yaml");
   });
 
-  it("refuses too many model calls, and results that do not fit", () => {
-    // Shows 15 x 691,200 = 10,368,000 calls over a budget of a million, then a noisy-neighbor
-    // of 10,000 replications x 3 policies whose results alone (272 KiB a cell) exceed 1 GiB.
+  it("refuses too much work, and results that do not fit", () => {
+    // Shows 15 x 691,200 = 10,368,000 calls and 15 x 8,640,000 arriving runs (each counted as a
+    // call) over a budget of a million; 30,000 cells of a minute, whose 2.8 million calls fit 10
+    // million but whose set-up (3,000 calls a cell) does not; then a noisy-neighbor of 10,000
+    // replications x 3 policies whose results alone (272 KiB a cell) exceed 1 GiB.
     const cost = estimateExperiment([{ scenario: day(), cells: 15 }], 2);
+    expect(workOf(cost)).toBe(10_368_000 + 15 * 8_640_000 + 15 * 3000);
     const calls = message(() =>
       checkBudget(cost, { maxMemoryBytes: 64 * GiB, maxCalls: 1e6 }, "day.yaml"),
     );
     expect(calls.split("\n")[0]).toBe(
-      "day.yaml: jobs[0].arrivals.rate: expected an experiment of at most 1 million model calls (--max-calls), got an estimated 10 million",
+      "day.yaml: jobs[0].arrivals.rate: expected an experiment of at most 1 million model calls (--max-calls), got an estimated 140 million",
     );
+    expect(calls).toContain("a run's arrival as one call more, and a cell's set-up as 3,000");
     expect(calls).toContain("--shard i/n");
+    const minute = parseScenario(
+      {
+        ...parse(readFileSync(join(ROOT, "scenarios/noisy-neighbor.yaml"), "utf8")),
+        horizon: "1m",
+        warmup: "10s",
+      },
+      "minute.yaml",
+    );
+    const small = estimateExperiment([{ scenario: minute, cells: 30_000 }], 2);
+    expect(small.calls).toBeLessThan(1e7);
+    expect(
+      message(() => checkBudget(small, { maxMemoryBytes: 64 * GiB, maxCalls: 1e7 }, "minute.yaml")),
+    ).toMatch(
+      /^minute\.yaml: jobs\[\d\]\.arrivals\.rate: expected an experiment of at most 10 million model calls \(--max-calls\), got an estimated 9\d million/,
+    );
     const noisy = parseScenario(readScenarioDocument(join(ROOT, "scenarios/noisy-neighbor.yaml")));
     const many = estimateExperiment([{ scenario: noisy, cells: 30_000 }], 2);
     const results = message(() =>

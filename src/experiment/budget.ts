@@ -1,8 +1,8 @@
 /**
  * The budget an experiment must fit before any cell runs: the memory of the runs in flight at
  * the peak of the cells running at once plus every cell's result (`--max-memory`, by default
- * three quarters of this thread's heap limit), and the model calls of all its cells
- * (`--max-calls`, by default `DEFAULT_MAX_CALLS`). Over it, a BudgetError names the file, the
+ * three quarters of this thread's heap limit), and the work of all its cells counted in model
+ * calls (`workOf`: `--max-calls`, by default `DEFAULT_MAX_CALLS`). Over it, a BudgetError names the file, the
  * field that drives the cost, the estimate and how to proceed; `--force` runs anyway (the
  * memory guard in each cell still stops a queue that outgrows the budget: see
  * runtime/memory.ts).
@@ -12,7 +12,7 @@ import { BudgetError, formatBytes, formatDuration, sizeFlag } from "../input/ind
 import { BYTES_PER_RUN_IN_FLIGHT, type CellMemory } from "../runtime/index.ts";
 import type { Scenario } from "../scenario/index.ts";
 import type { Cell } from "./cells.ts";
-import { type CellCost, estimateCell } from "./cost.ts";
+import { CELL_OVERHEAD_CALLS, type CellCost, estimateCell } from "./cost.ts";
 import type { ExperimentPlan } from "./plan.ts";
 
 /**
@@ -22,6 +22,17 @@ import type { ExperimentPlan } from "./plan.ts";
  * count than an intent.
  */
 export const DEFAULT_MAX_CALLS = 1e9;
+
+/**
+ * The work of an experiment, in model calls, which `--max-calls` bounds: its model calls, one
+ * for each run that arrives (a run turned away by admission control, or that waits past the
+ * drain, costs its arrival and no call), and `CELL_OVERHEAD_CALLS` for each cell's set-up (so
+ * that many small cells, 10,000 replications of a one-minute scenario, are counted: 30 ms of
+ * work each, not the 2 ms of their calls).
+ */
+export function workOf(cost: ExperimentCost): number {
+  return cost.calls + cost.runs + cost.cells * CELL_OVERHEAD_CALLS;
+}
 
 /** The default `--max-memory`: three quarters of this thread's heap limit (V8's, from the machine's memory). */
 export function defaultMaxMemory(): number {
@@ -104,7 +115,7 @@ export function costSummary(cost: ExperimentCost): string {
  */
 export function checkBudget(cost: ExperimentCost, budget: Budget, file: string): void {
   if (cost.peakBytes > budget.maxMemoryBytes) throw memoryError(cost, budget, file);
-  if (cost.calls > budget.maxCalls) throw callsError(cost, budget, file);
+  if (workOf(cost) > budget.maxCalls) throw callsError(cost, budget, file);
 }
 
 function memoryError(cost: ExperimentCost, budget: Budget, file: string): BudgetError {
@@ -170,9 +181,9 @@ function callsError(cost: ExperimentCost, budget: Budget, file: string): BudgetE
   return new BudgetError(
     busiestField(scenario, cell),
     `an experiment of at most ${count(budget.maxCalls)} model calls (--max-calls)`,
-    `an estimated ${count(cost.calls)}`,
+    `an estimated ${count(workOf(cost))}`,
     [
-      `Estimate: ${costSummary(cost)}; job "${scenario.jobs[cell.busiestJob]!.name}" offers the most calls, over the ${formatDuration(scenario.horizonS)} horizon.`,
+      `Estimate: ${costSummary(cost)}; job "${scenario.jobs[cell.busiestJob]!.name}" offers the most calls, over the ${formatDuration(scenario.horizonS)} horizon. The budget counts a run's arrival as one call more, and a cell's set-up as ${count(CELL_OVERHEAD_CALLS)}.`,
       "To proceed: shorten the horizon, lower the arrival rate, run fewer replications or sweep points, split the cells across machines with --shard i/n, or accept the time it takes with --max-calls or --force.",
     ],
     { file },

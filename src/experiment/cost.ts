@@ -79,6 +79,14 @@ interface JobLoad {
   users: number;
 }
 
+/**
+ * A cell's work besides its model calls (setting up the runtime and recorder, encoding the
+ * histograms, the result's round trip through JSON), in model calls: measured at about 10 ms a
+ * cell, some 3,000 warm model calls. The pool orders cells by their calls plus this, and the
+ * budget counts it for every cell (budget.ts `workOf`).
+ */
+export const CELL_OVERHEAD_CALLS = 3000;
+
 /** Expected model calls of one cell of `scenario` (at least 1): what the pool orders cells by. */
 export function estimatedTurns(scenario: Scenario): number {
   return Math.max(1, estimateCell(scenario).calls);

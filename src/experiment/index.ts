@@ -12,6 +12,7 @@ export {
   defaultMaxMemory,
   estimateExperiment,
   planCost,
+  workOf,
 } from "./budget.ts";
 export type {
   CapacityProbe,
@@ -34,7 +35,7 @@ export { cellsOf, expandCells, parseShard, pointRecord, shardCells } from "./cel
 export type { AuditedReplication } from "./check.ts";
 export { auditedReplication, runCheck } from "./check.ts";
 export type { CellCost, Saturation } from "./cost.ts";
-export { estimateCell, estimatedTurns, resultBytes } from "./cost.ts";
+export { CELL_OVERHEAD_CALLS, estimateCell, estimatedTurns, resultBytes } from "./cost.ts";
 export type { ExperimentOptions, ExperimentOutcome } from "./experiment.ts";
 export { runExperiment } from "./experiment.ts";
 export { loadOnWorker, observeOnWorker } from "./module-tasks.ts";

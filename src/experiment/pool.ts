@@ -35,7 +35,7 @@ import { BudgetError, formatBytes } from "../input/index.ts";
 import { type CellMemory, type CellResult, cellBytes } from "../runtime/index.ts";
 import { pointLabel, type SweepPoint } from "../scenario/index.ts";
 import { type Cell, pointRecord } from "./cells.ts";
-import { estimatedTurns } from "./cost.ts";
+import { CELL_OVERHEAD_CALLS, estimatedTurns } from "./cost.ts";
 import type { ExperimentSource } from "./plan.ts";
 import { POLICY_TIMEOUT_S, PolicyWatchdog, stalledCall } from "./policy-watchdog.ts";
 import { CellRunner, type CellTask, errorFromData, scenarioAt } from "./runner.ts";
@@ -106,14 +106,6 @@ const JUDGE_AFTER_S = 1;
  * two workers start for 3 s of work or more, four for 2 s.
  */
 const WORKER_START_S = 1.5;
-
-/**
- * A cell's work besides its model calls (setting up the runtime and recorder, encoding the
- * histograms, the result's round trip through JSON), in model calls: measured at about 10 ms a
- * cell, some 3,000 warm model calls. Without it a sweep of many small cells, timed here, would
- * look several times longer than it is.
- */
-const CELL_OVERHEAD_TURNS = 3000;
 
 /**
  * The young generation of a worker's heap, in MB: 128, or less when the machine's memory is
@@ -258,7 +250,9 @@ function largestFirst(
   const costOf = (cell: Cell) => {
     let cost = byPoint.get(cell.pointIndex);
     if (cost === undefined) {
-      cost = estimatedTurns(scenarioAt(source, cell.point)) + CELL_OVERHEAD_TURNS;
+      // A cell's own set-up counts too: without it a sweep of many small cells, timed here,
+      // would look several times longer than it is.
+      cost = estimatedTurns(scenarioAt(source, cell.point)) + CELL_OVERHEAD_CALLS;
       byPoint.set(cell.pointIndex, cost);
     }
     return cost;
