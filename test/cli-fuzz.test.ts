@@ -1,3 +1,9 @@
+/**
+ * The command line under fuzzed bad flags (every experiment command, in this process), bad
+ * `--vary` axes, missing files, and the same through the real binary. Malformed scenario files
+ * are cli-scenario-fuzz.test.ts's (support/scenario-files.ts makes them); the binary here
+ * gets the certainly broken fields of that generator.
+ */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -6,6 +12,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { runInProcess } from "./support/cli.ts";
+import { type BrokenField, brokenField, renderCase } from "./support/scenario-files.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const RUNS = process.env.AGENTSIM_LONG ? 2000 : 150;
@@ -13,23 +20,11 @@ const SPAWNED_RUNS = process.env.AGENTSIM_LONG ? 40 : 4;
 
 let dir: string;
 let small: string;
-let base: Doc;
 let fileNo = 0;
-
-/** The parts of a scenario document the tests edit. */
-interface Doc {
-  [field: string]: unknown;
-  endpoints: { slots?: unknown; failures: { outages: unknown[] } }[];
-  jobs: {
-    tenant?: unknown;
-    arrivals: { rate?: unknown };
-    turns: { toolCalls: { tool?: unknown } };
-  }[];
-}
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "agentsim-cli-fuzz-"));
-  base = parse(readFileSync(join(ROOT, "test/fixtures/noisy-neighbor.yaml"), "utf8"));
+  const base = parse(readFileSync(join(ROOT, "test/fixtures/noisy-neighbor.yaml"), "utf8"));
   base.horizon = "3m";
   base.warmup = "30s";
   small = join(dir, "small.yaml");
@@ -137,74 +132,14 @@ function expectBadInput(ran: { code: number; stdout: string; stderr: string }, n
   expect(ran.stderr).not.toMatch(/internal error/);
 }
 
-// -- Bad scenario files -------------------------------------------------------------------
+// -- Scenario files: see cli-scenario-fuzz.test.ts ------------------------------------------
 
-type Edit = { label: string; edit: (doc: Doc) => void };
-
-/** Edits that certainly make the scenario invalid, each with the field path it breaks. */
-const badEdit: fc.Arbitrary<Edit & { path: string }> = fc.oneof(
-  fc.constantFrom("horizon", "endpoints", "tenants", "jobs").map((field) => ({
-    label: `no ${field}`,
-    path: field,
-    edit: (d: Doc) => delete d[field],
-  })),
-  fc.constantFrom<unknown>(0, -1, 1.5, "many", Number.NaN, null, [], {}).map((v) => ({
-    label: `slots ${String(v)}`,
-    path: "endpoints[0].slots",
-    edit: (d: Doc) => (d.endpoints[0].slots = v),
-  })),
-  fc
-    .stringMatching(/^[a-z]{1,8}$/)
-    .filter((t) => t !== "support" && t !== "batch")
-    .map((t) => ({
-      label: `tenant ${t}`,
-      path: "jobs[1].tenant",
-      edit: (d: Doc) => (d.jobs[1].tenant = t),
-    })),
-  fc.constantFrom<unknown>("5 parsecs", "-3m", "m5", "", "3mm", -10, Number.NaN).map((v) => ({
-    label: `horizon ${String(v)}`,
-    path: "horizon",
-    edit: (d: Doc) => (d.horizon = v),
-  })),
-  fc.constantFrom<unknown>("-1/s", "2/d", 0, "fast", "1/s/s", -0.5).map((v) => ({
-    label: `rate ${String(v)}`,
-    path: "jobs[0].arrivals.rate",
-    edit: (d: Doc) => (d.jobs[0].arrivals.rate = v),
-  })),
-  fc.constantFrom("crm-serch", "nothing").map((tool) => ({
-    label: `tool ${tool}`,
-    path: "jobs[0].turns.toolCalls.tool",
-    edit: (d: Doc) => (d.jobs[0].turns.toolCalls.tool = tool),
-  })),
-);
-
-function writeScenario(content: string): string {
+/** Writes a broken scenario file (support/scenario-files.ts) and returns its path. */
+function brokenFile(c: BrokenField): string {
   const file = join(dir, `bad-${fileNo++}.yaml`);
-  writeFileSync(file, content);
+  writeFileSync(file, renderCase(c).bytes!);
   return file;
 }
-
-function withEdit(edit: (doc: Doc) => void): string {
-  const doc = structuredClone(base);
-  edit(doc);
-  return writeScenario(stringify(doc));
-}
-
-/** Garbage: random text, broken YAML, a scenario that is not a mapping. */
-const garbage = fc.oneof(
-  fc.string({ maxLength: 60 }),
-  fc.constantFrom(
-    "a: [",
-    "{{",
-    "jobs:\n\t- x",
-    "- 1\n- 2",
-    "null",
-    "42",
-    "name: [unclosed",
-    "&a [*a]",
-    "%%%",
-  ),
-);
 
 describe("the command line under fuzzed bad input", () => {
   it("gives every command's --help an example", async () => {
@@ -259,34 +194,9 @@ describe("the command line under fuzzed bad input", () => {
     );
   });
 
-  it("exits 2 naming the file and the field for a broken scenario (validate and compare)", async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        badEdit,
-        fc.constantFrom("validate", "compare"),
-        async ({ edit, path }, name) => {
-          const file = withEdit(edit);
-          const ran = await inProcess([name, file]);
-          expectBadInput(ran, [basename(file)]);
-          expect(ran.stderr).toContain(path.split(/[.[]/)[0]!);
-        },
-      ),
-      { numRuns: RUNS },
-    );
-  });
-
-  it("exits 2 naming the file for garbage that is not a scenario", async () => {
-    await fc.assert(
-      fc.asyncProperty(garbage, async (text) => {
-        const file = writeScenario(text);
-        expectBadInput(await inProcess(["validate", file]), [basename(file)]);
-      }),
-      { numRuns: RUNS },
-    );
-  });
-
   it("exits 2 for a missing file or a partial that is not one, in merge, report and audit", async () => {
-    const notPartial = writeScenario('{"hello": 1}');
+    const notPartial = join(dir, "not-partial.json");
+    writeFileSync(notPartial, '{"hello": 1}');
     for (const args of [
       ["merge", join(dir, "missing.json")],
       ["merge", notPartial],
@@ -311,13 +221,12 @@ describe("the command line under fuzzed bad input", () => {
         ],
         names: [names],
       })),
-      badEdit.map(({ edit }) => {
-        const file = withEdit(edit);
-        return { args: ["compare", file], names: [basename(file)] };
-      }),
-      garbage.map((text) => {
-        const file = writeScenario(text);
-        return { args: ["validate", file], names: [basename(file)] };
+      brokenField.map((broken) => {
+        const file = brokenFile(broken);
+        return {
+          args: ["compare", file, "--no-png", "--out", join(dir, "out")],
+          names: [basename(file), String(broken.path[0])],
+        };
       }),
     );
     await fc.assert(

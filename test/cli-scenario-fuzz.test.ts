@@ -82,7 +82,7 @@ afterAll(async () => {
 });
 
 /** The file a case stands for, written (or made) in the temporary folder. */
-function caseFile(c: FuzzCase): { file: string; label: string } {
+function caseFile(c: FuzzCase): { file: string; label: string; names?: string } {
   const rendered = renderCase(c);
   if (rendered.path !== undefined) {
     const file = {
@@ -97,11 +97,20 @@ function caseFile(c: FuzzCase): { file: string; label: string } {
   }
   const file = join(dir, `case-${caseNo++}.yaml`);
   writeFileSync(file, rendered.bytes!);
-  return { file, label: rendered.label };
+  return { file, label: rendered.label, names: rendered.names };
 }
 
-/** The checks every command's outcome must pass; returns its exit code. */
-function clean(outcome: SandboxOutcome, command: string, file: string, label: string): number {
+/**
+ * The checks every command's outcome must pass; returns its exit code. `names`: the input is
+ * bad for certain, and the message must name this field.
+ */
+function clean(
+  outcome: SandboxOutcome,
+  command: string,
+  file: string,
+  label: string,
+  names?: string,
+): number {
   const what = `${command} ${file}\n${label}`;
   expect(outcome.kind, `${what}\n${JSON.stringify(outcome)}`).toBe("exited");
   if (outcome.kind !== "exited") return -1;
@@ -120,6 +129,11 @@ function clean(outcome: SandboxOutcome, command: string, file: string, label: st
     // The message starts with the file at fault: the scenario, or a file it names.
     expect(lines[0], said).toMatch(/^(\/|[A-Za-z]:\\)\S*: \S/);
   }
+  if (names !== undefined) {
+    expect(code, said).toBe(2);
+    expect(stderr.startsWith(`${file}: `), said).toBe(true);
+    expect(stderr, said).toContain(names);
+  }
   return code;
 }
 
@@ -129,7 +143,7 @@ describe("malformed scenario files through validate and compare", () => {
     async () => {
       await fc.assert(
         fc.asyncProperty(fuzzCase, async (c) => {
-          const { file, label } = caseFile(c);
+          const { file, label, names } = caseFile(c);
           const out = join(dir, `out-${caseNo}`);
           try {
             const validated = clean(
@@ -137,12 +151,14 @@ describe("malformed scenario files through validate and compare", () => {
               "validate",
               file,
               label,
+              names,
             );
             const compared = clean(
               await sandbox.run(["compare", file, ...BUDGET, "--no-png", "--out", out]),
               "compare",
               file,
               label,
+              names,
             );
             expect(
               validated,

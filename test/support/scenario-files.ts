@@ -11,7 +11,8 @@
  * 2^53 + 1, NaN, ".inf", "1e308s", "10001/s"), unknown keys (and __proto__, constructor),
  * duplicate names (an item of a named list repeated, or one item given another's name),
  * duplicate YAML keys, shared values (YAML anchors and aliases), alias bombs (billion laughs,
- * and a wide list aliased many times) in place of a field or as the file, nesting past the
+ * and a wide list aliased many times) in place of a field or as the file, fields broken for
+ * certain (whose refusal must name them), nesting past the
  * limit (flow and block), YAML tags and multiple documents, JSON instead of YAML, random text
  * edits, truncation, random bytes, a NUL byte, invalid UTF-8 sequences, UTF-16 and UTF-32 with
  * and without a byte order mark, Latin-1, an empty or blank file, files at and just over the
@@ -331,7 +332,19 @@ export type FuzzCase =
       bytes: ByteStep[];
     }
   | { kind: "whole"; file: WholeFile }
-  | { kind: "path"; what: "missing" | "folder" | "fifo" | "device" | "dangling-link" | "loop" };
+  | { kind: "path"; what: "missing" | "folder" | "fifo" | "device" | "dangling-link" | "loop" }
+  | BrokenField;
+
+/**
+ * One field of the noisy base certainly broken (deleted, or set to a value it cannot take):
+ * the message must name the field's top-level key.
+ */
+export interface BrokenField {
+  kind: "broken";
+  path: Path;
+  /** The value set; the field is deleted when there is none. */
+  value?: unknown;
+}
 
 export type WholeFile =
   | { what: "random"; bytes: number[] }
@@ -589,6 +602,31 @@ const wholeFile: fc.Arbitrary<WholeFile> = fc.oneof(
   },
 );
 
+/** Fields of the noisy base broken for certain, with the top-level key the message names. */
+export const brokenField: fc.Arbitrary<BrokenField> = fc.oneof(
+  fc
+    .constantFrom("horizon", "endpoints", "tenants", "jobs")
+    .map((field) => ({ kind: "broken" as const, path: [field] })),
+  fc
+    .constantFrom<unknown>(0, -1, 1.5, "many", Number.NaN, null, [], {})
+    .map((value) => ({ kind: "broken" as const, path: ["endpoints", 0, "slots"], value })),
+  fc
+    .stringMatching(/^[a-z]{1,8}$/)
+    .filter((t) => t !== "support" && t !== "batch")
+    .map((value) => ({ kind: "broken" as const, path: ["jobs", 1, "tenant"], value })),
+  fc
+    .constantFrom<unknown>("5 parsecs", "-3m", "m5", "", "3mm", -10, Number.NaN)
+    .map((value) => ({ kind: "broken" as const, path: ["horizon"], value })),
+  fc
+    .constantFrom<unknown>("-1/s", "2/d", 0, "fast", "1/s/s", -0.5)
+    .map((value) => ({ kind: "broken" as const, path: ["jobs", 0, "arrivals", "rate"], value })),
+  fc.constantFrom("crm-serch", "nothing").map((value) => ({
+    kind: "broken" as const,
+    path: ["jobs", 0, "turns", "toolCalls", "tool"],
+    value,
+  })),
+);
+
 /** Every kind of case, mutants most often. */
 export const fuzzCase: fc.Arbitrary<FuzzCase> = fc.oneof(
   {
@@ -624,6 +662,7 @@ export const fuzzCase: fc.Arbitrary<FuzzCase> = fc.oneof(
     }),
   },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("whole" as const), file: wholeFile }) },
+  { weight: 1, arbitrary: brokenField },
   {
     weight: 1,
     arbitrary: fc.record({
@@ -650,11 +689,21 @@ export interface Rendered {
   path?: Extract<FuzzCase, { kind: "path" }>["what"];
   /** What was done, one step a line. */
   label: string;
+  /** What the message must name besides the file (a broken field's top-level key). */
+  names?: string;
 }
 
 /** Renders a case into the file it stands for. */
 export function renderCase(c: FuzzCase): Rendered {
   if (c.kind === "path") return { path: c.what, label: `a path that is ${c.what}` };
+  if (c.kind === "broken") {
+    const doc = noisy();
+    const field = String(c.path[0]);
+    if ("value" in c) put(doc, c.path, c.value);
+    else delete doc[field];
+    const label = `${"value" in c ? "set" : "delete"} ${pathText(c.path)}${"value" in c ? ` = ${show(c.value)}` : ""}`;
+    return { bytes: Buffer.from(stringify(doc)), label, names: field };
+  }
   if (c.kind === "whole") return renderWhole(c.file);
   const done: string[] = [`base ${c.base}`];
   let doc: unknown = BASES[c.base]();
