@@ -121,6 +121,8 @@ function clean(
   expect(stderr, said).not.toMatch(/^\s+at /m);
   expect(stderr, said).not.toMatch(/internal error/i);
   expect(stderr, said).not.toMatch(/\b(TypeError|RangeError|ReferenceError)\b|call stack/);
+  // Nothing but agentsim's own words: no process warning of a library.
+  expect(stderr, said).not.toMatch(/^\(node:\d+\)/m);
   if (code === 2) {
     if (command === "compare" && /\(--max-(memory|calls)\)/.test(stderr)) tally.byBudget++;
     expect(stdout, said).toBe("");

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import YAML from "yaml";
 import { ScenarioError } from "../src/input/errors.ts";
 import {
@@ -228,7 +228,7 @@ describe("every error at once", () => {
     );
   });
 
-  it("refuses documents that are not a scenario mapping, recursive aliases and aliases with no anchor", () => {
+  it("refuses documents that are not a scenario mapping, recursive aliases, aliases with no anchor and collection keys", () => {
     // Shows empty, scalar and list documents, an alias that contains itself, and an alias
     // whose anchor is missing or comes after it (an internal error, "Unresolved alias", once).
     for (const text of ["", "42", "- a\n- b\n", "null"]) {
@@ -241,6 +241,19 @@ describe("every error at once", () => {
     expect(report(() => parseScenarioText("a: &x\n  b: *x\n", "loop.yaml"))[0]).toMatch(
       /^loop\.yaml: a\.b: expected a value that does not contain itself/,
     );
+    // A collection as a key is an unknown field, said once, with no process warning of the
+    // yaml package printed beside the message ("(node:123) Warning: Keys with collection...").
+    const warn = vi.spyOn(process, "emitWarning");
+    try {
+      expect(
+        report(() => parseScenario(parseScenarioText("? [a]\n: b\n", "key.yaml"), "key.yaml")),
+      ).toContain(
+        `key.yaml: [ a ]: expected one of the fields $schema, version, name, description, seed, horizon, warmup, drain, replications, policies, endpoints, tools, runtime, tenants, jobs, sweep, checks, got unknown field "[ a ]"`,
+      );
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
     for (const text of ["*x\n", "a: [1, *x]\n", "a: *x\nb: &x 1\n"]) {
       expect(report(() => parseScenarioText(text, "alias.yaml"))).toEqual([
         expect.stringMatching(

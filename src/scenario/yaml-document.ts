@@ -130,7 +130,10 @@ export function parseYamlDocument(text: string, file?: string): unknown {
 
 /** The first document of the token stream (a second one is an error, as `parseDocument` has). */
 function firstDocument(tokens: CST.Token[], length: number): Document.Parsed {
-  const composer = new Composer({ prettyErrors: false, uniqueKeys: false });
+  // logLevel "error": the package would print a process warning ("(node:123) Warning: Keys
+  // with collection values will be stringified") on the user's terminal for a key such as
+  // `? [a]`; the key is stringified, and the schema refuses it as an unknown field.
+  const composer = new Composer({ prettyErrors: false, uniqueKeys: false, logLevel: "error" });
   let doc: Document.Parsed | undefined;
   for (const next of composer.compose(tokens, true, length)) {
     if (doc === undefined) {

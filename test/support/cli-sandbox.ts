@@ -79,9 +79,12 @@ export class CliSandbox {
       // Not the test runner's loader flags: the entry registers tsx itself.
       execArgv: [],
       resourceLimits: { maxOldGenerationSizeMb: this.limits.heapMb },
-      stdout: false,
-      stderr: false,
+      // What the worker writes itself is in its replies (cli-worker.mjs); the rest is dropped.
+      stdout: true,
+      stderr: true,
     });
+    worker.stdout.resume();
+    worker.stderr.resume();
     this.worker = worker;
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
