@@ -3,7 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { AuditTrail, importJsonl, verifyJsonl } from "../src/audit/index.ts";
+import {
+  AUDIT_ACTIONS,
+  AUDIT_DECISIONS,
+  type AuditQuery,
+  AuditTrail,
+  importJsonl,
+  queryJsonl,
+  verifyJsonl,
+} from "../src/audit/index.ts";
 import { ScenarioError } from "../src/input/errors.ts";
 import {
   PROPERTY_TIMEOUT_MS,
@@ -168,5 +176,58 @@ describe("importing a corrupt or truncated JSONL trail", () => {
     expect(missing.message).toMatch(
       /none\.jsonl: expected a readable JSONL audit file \(a regular file\), got no such file \(ENOENT\)/,
     );
+  });
+});
+
+describe("querying a JSONL trail as a stream", () => {
+  const query: fc.Arbitrary<AuditQuery> = fc.record(
+    {
+      run: fc.constantFrom("run-1", "ticket-triage#7", ""),
+      tenant: fc.constantFrom("support", ""),
+      authorizedBy: fc.constantFrom("head-of-support", ""),
+      action: fc.subarray([...AUDIT_ACTIONS], { minLength: 1 }),
+      decision: fc.subarray([...AUDIT_DECISIONS], { minLength: 1 }),
+      fromS: fc.double({ min: 0, max: 1e6, noNaN: true }),
+      toS: fc.double({ min: 0, max: 2e6, noNaN: true }),
+      limit: fc.integer({ min: 1, max: 20 }),
+    },
+    { requiredKeys: [] },
+  );
+
+  it(
+    "shows that queryJsonl gives what importJsonl and query give, in the same form",
+    () => {
+      fc.assert(
+        fc.property(trailSpec(30), query, (spec, q) => {
+          const trail = new AuditTrail({ genesis: TEST_GENESIS });
+          replay(spec, trail);
+          const text = trail.exportJsonl();
+          const streamed: string[] = [];
+          const count = queryJsonl(text, q, (record) => {
+            streamed.push(JSON.stringify(record));
+          });
+          const imported = importJsonl(text)
+            .query(q)
+            .map((record) => JSON.stringify(record));
+          expect(streamed).toEqual(imported);
+          expect(count).toBe(imported.length);
+        }),
+        { numRuns: RUNS },
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it("shows that a corrupt line anywhere refuses the query before any record is given", () => {
+    const lines = sampleTrail().trimEnd().split("\n");
+    lines[4] = "{nope";
+    const given: unknown[] = [];
+    const error = scenarioError(() =>
+      queryJsonl(lines.join("\n"), { limit: 1 }, (r) => given.push(r), { file: "t.jsonl" }),
+    );
+    expect(error.message).toMatch(
+      /^t\.jsonl: line 5: expected an audit record .*, got invalid JSON/,
+    );
+    expect(given).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ export type { AuditCounts, DecisionCounts } from "./counts.ts";
 export type { DigestibleScenario, GenesisBinding } from "./genesis.ts";
 export { canonicalJson, describeBinding, scenarioDigest } from "./genesis.ts";
 export type { ImportJsonlOptions } from "./import.ts";
-export { importJsonl } from "./import.ts";
+export { importJsonl, queryJsonl } from "./import.ts";
 export type { AuditSource } from "./jsonl.ts";
 export { forEachLine, parseRecordLine } from "./jsonl.ts";
 export type { AuditQuery } from "./query.ts";

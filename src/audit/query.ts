@@ -1,6 +1,7 @@
 import type { AuditAction, AuditDecision } from "./actions.ts";
 import { ACTION_CODE, DECISION_CODE } from "./actions.ts";
 import type { ActorTable } from "./actors.ts";
+import type { AuditRecord } from "./record.ts";
 
 /**
  * A filter on records; every given field must match. Times select `fromS <= time < toS`
@@ -66,4 +67,25 @@ function maskOf(
     mask |= 1 << code;
   }
   return mask;
+}
+
+/**
+ * Whether a record matches every given field of `query` (what a trail's `query` selects,
+ * checked on one record at a time, for reading a file as a stream). Misuse (an unknown action
+ * or decision) throws naming it, as `compileQuery` does.
+ */
+export function recordFilter(query: AuditQuery): (record: AuditRecord) => boolean {
+  const actionMask = maskOf("action", query.action, ACTION_CODE);
+  const decisionMask = maskOf("decision", query.decision, DECISION_CODE);
+  const fromS = query.fromS ?? Number.NEGATIVE_INFINITY;
+  const toS = query.toS ?? Number.POSITIVE_INFINITY;
+  return (r) =>
+    (query.run === undefined || r.run === query.run) &&
+    (query.job === undefined || r.job === query.job) &&
+    (query.tenant === undefined || r.tenant === query.tenant) &&
+    (query.authorizedBy === undefined || r.authorizedBy === query.authorizedBy) &&
+    (actionMask & (1 << ACTION_CODE[r.action]!)) !== 0 &&
+    (decisionMask & (1 << DECISION_CODE[r.decision]!)) !== 0 &&
+    r.time >= fromS &&
+    r.time < toS;
 }

@@ -9,7 +9,7 @@ import {
   describeBinding,
   type Expectation,
   type GenesisBinding,
-  importJsonl,
+  queryJsonl,
   verifyJsonl,
 } from "../../audit/index.ts";
 import type { TrailHead } from "../../experiment/index.ts";
@@ -232,7 +232,6 @@ Examples:
   $ agentsim audit query audit.jsonl --authorized-by cfo --from 10m --to 11m`,
     )
     .action((file: string, options: QueryOptions) => {
-      const trail = importJsonl({ path: file });
       const query: AuditQuery = {
         run: options.run,
         job: options.job,
@@ -244,14 +243,15 @@ Examples:
         toS: options.to,
         limit: options.limit,
       };
+      // Streamed, in bounded memory whatever the trail's size (every line is checked first).
       let chunk = "";
-      for (const record of trail.query(query)) {
+      queryJsonl({ path: file }, query, (record) => {
         chunk += `${JSON.stringify(record)}\n`;
         if (chunk.length > 1 << 16) {
           io.out(chunk);
           chunk = "";
         }
-      }
+      });
       io.out(chunk);
       exit(0);
     });
