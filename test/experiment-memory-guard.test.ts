@@ -2,20 +2,23 @@
  * The memory guard during a run: a cell whose runs in flight pass its share of the budget stops
  * with a BudgetError at the same arrival every time (it counts runs, not bytes), a cell within
  * its budget gives the very result it gives without one, and a worker thread that dies of
- * memory is reported as a BudgetError naming the cell, not as an internal error.
+ * memory is reported as a BudgetError naming the cell, not as an internal error. check's
+ * audited replication is guarded the same way.
  */
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { simulate } from "../src/cell/simulate.ts";
+import { auditedReplication } from "../src/experiment/check.ts";
 import { planExperiment } from "../src/experiment/plan.ts";
-import { runCells } from "../src/experiment/pool.ts";
+import { fitsThisThread, runCells } from "../src/experiment/pool.ts";
 import { BudgetError } from "../src/input/errors.ts";
 import { parseScenario } from "../src/scenario/index.ts";
 
 const MiB = 2 ** 20;
+const ROOT = resolve(import.meta.dirname, "..");
 
 /** A queue that grows by about 10,000 runs a simulated second: 4 slots of 2 s turns. */
 function flood(horizon = "1h") {
@@ -110,6 +113,33 @@ describe("a worker thread that dies of memory", () => {
         /flood\.json: expected cells that fit the memory of their worker thread \(a heap of 64 MiB\), got a worker that ran out of memory running the cell with policy fifo, seed \d+/,
       );
       expect(error.details[1]).toMatch(/^To proceed: .*--max-memory/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the audited replication of check", () => {
+  it("is guarded as the experiment's cells are, in this thread and on a worker", async () => {
+    // Shows check's audited cell (replication 0 again, its trail written to a file) stops at
+    // its budget with the cell's BudgetError, as a built-in policy's runs here and a module
+    // policy's on a worker thread; it once ran unguarded in both.
+    const dir = mkdtempSync(join(tmpdir(), "agentsim-audited-"));
+    try {
+      const file = join(dir, "flood.json");
+      const module = join(ROOT, "examples/policies/shortest-prompt-first.ts");
+      writeFileSync(file, JSON.stringify({ ...flood("2m"), policies: ["fifo", module] }));
+      const plan = await planExperiment(file);
+      const memory = { totalBytes: 16 * MiB, parallel: 1 };
+      expect(fitsThisThread(memory)).toBe(true);
+      for (const policy of plan.policies) {
+        const stopped = await auditedReplication(plan, policy, dir, memory).catch(
+          (error: unknown) => error,
+        );
+        expect(stopped, policy).toBeInstanceOf(BudgetError);
+        expect((stopped as BudgetError).found, policy).toMatch(/^16,385 runs in flight at /);
+        expect((stopped as BudgetError).details[0], policy).toContain(`(policy ${policy}, seed `);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

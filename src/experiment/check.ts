@@ -25,13 +25,13 @@ import {
   scenarioDigest,
   verifyJsonl,
 } from "../audit/index.ts";
-import type { CellResult } from "../runtime/index.ts";
+import type { CellMemory, CellResult } from "../runtime/index.ts";
 import { aggregate } from "./aggregate.ts";
 import { pointRecord } from "./cells.ts";
 import { observeOnWorker } from "./module-tasks.ts";
 import { runObservedCell } from "./observed-cell.ts";
 import type { ExperimentPlan } from "./plan.ts";
-import { type RunCellsOptions, runCells } from "./pool.ts";
+import { fitsThisThread, type RunCellsOptions, runCells } from "./pool.ts";
 import type { CheckResult, CheckStatus, Results, TrailHead } from "./results.ts";
 
 /** One policy's audited replication: its trail's verdict and the work-conservation count. */
@@ -78,7 +78,7 @@ export async function runCheck(
   });
   const audited: AuditedReplication[] = [];
   for (const policy of plan.policies) {
-    audited.push(await auditedReplication(plan, policy, tempDir));
+    audited.push(await auditedReplication(plan, policy, tempDir, run.memory));
   }
   const extras = {
     seed: plan.seed,
@@ -95,12 +95,16 @@ export async function runCheck(
  * work conservation (after each dispatch round: is a slot idle while turns wait?). The file is
  * verified from its bytes, independently of how the runtime kept the chain, then removed; the
  * cell's own end-of-cell verification is skipped so that a broken trail is a failed check, not
- * a crash. A module policy's cell runs on a watched worker thread (see policy-watchdog.ts).
+ * a crash. With `memory`, its runs in flight are guarded as the experiment's cells are (past the
+ * budget it stops with a BudgetError), on a worker whose heap is sized to the budget when this
+ * thread's is too small for it. A module policy's cell runs on a watched worker thread (see
+ * policy-watchdog.ts).
  */
 export async function auditedReplication(
   plan: ExperimentPlan,
   policy: string,
   tempDir: string = tmpdir(),
+  memory?: CellMemory,
 ): Promise<AuditedReplication> {
   const scenario = plan.prepared.scenario;
   const allEndpoints = scenario.endpoints.length;
@@ -119,9 +123,17 @@ export async function auditedReplication(
   try {
     const path = join(dir, "audit.jsonl");
     const spec = { policy, seed: cell.seed, replication: 0, point };
-    const { result, rounds, idleWhileWaiting } = plan.prepared.factories.has(policy)
-      ? await observeOnWorker(plan.source, cell, path, moduleOf(plan, policy), plan.policyTimeoutS)
-      : runObservedCell(plan.prepared, spec, path);
+    const onWorker = plan.prepared.factories.has(policy) || !fitsThisThread(memory);
+    const { result, rounds, idleWhileWaiting } = onWorker
+      ? await observeOnWorker(
+          plan.source,
+          cell,
+          path,
+          moduleOf(plan, policy),
+          plan.policyTimeoutS,
+          memory,
+        )
+      : runObservedCell(plan.prepared, spec, path, memory);
     const head = result.audit.trail?.head ?? "";
     const records = result.audit.records;
     const verify = verifyJsonl(

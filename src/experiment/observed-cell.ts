@@ -4,7 +4,7 @@
  * It runs in this thread, or on a worker when the policy is a module (see check.ts).
  */
 import { type CellSpec, type PreparedScenario, runCell } from "../cell/index.ts";
-import type { CellResult, RuntimeObserver } from "../runtime/index.ts";
+import type { CellMemory, CellResult, RuntimeObserver } from "../runtime/index.ts";
 
 /** What check needs of its audited cell: the result and the work-conservation counts. */
 export interface ObservedCell {
@@ -18,12 +18,14 @@ export interface ObservedCell {
 /**
  * Runs `cell` of `prepared` with its trail written to the file `path`, unverified (check
  * verifies the file from its bytes), counting the dispatch rounds that left a slot idle while
- * a turn waited.
+ * a turn waited; with `memory`, its runs in flight are guarded as every experiment cell's are
+ * (runtime/memory.ts: past the budget the cell stops with a BudgetError).
  */
 export function runObservedCell(
   prepared: PreparedScenario,
   cell: CellSpec,
   path: string,
+  memory?: CellMemory,
 ): ObservedCell {
   let rounds = 0;
   let idleWhileWaiting = 0;
@@ -40,6 +42,7 @@ export function runObservedCell(
     audit: { mode: "file", path },
     observer,
     verifyAudit: false,
+    ...(memory === undefined ? {} : { memory }),
   });
   return { result, rounds, idleWhileWaiting };
 }

@@ -155,11 +155,8 @@ export async function runCells(
     ...(memory === undefined ? {} : { memory }),
   });
   const runHere = async (i: number) => finished(i, await runner.run(taskOf(i)));
-  // A cell may take its budget and a cell's own needs besides: past this thread's heap, only a
-  // worker sized for it may run it (the guard stops the cell, V8 would abort the process).
-  const heapNeedMb = memory === undefined ? 0 : (cellBytes(memory) + HEADROOM_BYTES) / 2 ** 20;
-  const fitsHere = heapNeedMb <= getHeapStatistics().heap_size_limit / 2 ** 20;
-  const heapMb = options.workerHeapMb ?? (fitsHere ? undefined : Math.ceil(heapNeedMb));
+  const fitsHere = fitsThisThread(memory);
+  const heapMb = options.workerHeapMb ?? workerHeapFor(memory);
   const onWorkers = (indexes: readonly number[], workers: number) =>
     runOnWorkers(indexes, workers, taskOf, finished, watchdogOf(source, options), heapMb);
   // No policy module's code runs in this thread, where a loop could not be stopped: with a
@@ -355,12 +352,35 @@ function watchdogOf(source: ExperimentSource, options: RunCellsOptions): CellWat
  */
 const HEADROOM_BYTES = 512 * 2 ** 20;
 
-function isOutOfMemory(error: unknown): boolean {
+/** MB of heap a cell under `memory` may need: its share of the budget and the headroom. */
+function heapNeedMb(memory: CellMemory | undefined): number {
+  return memory === undefined ? 0 : (cellBytes(memory) + HEADROOM_BYTES) / 2 ** 20;
+}
+
+/**
+ * Whether a cell under the memory budget `memory` may run in this thread: a cell may take its
+ * budget and its own needs besides, and past this thread's heap only a worker sized for it may
+ * run it (the guard stops the cell, V8 would abort the process).
+ */
+export function fitsThisThread(memory: CellMemory | undefined): boolean {
+  return heapNeedMb(memory) <= getHeapStatistics().heap_size_limit / 2 ** 20;
+}
+
+/**
+ * The old-generation heap (MB) of a worker running cells under `memory`: undefined (V8's
+ * default) when they fit this thread's.
+ */
+export function workerHeapFor(memory: CellMemory | undefined): number | undefined {
+  return fitsThisThread(memory) ? undefined : Math.ceil(heapNeedMb(memory));
+}
+
+/** Whether a worker's error is its death by running out of memory. */
+export function isOutOfMemory(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === "ERR_WORKER_OUT_OF_MEMORY";
 }
 
 /** A worker that ran out of memory, reported as bad input is: the cell and how to proceed. */
-function workerMemoryError(task: CellTask, heapMb: number | undefined): BudgetError {
+export function workerMemoryError(task: CellTask, heapMb: number | undefined): BudgetError {
   const { cell, source } = task;
   const point = cell.point.length === 0 ? "" : `, ${pointLabel(cell.point)}`;
   const heap =

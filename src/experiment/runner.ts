@@ -65,7 +65,12 @@ export class CellRunner {
     const prepared = await this.prepare(task.source, task.cell.point);
     const { cell } = task;
     const spec = { policy: cell.policy, seed: cell.seed, replication: cell.replication };
-    const observed = runObservedCell(prepared, { ...spec, point: pointRecord(cell.point) }, path);
+    const observed = runObservedCell(
+      prepared,
+      { ...spec, point: pointRecord(cell.point) },
+      path,
+      task.memory,
+    );
     return { ...observed, result: canonicalResult(observed.result) };
   }
 
