@@ -444,7 +444,7 @@ describe("output paths checked before any work", () => {
     expect(readdirSync("/dev").filter((n) => n.startsWith("null-"))).toEqual([]);
   });
 
-  it("refuses audit labels that clean up to one file name, listing them, before any work", async () => {
+  it("refuses audit labels that clean up to one file name, or differ only in case, listing them, before any work", async () => {
     const doc = parse(readFileSync(small, "utf8"));
     doc.policies = [{ name: "fifo", label: "a b" }, { name: "fifo", label: "a_b" }, "fair-share"];
     const file = join(dir, "clash.yaml");
@@ -454,6 +454,18 @@ describe("output paths checked before any work", () => {
       ["compare", file, ...quick, "--out", join(dir, "clash"), "--audit", join(trails, "a.jsonl")],
       /--audit: expected policy labels that give distinct audit file names/,
       `labels "a b" and "a_b", which all give ${join(trails, "a-a_b.jsonl")}`,
+    );
+    expect(existsSync(trails)).toBe(false);
+    // Names that differ only in case are one file on macOS and Windows: refused everywhere.
+    doc.policies = [
+      { name: "fifo", label: "Fast" },
+      { name: "priority", label: "fast" },
+    ];
+    writeFileSync(file, stringify(doc));
+    await expectRefused(
+      ["compare", file, ...quick, "--out", join(dir, "clash"), "--audit", join(trails, "a.jsonl")],
+      /--audit: expected policy labels that give distinct audit file names, in any case/,
+      `labels "Fast" and "fast", which give ${join(trails, "a-Fast.jsonl")} and ${join(trails, "a-fast.jsonl")}, one file where case is not told apart`,
     );
     expect(existsSync(trails)).toBe(false);
   });

@@ -34,8 +34,10 @@ export function auditPathFor(file: string, policy: string): string {
 
 /**
  * The audit file of each policy for `--audit FILE`: `run` writes FILE, `compare` FILE's name +
- * `-<policy>` (`auditPathFor`). Labels that clean up to one file name ("a b" and "a_b") would
- * write one file from two threads: they are refused here, before any work, listing them.
+ * `-<policy>` (`auditPathFor`). Labels that clean up to one file name ("a b" and "a_b"), or to
+ * names that differ only in case ("A" and "a": one file on the case-insensitive file systems of
+ * macOS and Windows, and wherever the trails are copied to), would write one file from two
+ * threads: they are refused here, before any work, listing them.
  */
 export function auditFiles(
   command: string,
@@ -47,21 +49,28 @@ export function auditFiles(
   // /dev/null would put the trails beside the folder, or in /dev.
   const absolute = checkTarget(file, "--audit", "file").path;
   const files: Record<string, string> = {};
-  const byPath = new Map<string, string[]>();
+  const byName = new Map<string, string[]>();
   for (const policy of policies) {
     const path = command === "run" ? absolute : auditPathFor(absolute, policy);
     files[policy] = path;
-    byPath.set(path, [...(byPath.get(path) ?? []), policy]);
+    const name = path.toLowerCase();
+    byName.set(name, [...(byName.get(name) ?? []), policy]);
   }
-  const clashes = [...byPath].filter(([, labels]) => labels.length > 1);
+  const clashes = [...byName.values()].filter((labels) => labels.length > 1);
   if (clashes.length > 0) {
+    const gives = (labels: string[]) => {
+      const paths = [...new Set(labels.map((label) => files[label]!))];
+      return paths.length === 1
+        ? `which all give ${paths[0]}`
+        : `which give ${paths.join(" and ")}, one file where case is not told apart`;
+    };
     throw new ScenarioError(
       "--audit",
-      "policy labels that give distinct audit file names (characters other than letters, digits, '.', '+' and '-' become '_'); rename the policies in the scenario",
+      "policy labels that give distinct audit file names, in any case (characters other than letters, digits, '.', '+' and '-' become '_'); rename the policies in the scenario",
       clashes
         .map(
-          ([path, labels]) =>
-            `labels ${labels.map((l) => JSON.stringify(l)).join(" and ")}, which all give ${path}`,
+          (labels) =>
+            `labels ${labels.map((l) => JSON.stringify(l)).join(" and ")}, ${gives(labels)}`,
         )
         .join("; "),
       { foundShown: true },
