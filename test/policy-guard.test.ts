@@ -2,11 +2,13 @@
  * A user's policy module is guarded: an exception in enqueue, pick or complete, a pick that
  * returns anything but a waiting turn, and a loop in pick or at load each stop the command
  * within seconds with exit 2 and one line naming the module, the method and the cell (the loop
- * stopped by the watchdog, on worker threads, with --jobs 1 and with --jobs 2); and a policy
- * that calls Math.random or reads the clock is given deterministic substitutes, so two runs of
- * one seed give the same bytes.
+ * stopped by the watchdog, on worker threads, with --jobs 1 and with --jobs 2); a policy
+ * that calls Math.random or crypto's random functions, or reads a clock, is given
+ * deterministic substitutes, so two runs of one seed give the same bytes; one that sets a timer
+ * in a call is refused the same way as an exception.
  */
 import { execFile } from "node:child_process";
+import { getRandomValues, randomBytes, randomFillSync, randomInt, randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -21,6 +23,15 @@ import type { ReadyTurn, Scheduler } from "../src/runtime/index.ts";
 import { readyTurns } from "./support/scheduler-driver.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
+
+/** A small deterministic stream of numbers in [0, 1). */
+function seeded(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
 const BIN = join(ROOT, "bin/agentsim.js");
 
 interface Ran {
@@ -95,6 +106,18 @@ const MODULES: Record<string, string> = {
   "random.mjs": policy("random", {
     pick: `const ok = turns.filter((t) => accept === undefined || accept(t));
       if (ok.length > 0) return turns.splice(turns.indexOf(ok[Math.floor(Math.random() * ok.length)]), 1)[0]`,
+  }),
+  // Crypto's chance and the high-resolution clock: they must replay too.
+  "crypto.mjs": policy("crypto", {
+    top: 'import { randomInt, randomUUID } from "node:crypto";',
+    pick: `const ok = turns.filter((t) => accept === undefined || accept(t));
+      const n = crypto.getRandomValues(new Uint32Array(1))[0] + randomInt(1000) +
+        parseInt(randomUUID().slice(0, 4), 16) + parseInt(crypto.randomUUID().slice(0, 4), 16) +
+        Number(process.hrtime.bigint() % 1000n);
+      if (ok.length > 0) return turns.splice(turns.indexOf(ok[n % ok.length]), 1)[0]`,
+  }),
+  "timer.mjs": policy("timer", {
+    pick: "setTimeout(() => turns.reverse(), 0)",
   }),
   "clock.mjs": policy("clock", {
     pick: `const ok = turns.filter((t) => accept === undefined || accept(t));
@@ -184,6 +207,15 @@ describe("a policy module's failures on the command line", () => {
     );
   }, 60_000);
 
+  it("a timer set in pick: exit 2 naming pick(), the callback refused", async () => {
+    const ran = await compare("timer.mjs");
+    expectOneLine(
+      ran,
+      cellLine("timer", "timer.mjs", "pick()"),
+      "got an exception: LaterCallbackRefused: setTimeout is refused inside a policy call",
+    );
+  }, 60_000);
+
   it("a pick returning a copy of a turn, or a turn it returned before: exit 2 at that pick", async () => {
     const foreign = await compare("foreign.mjs");
     expectOneLine(
@@ -225,8 +257,14 @@ describe("a policy module's failures on the command line", () => {
     expect(ran.tookS).toBeLessThan(20);
   }, 60_000);
 
-  it("Math.random, Date.now, new Date() and performance.now in a policy replay: the same bytes in this thread's order and on workers", async () => {
-    const args = ["--policies", "./random.mjs,./clock.mjs", "--replications", "2", "--json"];
+  it("Math.random, Date.now, new Date(), performance.now, crypto and process.hrtime in a policy replay: the same bytes in this thread's order and on workers", async () => {
+    const args = [
+      "--policies",
+      "./random.mjs,./clock.mjs,./crypto.mjs",
+      "--replications",
+      "2",
+      "--json",
+    ];
     const first = await agentsim(
       ["compare", "scenario.yaml", ...args, "--no-png", "--jobs", "1", "--out", "out-r1"],
       dir,
@@ -242,6 +280,7 @@ describe("a policy module's failures on the command line", () => {
     const [a, b] = [first, second].map((r) => JSON.parse(r.stdout) as Results);
     expect(b.policies.random, "the policy calling Math.random").toEqual(a.policies.random);
     expect(b.policies.clock, "the policy reading the clocks").toEqual(a.policies.clock);
+    expect(b.policies.crypto, "the policy drawing from crypto").toEqual(a.policies.crypto);
     expect(second.stdout).toBe(first.stdout);
   }, 90_000);
 });
@@ -336,6 +375,55 @@ describe("the guard around a module's scheduler", () => {
 });
 
 describe("chance and time during a policy call", () => {
+  it("give crypto's random values and UUIDs and process.hrtime from the cell, and refuse timers", () => {
+    // Shows Web Crypto and node:crypto (its ES module exports included) draw from the call's
+    // stream, the same in two calls of one seed, process.hrtime reads the simulated time, and
+    // a timer or a callback asked for in a call throws (at load it is allowed).
+    const inCall = (method: number, f: () => unknown) => {
+      const clock = new PolicyClock(seeded(7));
+      const previous = enterPolicy(clock, method, 2.25);
+      try {
+        return f();
+      } finally {
+        leavePolicy(previous);
+      }
+    };
+    const draw = () => [
+      Array.from(crypto.getRandomValues(new Uint8Array(6))),
+      crypto.randomUUID(),
+      randomUUID(),
+      randomInt(10, 20),
+      randomInt(5),
+      Array.from(randomBytes(5)),
+      Array.from(randomFillSync(new Uint8Array(3))),
+      Array.from(getRandomValues(new Uint8Array(3))),
+      process.hrtime(),
+      process.hrtime([1, 500_000_000]),
+      process.hrtime.bigint(),
+    ];
+    const first = inCall(PolicyMethod.pick, draw) as unknown[];
+    expect(inCall(PolicyMethod.enqueue, draw)).toEqual(first);
+    expect(first[1]).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    expect(first[3]).toBeGreaterThanOrEqual(10);
+    expect(first[3]).toBeLessThan(20);
+    expect(first.slice(8)).toEqual([[2, 250_000_000], [0, 750_000_000], 2_250_000_000n]);
+    expect(draw()[1]).not.toBe(first[1]);
+    for (const later of [
+      () => setTimeout(() => {}, 1),
+      () => setInterval(() => {}, 1),
+      () => setImmediate(() => {}),
+      () => randomBytes(4, () => {}),
+    ]) {
+      expect(() => inCall(PolicyMethod.pick, later)).toThrow(
+        /is refused inside a policy call: a callback run later would change the policy's state/,
+      );
+    }
+    const timer = inCall(PolicyMethod.load, () => setTimeout(() => {}, 1)) as NodeJS.Timeout;
+    clearTimeout(timer);
+  });
+
   it("are the cell's stream and the simulated time inside a call, and the real ones outside", () => {
     const draws = [0.5, 0.75];
     const clock = new PolicyClock(() => draws.shift()!);
@@ -367,6 +455,7 @@ describe("chance and time during a policy call", () => {
     ]);
     // Outside any call: the wall clock (later than 2020) and the real Math.random.
     expect(Date.now()).toBeGreaterThan(1.5e12);
+    expect(process.hrtime.bigint()).not.toBe(12_500_000_000n);
     expect(new Date().getFullYear()).toBeGreaterThan(2020);
     expect(performance.now()).not.toBe(12_500);
     expect(Math.random()).not.toBe(0.5);
