@@ -5,8 +5,8 @@
  * `validate` and `compare`, each in a worker thread with a heap limit and a time limit
  * (support/cli-sandbox.ts). Every command must end within 10 s with exit 0 or 2, in bounded
  * memory, with no stack trace and no internal error, and on exit 2 with one message that names
- * the file; and `validate` must refuse everything `compare` refuses. 300 cases by default,
- * 10,000 with AGENTSIM_LONG=1 (AGENTSIM_FUZZ_CASES overrides both).
+ * the file; and `validate` must refuse everything `compare` refuses, with the same message.
+ * 300 cases by default, 10,000 with AGENTSIM_LONG=1 (AGENTSIM_FUZZ_CASES overrides both).
  *
  * The commands are held to a small budget, `--max-memory 128M --max-calls 200000` (the worker's
  * heap is 1 GiB): the budget is what makes "within 10 s" a property of the command and not of
@@ -148,24 +148,27 @@ describe("malformed scenario files through validate and compare", () => {
           const { file, label, names } = caseFile(c);
           const out = join(dir, `out-${caseNo}`);
           try {
-            const validated = clean(
-              await sandbox.run(["validate", file, ...BUDGET]),
-              "validate",
-              file,
-              label,
-              names,
-            );
-            const compared = clean(
-              await sandbox.run(["compare", file, ...BUDGET, "--no-png", "--out", out]),
+            const validation = await sandbox.run(["validate", file, ...BUDGET]);
+            const validated = clean(validation, "validate", file, label, names);
+            const comparison = await sandbox.run([
               "compare",
               file,
-              label,
-              names,
-            );
+              ...BUDGET,
+              "--no-png",
+              "--out",
+              out,
+            ]);
+            const compared = clean(comparison, "compare", file, label, names);
             expect(
               validated,
               `${file}\n${label}\nvalidate exit ${validated}, compare exit ${compared}: validate must refuse what compare refuses`,
             ).toBe(compared === 2 ? 2 : validated);
+            // One function refuses for both (planExperiment, budgetPlan): one message.
+            if (compared === 2) {
+              expect(validation.kind === "exited" && validation.stderr, `${file}\n${label}`).toBe(
+                comparison.kind === "exited" && comparison.stderr,
+              );
+            }
             if (compared === 0) expect(existsSync(join(out, "results.json"))).toBe(true);
             tally.cases++;
             if (validated === 0) tally.validateOk++;
