@@ -47,7 +47,7 @@ function noisy(): Doc {
 
 /** Two jobs replaying the small trace fixtures (copied beside the case files by `prepareDir`). */
 function traces(): Doc {
-  const governance = { owner: "platform", authorizedBy: "cto" };
+  const governance = () => ({ owner: "platform", authorizedBy: "cto" });
   return {
     name: "traces",
     horizon: "2m",
@@ -66,13 +66,13 @@ function traces(): Doc {
       {
         name: "azure",
         tenant: "web",
-        governance,
+        governance: governance(),
         arrivals: { process: "trace", file: "azure-small.csv", format: "azure-llm-csv" },
       },
       {
         name: "sessions",
         tenant: "agents",
-        governance,
+        governance: governance(),
         arrivals: {
           process: "trace",
           file: "sessions-small.jsonl",
@@ -902,7 +902,8 @@ function applyDocStep(doc: unknown, step: DocStep, done: string[], inserts: Inse
       const path = at(step.at);
       const shared = get(doc, from);
       if (typeof shared !== "object" || shared === null) return doc;
-      if (path.slice(0, from.length).every((k, i) => k === from[i])) return doc;
+      // Not inside the value itself (by identity: an earlier share may have put it elsewhere).
+      for (let i = 0; i <= path.length; i++) if (get(doc, path.slice(0, i)) === shared) return doc;
       done.push(`share ${pathText(from)} at ${pathText(path)}`);
       return put(doc, path, shared);
     }
