@@ -177,7 +177,7 @@ async function capacityCommand(
   const policy = plan.policies[0]!;
   const integer = isCountAxis(plan.source.document, axis.path, axis.lo, axis.hi, axis.unit);
   const jobs = options.jobs ?? defaultJobs();
-  const memory = budgetPlan(io, plan, plan.cells, { ...options, jobs }, file);
+  const { memory } = budgetPlan(io, plan, plan.cells, { ...options, jobs }, file);
   const outDir = options.out ?? defaultOutDir(`${plan.info.name}-capacity`, [policy], plan.seed);
   const done = await staged("capacity", async (outputs) => {
     const dir = outputs.folder(outDir, "--out");
