@@ -317,7 +317,7 @@ describe("small and malformed session files", () => {
     );
     expect(
       report(() => readAgentSessions(resolve(FIXTURES, "sessions-small.jsonl.gz.missing")))[0],
-    ).toMatch(/expected a readable trace file, got ENOENT/);
+    ).toMatch(/expected a readable trace file, got no such file \(ENOENT\)/);
     const notGzip = resolve(FIXTURES, "azure-small.csv");
     expect(() => readAgentSessions(notGzip)).toThrow(ScenarioError);
   });

@@ -1,5 +1,8 @@
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ScenarioError } from "../src/input/errors.ts";
@@ -8,6 +11,7 @@ import {
   parseTimestamp,
   readAzureTrace,
   readTrace,
+  readTraceText,
 } from "../src/workload/trace/index.ts";
 
 const DATA = resolve(import.meta.dirname, "../data/azure-llm-2023");
@@ -146,8 +150,39 @@ describe("small and malformed CSV traces", () => {
       "w.csv: window: expected a window holding at least one arrival (the trace spans 5.73703h), got from 5s for 1m",
     ]);
     expect(report(() => readAzureTrace(resolve(FIXTURES, "none.csv")))[0]).toMatch(
-      /none\.csv: expected a readable trace file, got ENOENT/,
+      /none\.csv: expected a readable trace file, got no such file \(ENOENT\)/,
     );
+  });
+
+  it("reads only a regular file of bounded size, refusing at once what is not one, in words", () => {
+    // Shows a directory, /dev/zero (whose read never ended, the command deaf to Ctrl-C), a FIFO
+    // (whose read blocked) and a gzip file unpacking to more than 256 MiB (a few hundred KB of
+    // zeros) each refused with the reason in words, within a fraction of a second; a directory
+    // was "got EISDIR".
+    const dir = mkdtempSync(join(tmpdir(), "agentsim-trace-files-"));
+    try {
+      const fifo = join(dir, "fifo.csv");
+      execFileSync("mkfifo", [fifo]);
+      const bomb = join(dir, "bomb.jsonl.gz");
+      const member = gzipSync(Buffer.alloc(2 ** 20));
+      writeFileSync(bomb, Buffer.concat(Array.from({ length: 257 }, () => member)));
+      const start = performance.now();
+      expect(report(() => readAzureTrace(dir))).toEqual([
+        `${dir}: expected a readable trace file, got a directory`,
+      ]);
+      expect(report(() => readAzureTrace("/dev/zero"))).toEqual([
+        "/dev/zero: expected a readable trace file, got a character device",
+      ]);
+      expect(report(() => readAzureTrace(fifo))).toEqual([
+        `${fifo}: expected a readable trace file, got a named pipe (FIFO)`,
+      ]);
+      expect(report(() => readTraceText(bomb))).toEqual([
+        `${bomb}: expected a gzip-compressed trace of at most 256 MiB unpacked, got more`,
+      ]);
+      expect(performance.now() - start).toBeLessThan(5000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("finds columns by name and sorts unsorted rows", () => {

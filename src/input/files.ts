@@ -135,6 +135,15 @@ export function readChunk(file: OpenedFile, path: string, buffer: Uint8Array): n
  * file, a directory, a device) throws `ScenarioError` naming it.
  */
 export function readRegularTextFile(path: string, expected: string, maxBytes: number): string {
+  return readRegularFileBytes(path, expected, maxBytes).toString("utf8");
+}
+
+/**
+ * Reads a whole regular file of at most `maxBytes`; anything else (a larger file, a directory,
+ * a FIFO, a device such as /dev/zero, which would never end) throws `ScenarioError` naming it,
+ * with the reason in words.
+ */
+export function readRegularFileBytes(path: string, expected: string, maxBytes: number): Buffer {
   const file = openRegularFile(path, expected);
   try {
     if (file.sizeBytes > maxBytes) {
@@ -162,7 +171,7 @@ export function readRegularTextFile(path: string, expected: string, maxBytes: nu
       }
       chunks.push(buffer.subarray(0, bytes));
     }
-    return Buffer.concat(chunks, total).toString("utf8");
+    return Buffer.concat(chunks, total);
   } finally {
     closeSync(file.fd);
   }

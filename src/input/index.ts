@@ -14,6 +14,7 @@ export {
   isSystemError,
   openRegularFile,
   readChunk,
+  readRegularFileBytes,
   readRegularTextFile,
 } from "./files.ts";
 export type { DistUnit } from "./parse-dist.ts";

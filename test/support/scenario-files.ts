@@ -295,6 +295,7 @@ export type DocStep =
   | { op: "sameName"; list: number; item: number; other: number }
   | { op: "share"; at: number; from: number }
   | { op: "extreme"; at: number; pick: number }
+  | { op: "traceFile"; job: number; name: (typeof TRACE_NAMES)[number] }
   | { op: "bombAt"; at: number; width: number; levels: number }
   | { op: "deepAt"; at: number; depth: number; style: "flow-seq" | "flow-map" | "block-seq" };
 
@@ -381,6 +382,14 @@ const docStep: fc.Arbitrary<DocStep> = fc.oneof(
   {
     weight: 4,
     arbitrary: fc.record({ op: fc.constant("extreme" as const), at: pick, pick }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant("traceFile" as const),
+      job: pick,
+      name: fc.constantFrom(...TRACE_NAMES),
+    }),
   },
   {
     weight: 1,
@@ -915,6 +924,15 @@ function applyDocStep(doc: unknown, step: DocStep, done: string[], inserts: Inse
       const v = pool[step.pick % pool.length]!;
       done.push(`set ${pathText(path)} = ${show(v)} (legal)`);
       return put(doc, path, v);
+    }
+    case "traceFile": {
+      // A job's trace file, or (a job with other arrivals) a field it does not take.
+      const jobs = isObject(doc) && Array.isArray(doc.jobs) ? doc.jobs : [];
+      const job = jobs[step.job % Math.max(1, jobs.length)];
+      if (!isObject(job) || !isObject(job.arrivals)) return doc;
+      done.push(`trace file of jobs[${step.job % jobs.length}] = ${show(step.name)}`);
+      job.arrivals.file = step.name;
+      return doc;
     }
     case "bombAt": {
       const path = at(step.at);

@@ -3,9 +3,14 @@
  * line-numbered problems, and turning absolute trace times into replay arrivals (sort, window,
  * speedup). An empty trace or an empty window is an error, never an empty replay.
  */
-import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
-import { formatDuration, ScenarioError, scenarioErrors } from "../../input/index.ts";
+import {
+  formatBytes,
+  formatDuration,
+  readRegularFileBytes,
+  ScenarioError,
+  scenarioErrors,
+} from "../../input/index.ts";
 import type { Trace, TraceReadConstraints, TraceRun } from "./types.ts";
 
 /** Problems collected before a reader gives up (the rest of the file is not read). */
@@ -17,25 +22,36 @@ export interface TimedRun {
   run: Omit<TraceRun, "arrivalS">;
 }
 
-/** Reads a trace file as text; gzip (by name or by its magic bytes) is unpacked. */
+/**
+ * The most bytes of trace text, in the file or unpacked from gzip: 256 MiB (a string of it
+ * is half V8's longest; the bundled traces are under 1 MB, the published Azure traces tens of
+ * MB). A gzip file that would unpack to more (a few KB can) is refused as it unpacks.
+ */
+export const MAX_TRACE_BYTES = 256 * 2 ** 20;
+
+/**
+ * Reads a trace file as text; gzip (by name or by its magic bytes) is unpacked. Only a regular
+ * file of at most `MAX_TRACE_BYTES` is read (a directory, a FIFO or a device such as /dev/zero
+ * is refused with the reason in words, before a byte is read: a read of /dev/zero never ends,
+ * and blocked in it the command would not even answer Ctrl-C).
+ */
 export function readTraceText(file: string): string {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new ScenarioError("", "a readable trace file", code, { file, foundShown: true });
-  }
+  const bytes = readRegularFileBytes(file, "a readable trace file", MAX_TRACE_BYTES);
   const gzip =
     file.endsWith(".gz") || (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b);
   if (!gzip) return bytes.toString("utf8");
   try {
-    return gunzipSync(bytes).toString("utf8");
+    return gunzipSync(bytes, { maxOutputLength: MAX_TRACE_BYTES }).toString("utf8");
   } catch (error) {
-    throw new ScenarioError("", "a gzip-compressed trace", (error as Error).message, {
-      file,
-      foundShown: true,
-    });
+    const tooLarge = (error as { code?: unknown }).code === "ERR_BUFFER_TOO_LARGE";
+    throw new ScenarioError(
+      "",
+      tooLarge
+        ? `a gzip-compressed trace of at most ${formatBytes(MAX_TRACE_BYTES)} unpacked`
+        : "a gzip-compressed trace",
+      tooLarge ? "more" : (error as Error).message,
+      { file, foundShown: true },
+    );
   }
 }
 
