@@ -221,6 +221,7 @@ function typeOf(node: Node, link?: string): string {
   if (Array.isArray(node.type)) return node.type.join(" or ");
   if (node.type === "integer" || node.type === "number") return `${node.type}${bounds(node)}`;
   if (node.type === "string") return node.pattern === undefined ? "text" : "name";
+  if (node.type === "boolean") return `${code("true")} | ${code("false")}`;
   if (node.type === "array") {
     const sizes = [
       ...(node.minItems === undefined ? [] : [`at least ${node.minItems}`]),

@@ -65,7 +65,7 @@ function build(w: Workload): Scenario {
     ],
     runtime: {
       ...base.runtime,
-      retry: { attempts: w.attempts, baseS: 0.2, maxS: 2 },
+      retry: { ...base.runtime.retry, attempts: w.attempts, baseS: 0.2, maxS: 2 },
       contextWindow: w.contextWindow ?? Number.POSITIVE_INFINITY,
       onContextOverflow: "compact",
       compactKeep: 0.3,

@@ -97,6 +97,7 @@ function summary(waitP99S: number, steady = true): PolicySummary {
     littlesLaw: { meanWaiting: 0, lambdaW: 0, relativeError: 0 },
     priority: { inversions: 0, blockedByLowerS: 0 },
     calls: { ...CALLS },
+    endpoints: {},
     governance: { denials: 0 },
     isolation: { attempts: 0, refused: 0, succeeded: 0 },
     audit: { records: 0, unaudited: 0, withoutAuthority: 0, verified: null },

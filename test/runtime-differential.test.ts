@@ -57,6 +57,7 @@ const endpointArb = fc.record({
   requestsPerS: maybe(seconds(0.2, 4)),
   tokensPerS: maybe(seconds(100, 3000)),
   burst: fc.boolean(),
+  sendsRetryAfter: fc.constantFrom(true, true, false),
   sharedModel: fc.boolean(),
 });
 
@@ -143,6 +144,8 @@ const workload = fc.record({
   drainS: fc.constantFrom(10_000, 10_000, 3, 30),
   attempts: fc.integer({ min: 1, max: 4 }),
   baseS: seconds(0.05, 1),
+  retryAfter: fc.constantFrom("honour" as const, "ignore" as const),
+  retryAfterMaxS: fc.constantFrom(60, 0.5),
   cooldownS: fc.constantFrom(0, 1, 5),
   contextWindow: maybe(fc.integer({ min: 300, max: 4000 })),
   overflow: fc.constantFrom("compact" as const, "fail" as const),
@@ -248,7 +251,13 @@ function build(w: Workload): Case {
     ],
     runtime: {
       ...base.runtime,
-      retry: { attempts: w.attempts, baseS: w.baseS, maxS: 4 * w.baseS },
+      retry: {
+        attempts: w.attempts,
+        baseS: w.baseS,
+        maxS: 4 * w.baseS,
+        retryAfter: w.retryAfter,
+        retryAfterMaxS: w.retryAfterMaxS,
+      },
       circuitBreaker: { cooldownS: w.cooldownS },
       contextWindow: w.contextWindow ?? Number.POSITIVE_INFINITY,
       onContextOverflow: w.overflow,
@@ -284,6 +293,7 @@ function build(w: Workload): Case {
                 requestsPerS: e.requestsPerS,
                 tokensPerS: e.tokensPerS,
                 ...(e.burst ? { burstRequests: 3, burstTokens: 4000 } : {}),
+                ...(e.sendsRetryAfter ? {} : { sendsRetryAfter: false }),
               },
         failures: {
           errorRate: e.errorRate,

@@ -93,10 +93,14 @@ function tokenEndpointSpecLatency(loadSlowdown: number): EndpointSpec["latency"]
 /**
  * Two runs of one turn, at t = 1 and t = 2, on two slots taking 1 s a turn, under a limit of one
  * request every 2 s (a bucket of one): the first is served at once; the second is refused (429)
- * at t = 2 with half a request in the bucket, backs off 2 s x (0.5 + u), which is at least the
- * 1 s the bucket needs, and is served then.
+ * at t = 2 with half a request in the bucket, so its Retry-After is (1 - 0.5) / 0.5 = 1 s. Its
+ * backoff, when it is not the Retry-After, is 2 s x (0.5 + u), at least the 1 s the bucket needs.
  */
-function refusedOnce(warmupS: number): Scenario {
+function refusedOnce(
+  warmupS: number,
+  retry: Partial<Scenario["runtime"]["retry"]> = {},
+  sendsRetryAfter = true,
+): Scenario {
   const s = scenario({
     jobs: [
       job({
@@ -116,40 +120,81 @@ function refusedOnce(warmupS: number): Scenario {
     ...s,
     horizonS: 2,
     warmupS,
-    runtime: { ...s.runtime, retry: { attempts: 3, baseS: 2, maxS: 10 } },
+    runtime: {
+      ...s.runtime,
+      retry: { ...s.runtime.retry, attempts: 3, baseS: 2, maxS: 10, ...retry },
+    },
     endpoints: [
       {
         ...s.endpoints[0]!,
         slots: 2,
         latency: { kind: "whole", turn: { dist: "constant", value: 1 } },
-        rateLimit: { requestsPerS: 0.5, burstRequests: 1 },
+        rateLimit: {
+          requestsPerS: 0.5,
+          burstRequests: 1,
+          ...(sendsRetryAfter ? {} : { sendsRetryAfter: false }),
+        },
       },
     ],
   };
 }
 
+/** The retry's audited wait (its kind and seconds) and the times the two runs were served. */
+function retried(s: Scenario) {
+  const { result, audit } = simulateCell(s, { policy: "fifo", audit: { mode: "memory" } });
+  expect(result.calls).toMatchObject({ attempts: 3, ok: 2, rateLimited: 1, retries: 1 });
+  const retry = audit.records().find((r) => r.action === "retry")!;
+  expect(retry.time).toBe(2);
+  const [, kind, waitS] = /^attempt 2 after rate_limited, (backoff|Retry-After) ([\d.]+)s$/.exec(
+    retry.detail,
+  )!;
+  const served = audit
+    .records()
+    .filter((r) => r.action === "model.result" && r.decision === "ok")
+    .map((r) => r.time);
+  return { kind, waitS: Number(waitS), served, result };
+}
+
+describe("Retry-After", () => {
+  it("is honoured by default: the refused call is retried exactly 1 s later, no jitter", () => {
+    const { kind, waitS, served } = retried(refusedOnce(0));
+    expect(kind).toBe("Retry-After");
+    expect(waitS).toBe(1);
+    expect(served).toEqual([2, 4]);
+  });
+
+  it("is not used when ignored, nor when the endpoint sends none: the jittered backoff is", () => {
+    for (const s of [refusedOnce(0, { retryAfter: "ignore" }), refusedOnce(0, {}, false)]) {
+      const { kind, waitS, served } = retried(s);
+      expect(kind).toBe("backoff");
+      expect(waitS).toBeGreaterThanOrEqual(1);
+      expect(waitS).toBeLessThan(3);
+      expect(waitS).not.toBe(1);
+      expect(served).toEqual([2, expect.closeTo(2 + waitS + 1, 3)]);
+    }
+  });
+
+  it("above retryAfterMax falls back to the backoff, and the endpoint stays paused until it", () => {
+    // A base of 0.2 s: the backoff is 0.1-0.3 s, shorter than the 1 s Retry-After; the call is
+    // queued then, and dispatched when the pause that Retry-After set ends, at t = 3.
+    const { kind, waitS, served } = retried(
+      refusedOnce(0, { retryAfterMaxS: 0.5, baseS: 0.2, maxS: 1 }),
+    );
+    expect(kind).toBe("backoff");
+    expect(waitS).toBeLessThan(0.3);
+    expect(served).toEqual([2, 4]);
+  });
+});
+
 describe("turn latency", () => {
   it("runs from the first attempt's ready time to the ok outcome, 429 and backoff included", () => {
-    const { result, audit } = simulateCell(refusedOnce(0), {
-      policy: "fifo",
-      audit: { mode: "memory" },
-    });
-    expect(result.calls).toMatchObject({ attempts: 3, ok: 2, rateLimited: 1, retries: 1 });
-    const retry = audit.records().find((r) => r.action === "retry")!;
-    const backoffS = Number(/backoff ([\d.]+)s/.exec(retry.detail)![1]);
-    expect(retry.detail).toMatch(/^attempt 2 after rate_limited/);
-    expect(retry.time).toBe(2);
-    expect(backoffS).toBeGreaterThanOrEqual(1);
-    expect(backoffS).toBeLessThan(3);
+    const { waitS, served, result } = retried(refusedOnce(0, { retryAfter: "ignore" }));
     // Run 1: ready at 1, served 1 s. Run 2: ready at 2, refused at once, backs off, served 1 s.
     // (The histogram keeps its count, smallest and largest value exactly.)
     expect(result.turnLatency.count).toBe(2);
     expect(result.turnLatency.minS).toBe(1);
-    expect(result.turnLatency.maxS).toBeCloseTo(backoffS + 1, 3);
-    const served = audit
-      .records()
-      .filter((r) => r.action === "model.result" && r.decision === "ok");
-    expect(served.map((r) => r.time)).toEqual([2, expect.closeTo(2 + backoffS + 1, 3)]);
+    expect(result.turnLatency.maxS).toBeCloseTo(waitS + 1, 3);
+    expect(served).toEqual([2, expect.closeTo(2 + waitS + 1, 3)]);
   });
 
   it("measures only runs arriving in the window: a warm-up run's turn is not recorded, ok or failed", () => {
@@ -161,7 +206,7 @@ describe("turn latency", () => {
     const failing = refusedOnce(1.5);
     const failed: Scenario = {
       ...failing,
-      runtime: { ...failing.runtime, retry: { attempts: 1, baseS: 2, maxS: 10 } },
+      runtime: { ...failing.runtime, retry: { ...failing.runtime.retry, attempts: 1, baseS: 2, maxS: 10 } },
       endpoints: [
         {
           ...failing.endpoints[0]!,

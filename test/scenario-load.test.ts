@@ -101,7 +101,7 @@ describe("DESIGN.md's noisy-neighbor example", () => {
       },
     ]);
     expect(s.runtime).toEqual({
-      retry: { attempts: 3, baseS: 0.5, maxS: 10 },
+      retry: { attempts: 3, baseS: 0.5, maxS: 10, retryAfter: "honour", retryAfterMaxS: 60 },
       contextWindow: 32000,
       onContextOverflow: "compact",
       compactKeep: 0.2,

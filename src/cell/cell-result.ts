@@ -14,6 +14,7 @@ import {
   type CellResult,
   type Counts,
   type Endpoint,
+  type EndpointCell,
   type GroupRecorder,
   type JobCell,
   type Recorder,
@@ -162,6 +163,7 @@ export function buildResult(cell: FinishedCell): CellResult {
     tenants,
     jobs,
     calls: { ...runtime.calls },
+    endpoints: endpointsOfCell(scenario, recorder),
     priority: { inversions: recorder.inversions, blockedByLowerS: recorder.blockedByLowerS },
     saturation: saturationOfCell(scenario, recorder, endpoints, totalSlots),
     littlesLaw: {
@@ -229,6 +231,36 @@ export function buildResult(cell: FinishedCell): CellResult {
     ),
     events: sim.eventsProcessed,
   };
+}
+
+/** Each endpoint's requests and tokens per minute offered, sent and admitted, against its limits. */
+function endpointsOfCell(scenario: Scenario, recorder: Recorder): Record<string, EndpointCell> {
+  const windowMin = (recorder.toS - recorder.fromS) / 60;
+  const endpoints: Record<string, EndpointCell> = {};
+  scenario.endpoints.forEach((spec, e) => {
+    const offered = recorder.offered[e]!;
+    const at = recorder.attempts[e]!;
+    const perMinute = (n: number) => n / windowMin;
+    const limit = (perS: number | undefined) => (perS === undefined ? null : perS * 60);
+    endpoints[spec.name] = {
+      requestsPerMinute: {
+        offered: perMinute(offered.requests),
+        sent: perMinute(at.attempts),
+        admitted: perMinute(at.attempts - at.rateLimited - at.unavailable),
+        limit: limit(spec.rateLimit?.requestsPerS),
+      },
+      tokensPerMinute: {
+        offered: perMinute(offered.tokens),
+        sent: perMinute(at.tokens),
+        admitted: perMinute(at.admittedTokens),
+        limit: limit(spec.rateLimit?.tokensPerS),
+      },
+      attempts: at.attempts,
+      rateLimited: at.rateLimited,
+      unavailable: at.unavailable,
+    };
+  });
+  return endpoints;
 }
 
 /**

@@ -16,11 +16,16 @@ import {
   comparedMetrics,
   fixed,
   hasCutInterval,
+  hasRateLimits,
   isHeadline,
   jainText,
+  mostLoaded,
   NO_INTERVAL,
   pairOf,
+  RATE_COLUMNS,
   RUN_COLUMNS,
+  rateLimitedShare,
+  rateRows,
   runCells,
   saturationWarnings,
   sweepVerdictOf,
@@ -257,6 +262,13 @@ export function compareTable(io: Pick<Io, "color">, results: Results): string {
     `Runs and model calls (totals over ${results.replications} replication${one ? "" : "s"}; load: most loaded resource, offered / limit):`,
     ...layout(runRows(results)).map((line) => `  ${line}`),
   );
+  if (hasRateLimits(results)) {
+    lines.push(
+      "",
+      `Rate limits (per minute of the window, means over ${results.replications} replication${one ? "" : "s"}; offered: first attempts, sent: with retries; load: offered / limit; 429 share of the attempts sent):`,
+      ...layout([[...RATE_COLUMNS], ...rateRows(results)], 3).map((line) => `  ${line}`),
+    );
+  }
   lines.push("", "By tenant:", ...layout(tenantRows(results), 2).map((line) => `  ${line}`));
   lines.push(...percentileSloLines(results));
   const warnings = saturationLines(io, results);
@@ -288,7 +300,7 @@ export function compareTable(io: Pick<Io, "color">, results: Results): string {
 export function sweepTable(io: Pick<Io, "color">, results: Results): string {
   const sweep = results.sweep;
   if (sweep === undefined) return compareTable(io, results);
-  const rows = [["point", ...HEADER, "failed", "429", "steady"]];
+  const rows = [["point", ...HEADER, "failed", "429 share", "most loaded", "steady"]];
   for (const point of sweep.points) {
     const label = Object.entries(point.point)
       .map(([path, value]) => `${path.split(".").pop()}=${value}`)
@@ -299,7 +311,8 @@ export function sweepTable(io: Pick<Io, "color">, results: Results): string {
         label,
         ...policyRow(policy, s),
         String(s.counts.failed),
-        String(s.calls.rateLimited),
+        percent(rateLimitedShare(s)),
+        mostLoaded(s),
         s.saturation.steady ? "yes" : "no",
       ]);
     }

@@ -48,6 +48,8 @@ const counts = object({
   inFlight: count,
 });
 
+const ratePerMinute = object({ offered: real, sent: real, admitted: real, limit: real });
+
 const bottleneck = object({
   resource: z.enum(
     ["slots", "requestsPerMinute", "tokensPerMinute", "toolConcurrency"],
@@ -134,6 +136,15 @@ export const cellResultSchema = object({
     toolCalls: count,
     toolErrors: count,
   }),
+  endpoints: record(
+    object({
+      requestsPerMinute: ratePerMinute,
+      tokensPerMinute: ratePerMinute,
+      attempts: count,
+      rateLimited: count,
+      unavailable: count,
+    }),
+  ),
   priority: object({ inversions: count, blockedByLowerS: real }),
   saturation: object({
     saturated: flag,

@@ -5,7 +5,13 @@
  */
 
 import type { Bottleneck, Interval, Stat } from "../metrics/index.ts";
-import type { CellResult, Counts, TimelineEntry, TimeSeries } from "../runtime/index.ts";
+import type {
+  CellResult,
+  Counts,
+  RatePerMinute,
+  TimelineEntry,
+  TimeSeries,
+} from "../runtime/index.ts";
 import type { JobSpec } from "../scenario/index.ts";
 
 export type { Interval, Stat };
@@ -40,6 +46,27 @@ export interface SaturationSummary
   worstReplication: number | null;
 }
 
+/** A rate per minute over the replications (means), with the load on its limit. */
+export interface RateSummary extends RatePerMinute {
+  /** offered / limit; null without a limit. */
+  load: number | null;
+}
+
+/**
+ * Addition: an endpoint's rate-limit headroom over the replications: requests and tokens per
+ * minute offered, sent (retries included) and admitted against each declared limit (means), the
+ * attempts of the window's arrivals and those refused (totals), and the share refused with 429
+ * (the mean of the replications' shares, with its interval).
+ */
+export interface EndpointSummary {
+  requestsPerMinute: RateSummary;
+  tokensPerMinute: RateSummary;
+  attempts: number;
+  rateLimited: number;
+  unavailable: number;
+  rateLimitedShare: Estimate;
+}
+
 /** The per-policy summary. */
 export interface PolicySummary {
   wait: Stat;
@@ -62,6 +89,8 @@ export interface PolicySummary {
   littlesLaw: CellResult["littlesLaw"];
   priority: CellResult["priority"];
   calls: CellResult["calls"];
+  /** Each endpoint's rate-limit headroom and 429 share, by name in scenario order. */
+  endpoints: Record<string, EndpointSummary>;
   governance: { denials: number };
   isolation: CellResult["isolation"];
   audit: { records: number; unaudited: number; withoutAuthority: number; verified: boolean | null };

@@ -15,14 +15,22 @@ import {
   type RangeConstraints,
   statOf,
 } from "../metrics/index.ts";
-import type { CellResult, Counts, TimeSeries } from "../runtime/index.ts";
+import type {
+  CellResult,
+  Counts,
+  EndpointCell,
+  RatePerMinute,
+  TimeSeries,
+} from "../runtime/index.ts";
 import type { PercentileSlo } from "../scenario/index.ts";
 import type {
+  EndpointSummary,
   Estimate,
   JobResults,
   PolicyCharts,
   PolicyResults,
   PolicySummary,
+  RateSummary,
   ReplicationResult,
   SaturationSummary,
   Stat,
@@ -105,6 +113,7 @@ export function summaryOf(cells: readonly CellResult[], intervals = false): Poli
       blockedByLowerS: avg((c) => c.priority.blockedByLowerS),
     },
     calls: sumRecords(cells.map((c) => c.calls)),
+    endpoints: endpointsOf(cells),
     governance: { denials: sum(cells.map((c) => c.governance.denials)) },
     isolation: sumRecords(cells.map((c) => c.isolation)),
     audit: {
@@ -161,6 +170,37 @@ export function saturationOf(cells: readonly CellResult[]): SaturationSummary {
     notSteady: cells.filter((c) => !c.saturation.steady).length,
     worstReplication: worst,
   };
+}
+
+/** Each endpoint's rates (means over the replications), refusals (totals) and 429 share. */
+export function endpointsOf(cells: readonly CellResult[]): Record<string, EndpointSummary> {
+  const endpoints: Record<string, EndpointSummary> = {};
+  for (const name of Object.keys(cells[0]!.endpoints)) {
+    const of = cells.map((c) => c.endpoints[name]!);
+    const rate = (pick: (e: EndpointCell) => RatePerMinute): RateSummary => {
+      const offered = mean(of.map((e) => num(pick(e).offered)));
+      const limit = pick(of[0]!).limit;
+      return {
+        offered,
+        sent: mean(of.map((e) => num(pick(e).sent))),
+        admitted: mean(of.map((e) => num(pick(e).admitted))),
+        limit,
+        load: limit === null ? null : offered / limit,
+      };
+    };
+    endpoints[name] = {
+      requestsPerMinute: rate((e) => e.requestsPerMinute),
+      tokensPerMinute: rate((e) => e.tokensPerMinute),
+      attempts: sum(of.map((e) => e.attempts)),
+      rateLimited: sum(of.map((e) => e.rateLimited)),
+      unavailable: sum(of.map((e) => e.unavailable)),
+      rateLimitedShare: estimateOf(
+        of.map((e) => (e.attempts > 0 ? e.rateLimited / e.attempts : null)),
+        FRACTION,
+      ),
+    };
+  }
+  return endpoints;
 }
 
 // Each resource's offered load and limit averaged over replications (matched by kind and

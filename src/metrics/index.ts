@@ -15,7 +15,7 @@ export type {
   SaturationConstraints,
   SaturationInput,
 } from "./saturation.ts";
-export { describeBottleneck, saturation } from "./saturation.ts";
+export { compact, describeBottleneck, saturation } from "./saturation.ts";
 export type {
   ServiceGapTrackerConstraints,
   WorstServiceGap,

@@ -123,8 +123,8 @@ function describeLosses(input: SaturationInput, fraction: number): string {
   return `${(fraction * 100).toFixed(fraction < 0.1 ? 1 : 0)}% of measured runs failed or were rejected (${input.lost} of ${input.measuredRuns}${why === "" ? "" : `: ${why}`})`;
 }
 
-/** 212400 -> "212k", 15.78 -> "15.8", 0.123 -> "0.123". */
-function compact(x: number): string {
+/** Three significant digits, thousands as k and millions as M: 212400 -> "212k", 15.78 -> "15.8". */
+export function compact(x: number): string {
   if (!Number.isFinite(x)) return String(x);
   const abs = Math.abs(x);
   if (abs >= 1e6) return `${trim(x / 1e6)}M`;

@@ -24,10 +24,19 @@ export {
 export { CUT_MARK, CUT_NOTE, fixed } from "./format.ts";
 export { SECTIONS } from "./html/sections.ts";
 export { hasCutInterval } from "./percentiles.ts";
+export {
+  hasRateLimits,
+  NO_RATE_LIMITS,
+  RATE_COLUMNS,
+  RATE_NUMERIC,
+  rateCaption,
+  rateLimitedShare,
+  rateRows,
+} from "./rate-limits-table.ts";
 export type { RenderPngOptions, RenderSvgOptions } from "./render.ts";
 export { pngFonts, preloadCharts, renderPng, renderSvg, renderSvgHere } from "./render.ts";
 export { resultsJson } from "./results-json.ts";
-export { RUN_COLUMNS, runCells, runsCaption } from "./runs-table.ts";
+export { mostLoaded, RUN_COLUMNS, runCells, runsCaption } from "./runs-table.ts";
 export { summaryMarkdown } from "./summary-md.ts";
 export type { SweepPointVerdict, SweepVerdict } from "./sweep-verdict.ts";
 export { sweepVerdictOf } from "./sweep-verdict.ts";

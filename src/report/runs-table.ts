@@ -38,7 +38,6 @@ export function runsCaption(replications: number): string {
 
 /** One policy's row, a cell per column of `RUN_COLUMNS` ("no" for a policy that is not steady). */
 export function runCells(policy: string, s: PolicySummary): string[] {
-  const top = s.saturation?.resources?.[0];
   return [
     policy,
     count(s.counts?.submitted),
@@ -50,9 +49,15 @@ export function runCells(policy: string, s: PolicySummary): string[] {
     count(s.calls?.unavailable),
     count(s.calls?.timeouts),
     count(s.calls?.retries),
-    top === undefined ? "–" : `${fixed(top.load, 2)} ${shortResource(top)}`,
+    mostLoaded(s),
     steadyCell(s),
   ];
+}
+
+/** "0.91 (tokens/min llm)": the load on the most loaded resource; "–" when the results do not say. */
+export function mostLoaded(s: PolicySummary): string {
+  const top = s.saturation?.resources?.[0];
+  return top === undefined ? "–" : `${fixed(top.load, 2)} ${shortResource(top)}`;
 }
 
 /** "yes", "no", or "–" when the results do not say. */

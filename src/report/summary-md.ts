@@ -19,7 +19,15 @@ import {
 import { metricFormat, metricUnit } from "./metric-format.ts";
 import type { LatencyMetric } from "./percentiles.ts";
 import { hasCutInterval, LATENCY_METRICS, PERCENTILES, percentileEstimate } from "./percentiles.ts";
-import { RUN_COLUMNS, runCells, runsCaption } from "./runs-table.ts";
+import {
+  hasRateLimits,
+  NO_RATE_LIMITS,
+  RATE_COLUMNS,
+  rateCaption,
+  rateLimitedShare,
+  rateRows,
+} from "./rate-limits-table.ts";
+import { mostLoaded, RUN_COLUMNS, runCells, runsCaption } from "./runs-table.ts";
 import { sweepVerdictOf } from "./sweep-verdict.ts";
 import { TENANT_COLUMNS, tenantCells } from "./tenant-table.ts";
 import {
@@ -88,6 +96,17 @@ export function summaryMarkdown(results: Results): string {
       ),
       "",
     );
+    out.push("## Rate limits", "");
+    if (hasRateLimits(results)) {
+      out.push(
+        rateCaption(results.replications),
+        "",
+        ...table([...RATE_COLUMNS], rateRows(results), "lllrrrrrr"),
+        "",
+      );
+    } else {
+      out.push(NO_RATE_LIMITS, "");
+    }
     out.push("## Latency", "", intervalNote(results), "");
     for (const metric of LATENCY_METRICS) {
       out.push(`### ${METRIC_HEADING[metric]}`, "");
@@ -259,6 +278,8 @@ function sweepSection(results: Results): string[] {
         pointLabel(point.point),
         policy,
         fixed(s.saturation?.offeredPerS / s.saturation?.capacityPerS, 2),
+        mostLoaded(s),
+        percent(rateLimitedShare(s)),
         seconds(s.wait?.p99),
         seconds(s.runLatency?.p50),
         seconds(s.runLatency?.p95),
@@ -271,13 +292,17 @@ function sweepSection(results: Results): string[] {
   return [
     "## Sweep",
     "",
-    "Offered load is slot-seconds demanded per second of capacity (1 = saturated).",
+    "Offered load is slot-seconds demanded per second of capacity (1 = saturated). Most loaded: " +
+      "the offered load over the limit of the most loaded resource (slots, a rate limit, a tool " +
+      "quota). 429 share: attempts of the window's arrivals refused with 429, over all endpoints.",
     "",
     ...table(
       [
         "point",
         "policy",
         "offered load",
+        "most loaded",
+        "429 share",
         "wait p99 (s)",
         "run latency p50 (s)",
         "run latency p95 (s)",
@@ -286,7 +311,7 @@ function sweepSection(results: Results): string[] {
         "steady",
       ],
       rows,
-      "llrrrrrrl",
+      "llrlrrrrrrl",
     ),
   ];
 }

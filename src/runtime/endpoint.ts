@@ -144,8 +144,12 @@ export class Endpoint {
     free[i] = slot;
   }
 
-  /** Seconds until a request of `tokens` tokens fits the rate limits (the 429's Retry-After). */
-  retryAfterS(tokens: number, nowS: number): number {
+  /**
+   * The Retry-After of a 429 answered at `nowS` to a request of `tokens` tokens: seconds until
+   * it fits the rate limits. Null when the endpoint sends none (`rateLimit.sendsRetryAfter`).
+   */
+  retryAfterS(tokens: number, nowS: number): number | null {
+    if (this.spec.rateLimit?.sendsRetryAfter === false) return null;
     const requests = this.requests?.waitFor(1, nowS) ?? 0;
     const bucket = this.tokens?.waitFor(tokens, nowS) ?? 0;
     return requests > bucket ? requests : bucket;

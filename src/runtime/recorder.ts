@@ -46,6 +46,26 @@ export interface OfferedToEndpoint {
 }
 
 /**
+ * Model call attempts of the window's arrivals at one endpoint (retries and failover included),
+ * by how the endpoint took them: the 429 share and the rates sent and admitted against its limits.
+ */
+export interface AttemptsAtEndpoint {
+  attempts: number;
+  /** Prompt plus requested output tokens of all of them. */
+  tokens: number;
+  /** Refused at once with 429 (over a rate limit). */
+  rateLimited: number;
+  /** Refused at once with 503 (an outage). */
+  unavailable: number;
+  /** Prompt plus requested output tokens of those the rate limits admitted. */
+  admittedTokens: number;
+}
+
+/** How an endpoint took an attempt: admitted by its rate limits, 429, or 503. */
+export const Admission = { Admitted: 0, RateLimited: 1, Unavailable: 2 } as const;
+export type Admission = (typeof Admission)[keyof typeof Admission];
+
+/**
  * Fixed-memory counters of one group of runs (all, a tenant, a job). The waits and latencies
  * of the runs of one job for one tenant are recorded in a part of their own (a job's runs are
  * its tenant's, but a trace's runs may be mapped to others); a job's, a tenant's and the cell's
@@ -160,6 +180,8 @@ export class Recorder {
   readonly demandInWindow: Float64Array;
   /** Load offered to each endpoint by the calls of the window's arrivals (first attempts). */
   readonly offered: OfferedToEndpoint[];
+  /** Attempts of the window's arrivals at each endpoint, by how it took them. */
+  readonly attempts: AttemptsAtEndpoint[];
   /** Tool-seconds asked of each tool by the window's arrivals (calls governance allowed x mean latency). */
   readonly toolOfferedS: Float64Array;
   private readonly costPrompt: number;
@@ -233,6 +255,13 @@ export class Recorder {
       requests: 0,
       tokens: 0,
       slotS: 0,
+    }));
+    this.attempts = Array.from({ length: options.endpoints ?? 1 }, () => ({
+      attempts: 0,
+      tokens: 0,
+      rateLimited: 0,
+      unavailable: 0,
+      admittedTokens: 0,
     }));
     this.toolOfferedS = new Float64Array(options.tools ?? 0);
     this.costPrompt = options.costPrompt ?? 1;
@@ -364,6 +393,21 @@ export class Recorder {
       }
     }
     if (first && turn.measured) this.part(turn.jobIndex, turn.tenantIndex).recordWait(waitS);
+  }
+
+  /**
+   * An attempt of `turn` was dispatched to endpoint `endpoint`, which took it as `admission`
+   * (counted for the window's arrivals).
+   */
+  attempted(turn: RecordedTurn, endpoint: number, admission: Admission): void {
+    if (!turn.measured) return;
+    const at = this.attempts[endpoint]!;
+    const tokens = turn.promptTokens + turn.outputTokens;
+    at.attempts++;
+    at.tokens += tokens;
+    if (admission === Admission.RateLimited) at.rateLimited++;
+    else if (admission === Admission.Unavailable) at.unavailable++;
+    else at.admittedTokens += tokens;
   }
 
   /** A turn took (+1) or gave back (-1) a slot. */

@@ -62,6 +62,32 @@ export interface JobCell {
   sloRunLatencyS: number | null;
 }
 
+/** A rate per minute of the window: what was offered, sent and admitted, and the limit. */
+export interface RatePerMinute {
+  /** The first attempts of the window's arrivals' calls (new demand, at the endpoint they prefer). */
+  offered: number;
+  /** Every attempt of the window's arrivals sent here: retries and failover included. */
+  sent: number;
+  /** The attempts sent here that the rate limits let through (neither 429 nor 503). */
+  admitted: number;
+  /** The declared limit; null without one. */
+  limit: number | null;
+}
+
+/**
+ * One endpoint's rate-limit headroom: requests and tokens per minute against its limits, and the
+ * attempts of the window's arrivals it refused. Rates are per minute of the measurement window.
+ */
+export interface EndpointCell {
+  requestsPerMinute: RatePerMinute;
+  /** Prompt plus requested output tokens, as the token limit counts them. */
+  tokensPerMinute: RatePerMinute;
+  /** Attempts of the window's arrivals sent here, and those refused with 429 and with 503. */
+  attempts: number;
+  rateLimited: number;
+  unavailable: number;
+}
+
 /** One turn as it held a slot, for the slot timeline (Gantt) chart. */
 export interface TimelineEntry {
   endpoint: string;
@@ -124,6 +150,8 @@ export interface CellResult {
   jobs: Record<string, JobCell>;
   /** Model call attempts by outcome, and retries, aborts, compactions. */
   calls: CallCounters;
+  /** Each endpoint's rate-limit headroom and refusals, by name in scenario order. */
+  endpoints: Record<string, EndpointCell>;
   priority: {
     /** Dispatches made while a turn of higher priority waited. */
     inversions: number;

@@ -99,6 +99,8 @@ export const RUN_ROW = layOutRow({
   START_S: DOUBLE,
   PLANNED_OUTPUT: INT,
   PLANNED_DURATION_S: DOUBLE,
+  /** The Retry-After of the 429 that ended the last attempt, when honoured; 0 for none. */
+  RETRY_AFTER_S: DOUBLE,
   /** The run's own stream: an Alea state (four doubles, see `aleaNext`). */
   STREAM: words(ALEA_STATE),
   /** The run's key: its stream's seed words (three), which key its attempts' draws. */
@@ -159,6 +161,7 @@ const {
   START_S,
   PLANNED_OUTPUT,
   PLANNED_DURATION_S,
+  RETRY_AFTER_S,
   STREAM,
   KEY,
   CALL,
@@ -645,6 +648,14 @@ export class RunState extends Process<void> implements ReadyTurn, ProgramRun, Rn
   }
   get plannedDurationS(): number {
     return this.rows[this.base + PLANNED_DURATION_S]!;
+  }
+
+  /** The Retry-After of the 429 that ended the last attempt, when honoured; 0 for none. */
+  get retryAfterS(): number {
+    return this.rows[this.base + RETRY_AFTER_S]!;
+  }
+  set retryAfterS(value: number) {
+    this.rows[this.base + RETRY_AFTER_S] = value;
   }
 
   /** Prepares a new model call of the run: the next call index, no attempt made yet. */

@@ -22,7 +22,7 @@ import type { Endpoint, TurnOutcome } from "./endpoint.ts";
 import { AccessManager } from "./governance.ts";
 import { type CellMemory, runsInFlightError, runsInFlightMax } from "./memory.ts";
 import type { RuntimeObserver, RuntimeView } from "./observer.ts";
-import type { Recorder } from "./recorder.ts";
+import { Admission, type Recorder } from "./recorder.ts";
 import type { CallCounters } from "./result.ts";
 import {
   AttemptDraws,
@@ -552,6 +552,8 @@ export class Runtime implements RunDriver, RuntimeView {
     // Turn latency runs from the first attempt's ready time to the outcome, so the waits, the
     // failed attempts and the backoffs of a retried call are in it; only runs arriving in the
     // window count, whether the call succeeded or failed for good.
+    const retryAfterS = run.retryAfterS;
+    run.retryAfterS = 0;
     if (outcome === "ok") {
       if (run.measured) this.recorder.turnLatency.record(this.sim.now - run.firstReadyS);
       return OK;
@@ -561,16 +563,22 @@ export class Runtime implements RunDriver, RuntimeView {
       return FAILED;
     }
     const retry = this.runtime.retry;
-    const backoffS =
-      Math.min(retry.maxS, retry.baseS * 2 ** (attempt - 1)) *
-      (0.5 + this.draws.seed(run, BACKOFF_LANE).next());
+    // A 429's Retry-After, when honoured and no longer than retryAfterMaxS, is the wait itself
+    // (as the OpenAI SDKs do: "if 0 < retry_after <= 60: return retry_after"); otherwise the
+    // exponential backoff with jitter.
+    const honoured =
+      outcome === "rate_limited" && retryAfterS > 0 && retryAfterS <= retry.retryAfterMaxS;
+    const backoffS = honoured
+      ? retryAfterS
+      : Math.min(retry.maxS, retry.baseS * 2 ** (attempt - 1)) *
+        (0.5 + this.draws.seed(run, BACKOFF_LANE).next());
     this.calls.retries++;
     this.record(
       run,
       "retry",
       run.job,
       "ok",
-      `attempt ${attempt + 1} after ${outcome}, backoff ${backoffS.toFixed(3)}s`,
+      `attempt ${attempt + 1} after ${outcome}, ${honoured ? "Retry-After" : "backoff"} ${backoffS.toFixed(3)}s`,
     );
     return backoffS;
   }
@@ -665,13 +673,16 @@ export class Runtime implements RunDriver, RuntimeView {
     this.record(run, "turn.dispatch", endpoint.name, "ok");
     const tokens = run.promptTokens + run.outputTokens;
     if (endpoint.down) {
+      this.recorder.attempted(run, endpoint.index, Admission.Unavailable);
       this.refuse(run, endpoint, "unavailable");
       return;
     }
     if (!endpoint.admit(tokens, now)) {
+      this.recorder.attempted(run, endpoint.index, Admission.RateLimited);
       this.refuse(run, endpoint, "rate_limited");
       return;
     }
+    this.recorder.attempted(run, endpoint.index, Admission.Admitted);
     // The attempt's draws come from its own stream (see `RunState.seedAttempt`), however many
     // the endpoint's latency model needs.
     const draws = this.draws.seed(run, PLAN_LANE);
@@ -739,11 +750,16 @@ export class Runtime implements RunDriver, RuntimeView {
   }
 
   /**
-   * After a 429 the runtime honours the endpoint's Retry-After: no dispatch there until the
-   * limits have room for the refused request again, so one refusal does not empty the queue.
+   * After a 429 that carries Retry-After, a runtime that honours it (`retry.retryAfter`) sends
+   * nothing more to the endpoint until the limits have room for the refused request again, so
+   * one refusal does not empty the queue, and keeps the Retry-After for the call's next attempt
+   * (`attemptEnded`).
    */
   private pauseForRateLimit(endpoint: Endpoint, run: RunState): void {
+    if (this.runtime.retry.retryAfter === "ignore") return;
     const waitS = endpoint.retryAfterS(run.promptTokens + run.outputTokens, this.sim.now);
+    if (waitS === null) return;
+    run.retryAfterS = waitS;
     if (waitS <= 0) return;
     const untilS = this.sim.now + waitS;
     if (untilS <= endpoint.openUntilS) return;

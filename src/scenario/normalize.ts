@@ -145,7 +145,10 @@ function endpointSpec(
     if (tokensPerS !== undefined) rateLimit.tokensPerS = tokensPerS;
     if (limit.burstRequests !== undefined) rateLimit.burstRequests = limit.burstRequests;
     if (limit.burstTokens !== undefined) rateLimit.burstTokens = limit.burstTokens;
-    if (Object.keys(rateLimit).length > 0) spec.rateLimit = rateLimit;
+    if (Object.keys(rateLimit).length > 0) {
+      if (limit.sendsRetryAfter === false) rateLimit.sendsRetryAfter = false;
+      spec.rateLimit = rateLimit;
+    }
   }
   return spec;
 }
@@ -183,7 +186,13 @@ function runtimeSpec(runtime: ParsedDocument["runtime"], errors: ScenarioError[]
     );
   }
   return {
-    retry: { attempts: runtime?.retry?.attempts ?? 3, baseS, maxS },
+    retry: {
+      attempts: runtime?.retry?.attempts ?? 3,
+      baseS,
+      maxS,
+      retryAfter: runtime?.retry?.retryAfter ?? "honour",
+      retryAfterMaxS: runtime?.retry?.retryAfterMax ?? 60,
+    },
     contextWindow: runtime?.contextWindow ?? Number.POSITIVE_INFINITY,
     onContextOverflow: runtime?.onContextOverflow ?? "compact",
     compactKeep: runtime?.compactKeep ?? 0.2,

@@ -532,6 +532,12 @@ const endpoint = obj(
           "token bucket size, at least a job's largest first turn (as for tokensPerMinute); default one second's worth (a request larger than the bucket waits for a full bucket and empties it)",
           { min: 0, exclusiveMin: true, bound: BOUNDS.tokens },
         ).optional(),
+        sendsRetryAfter: z
+          .boolean()
+          .describe(
+            "whether a 429 carries Retry-After: the time until the buckets have room for the refused request; default true",
+          )
+          .optional(),
       },
       "token-bucket rate limits (over the limit: a 429 the runtime backs off from)",
     ).optional(),
@@ -599,6 +605,16 @@ const runtime = obj(
             max: duration("longest backoff; default 10s", { default: "10s" }).optional(),
           },
           "exponential backoff with jitter",
+        ).optional(),
+        retryAfter: z
+          .enum(["honour", "ignore"])
+          .describe(
+            "after a 429 with Retry-After: honour (pause dispatch to the endpoint and retry the call when Retry-After says, if it is at most retryAfterMax) or ignore (back off as after any failure); default honour",
+          )
+          .optional(),
+        retryAfterMax: duration(
+          "longest Retry-After honoured as the retry's wait; a longer one falls back to the backoff, as the OpenAI SDKs do above 60 s; default 60s",
+          { default: "60s" },
         ).optional(),
       },
       "retries of failed turns",

@@ -65,6 +65,8 @@ export interface EndpointSpec {
     tokensPerS?: number;
     burstRequests?: number;
     burstTokens?: number;
+    /** Whether a 429 carries Retry-After (the time until the buckets have room); default true. */
+    sendsRetryAfter?: boolean;
   };
   failures: {
     /** Probability that a turn fails with a 5xx at its end; default 0. */
@@ -117,6 +119,14 @@ export interface RuntimeSpec {
     /** Backoff before retry k (1-based): min(maxS, baseS x 2^(k-1)) x jitter in [0.5, 1.5]; defaults 0.5 s and 10 s. */
     baseS: number;
     maxS: number;
+    /**
+     * After a 429 that carries Retry-After: "honour" pauses dispatch to the endpoint until then
+     * and makes the call's next attempt wait exactly Retry-After when it is at most
+     * `retryAfterMaxS` (the backoff otherwise); "ignore" backs off as after any failure. Default
+     * "honour", with 60 s, as the OpenAI SDKs do.
+     */
+    retryAfter: "honour" | "ignore";
+    retryAfterMaxS: number;
   };
   /** Context window in tokens; default Infinity. */
   contextWindow: number;

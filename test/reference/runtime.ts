@@ -50,7 +50,7 @@ import {
 import { buildResult } from "../../src/cell/cell-result.ts";
 import { checkInvariants } from "../../src/cell/invariants.ts";
 import { Endpoint, type TurnOutcome } from "../../src/runtime/endpoint.ts";
-import { type RecordedTurn, Recorder } from "../../src/runtime/recorder.ts";
+import { Admission, type RecordedTurn, Recorder } from "../../src/runtime/recorder.ts";
 import type { CallCounters, CellResult } from "../../src/runtime/result.ts";
 import { createScheduler } from "../../src/runtime/scheduler/registry.ts";
 import type { ReadyTurn, Scheduler } from "../../src/runtime/scheduler/types.ts";
@@ -258,6 +258,8 @@ interface Attempt {
   plannedOutputTokens: number;
   plannedDurationS: number;
   settled: boolean;
+  /** A 429's Retry-After, when the endpoint sent one and the runtime honours it. */
+  retryAfterS: number | null;
 }
 
 const OUTCOME_WORDS: Record<TurnOutcome, string> = {
@@ -494,14 +496,18 @@ export function simulateReference(scenario: Scenario, options: ReferenceOptions)
     recorder.dequeued(attempt.turn, now, true);
     calls.attempts++;
     log(call.run, "turn.dispatch", endpoint.name, "ok");
+    const e = endpoint.model.index;
     if (endpoint.down) {
+      recorder.attempted(attempt.turn, e, Admission.Unavailable);
       refuse(attempt, endpoint, "unavailable");
       return;
     }
     if (!endpoint.model.admit(call.promptTokens + call.outputTokens, now)) {
+      recorder.attempted(attempt.turn, e, Admission.RateLimited);
       refuse(attempt, endpoint, "rate_limited");
       return;
     }
+    recorder.attempted(attempt.turn, e, Admission.Admitted);
     const plan = endpoint.model.plan(
       call.promptTokens,
       call.outputTokens,
@@ -538,8 +544,13 @@ export function simulateReference(scenario: Scenario, options: ReferenceOptions)
       trip(endpoint);
     } else {
       calls.rateLimited++;
-      const waitS = endpoint.model.retryAfterS(call.promptTokens + call.outputTokens, sim.now);
-      if (waitS > 0 && sim.now + waitS > endpoint.openUntilS) pause(endpoint, waitS);
+      if (rt.retry.retryAfter === "honour") {
+        const waitS = endpoint.model.retryAfterS(call.promptTokens + call.outputTokens, sim.now);
+        attempt.retryAfterS = waitS;
+        if (waitS !== null && waitS > 0 && sim.now + waitS > endpoint.openUntilS) {
+          pause(endpoint, waitS);
+        }
+      }
     }
     const nothing = { cost: 0, durationS: 0, promptTokens: 0, outputTokens: 0 };
     scheduler.complete(attempt.turn, nothing, sim.now);
@@ -740,6 +751,7 @@ export function simulateReference(scenario: Scenario, options: ReferenceOptions)
         plannedOutputTokens: 0,
         plannedDurationS: 0,
         settled: false,
+        retryAfterS: null,
       };
       attemptOf.set(turn, attempt);
       scheduler.enqueue(turn, now);
@@ -756,11 +768,17 @@ export function simulateReference(scenario: Scenario, options: ReferenceOptions)
         if (run.measured) recorder.turnLatency.record(sim.now - call.firstReadyS);
         return outcome;
       }
-      const backoffS =
-        Math.min(rt.retry.maxS, rt.retry.baseS * 2 ** (number - 1)) *
-        (0.5 + run.attemptStream(call.index, number, 1).next());
+      // A 429's Retry-After in (0, retryAfterMax] is the wait itself; else the backoff.
+      const retryAfterS = outcome === "rate_limited" ? attempt.retryAfterS : null;
+      const honoured =
+        retryAfterS !== null && retryAfterS > 0 && retryAfterS <= rt.retry.retryAfterMaxS;
+      const backoffS = honoured
+        ? retryAfterS
+        : Math.min(rt.retry.maxS, rt.retry.baseS * 2 ** (number - 1)) *
+          (0.5 + run.attemptStream(call.index, number, 1).next());
       calls.retries++;
-      const detail = `attempt ${number + 1} after ${outcome}, backoff ${backoffS.toFixed(3)}s`;
+      const wait = honoured ? "Retry-After" : "backoff";
+      const detail = `attempt ${number + 1} after ${outcome}, ${wait} ${backoffS.toFixed(3)}s`;
       log(run, "retry", job.spec.name, "ok", detail);
       yield backoffS;
     }

@@ -54,7 +54,7 @@ export function scenario(overrides: Partial<Scenario> & { jobs: JobSpec[] }): Sc
     ],
     tools: [],
     runtime: {
-      retry: { attempts: 3, baseS: 0.5, maxS: 10 },
+      retry: { attempts: 3, baseS: 0.5, maxS: 10, retryAfter: "honour", retryAfterMaxS: 60 },
       contextWindow: Number.POSITIVE_INFINITY,
       onContextOverflow: "compact",
       compactKeep: 0.2,

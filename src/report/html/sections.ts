@@ -23,7 +23,16 @@ import {
   METRIC_LABEL,
   percentileEstimate,
 } from "../percentiles.ts";
-import { RUN_COLUMNS, RUN_NUMERIC, runCells, runsCaption } from "../runs-table.ts";
+import {
+  hasRateLimits,
+  NO_RATE_LIMITS,
+  RATE_COLUMNS,
+  RATE_NUMERIC,
+  rateCaption,
+  rateLimitedShare,
+  rateRows,
+} from "../rate-limits-table.ts";
+import { mostLoaded, RUN_COLUMNS, RUN_NUMERIC, runCells, runsCaption } from "../runs-table.ts";
 import { type SweepVerdict, sweepVerdictOf } from "../sweep-verdict.ts";
 import { TENANT_COLUMNS, tenantCells } from "../tenant-table.ts";
 import {
@@ -153,6 +162,22 @@ export function verdictSection(results: Results): string {
               : `${runsCaption(results.replications)} First sweep point only: ${pointLabel(first.point)}.`,
         },
       ),
+    );
+    parts.push(
+      hasRateLimits(results)
+        ? htmlTable(
+            [...RATE_COLUMNS],
+            rateRows(results).map((row) => row.map(esc)),
+            {
+              numeric: [...RATE_NUMERIC],
+              id: "rate-limits-table",
+              caption:
+                first === undefined
+                  ? rateCaption(results.replications)
+                  : `${rateCaption(results.replications)} First sweep point only: ${pointLabel(first.point)}.`,
+            },
+          )
+        : `<p class="muted" id="rate-limits-table">${esc(NO_RATE_LIMITS)}</p>`,
     );
   }
   parts.push(checkTable(results));
@@ -414,6 +439,8 @@ export function sweepSection(results: Results): string {
         esc(pointLabel(point.point)),
         esc(policy),
         esc(fixed(s.saturation?.offeredPerS / s.saturation?.capacityPerS, 2)),
+        esc(mostLoaded(s)),
+        esc(percent(rateLimitedShare(s))),
         esc(seconds(s.runLatency?.p50)),
         esc(seconds(s.runLatency?.p95)),
         esc(s.fairness?.jain === null ? "not measurable" : fixed(s.fairness?.jain, 3)),
@@ -431,12 +458,14 @@ export function sweepSection(results: Results): string {
   );
   return section(
     "sweep",
-    `<p>Varied: ${axes.join("; ")}. Offered load is slot-seconds demanded per second of capacity.</p>` +
+    `<p>Varied: ${axes.join("; ")}. Offered load is slot-seconds demanded per second of capacity. Most loaded: the offered load over the limit of the most loaded resource (slots, a rate limit, a tool quota). 429 share: attempts of the window's arrivals refused with 429, over all endpoints.</p>` +
       htmlTable(
         [
           "point",
           "policy",
           "offered load",
+          "most loaded",
+          "429 share",
           "run latency p50 (s)",
           "run latency p95 (s)",
           "Jain's index",
@@ -444,7 +473,7 @@ export function sweepSection(results: Results): string {
           "steady",
         ],
         rows,
-        { numeric: [2, 3, 4, 5, 6] },
+        { numeric: [2, 4, 5, 6, 7, 8] },
       ),
   );
 }
