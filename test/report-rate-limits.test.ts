@@ -167,4 +167,41 @@ describe("a rate-limited scenario", () => {
       expect(html).toMatch(new RegExp(`<td>${policy}</td>.*<td class="num">${jain}`));
     }
   });
+
+  it("shows each limit's headroom in all three outputs: offered, sent and admitted a minute against the limit, and the 429 share", () => {
+    const compact = (x: number) =>
+      x >= 1e4 ? `${Number((x / 1e3).toPrecision(3))}k` : String(Number(x.toPrecision(3)));
+    for (const policy of ["fifo", "fair-share"]) {
+      const of = cells.filter((c) => c.policy === policy).map((c) => c.endpoints.llm!);
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      // 120 requests and 300k tokens a minute, as the scenario declares.
+      for (const [what, limit, pick] of [
+        ["requests", 120, (e: (typeof of)[number]) => e.requestsPerMinute],
+        ["tokens", 300_000, (e: (typeof of)[number]) => e.tokensPerMinute],
+      ] as const) {
+        const offered = mean(of.map((e) => pick(e).offered));
+        const cellsOf = [
+          policy,
+          "llm",
+          what,
+          compact(offered),
+          compact(mean(of.map((e) => pick(e).sent))),
+          compact(mean(of.map((e) => pick(e).admitted))),
+          compact(limit),
+          (offered / limit).toFixed(2),
+        ];
+        const share = `${(100 * mean(of.map((e) => e.rateLimited / e.attempts))).toFixed(1)}%`;
+        expect(terminal, `${policy} ${what}`).toMatch(
+          new RegExp(`^\\s+${cellsOf.join("\\s+")}\\s+${share} \\[`, "m"),
+        );
+        expect(md).toContain(`| ${cellsOf.join(" | ")} | ${share} [`);
+        expect(html).toContain(
+          `<td>${policy}</td><td>llm</td><td>${what}</td>${cellsOf
+            .slice(3)
+            .map((c) => `<td class="num">${c}</td>`)
+            .join("")}<td class="num">${share} [`,
+        );
+      }
+    }
+  });
 });

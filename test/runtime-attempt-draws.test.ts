@@ -62,7 +62,10 @@ function contended(): Scenario {
       { name: "t0", weight: 1 },
       { name: "t1", weight: 3 },
     ],
-    runtime: { ...base.runtime, retry: { ...base.runtime.retry, attempts: 3, baseS: 0.3, maxS: 3 } },
+    runtime: {
+      ...base.runtime,
+      retry: { ...base.runtime.retry, attempts: 3, baseS: 0.3, maxS: 3 },
+    },
     endpoints: [
       {
         ...base.endpoints[0]!,

@@ -83,7 +83,10 @@ function build(w: Workload): Scenario {
         errorRate: 0.1,
       },
     ],
-    runtime: { ...base.runtime, retry: { ...base.runtime.retry, attempts: w.attempts, baseS: 0.2, maxS: 2 } },
+    runtime: {
+      ...base.runtime,
+      retry: { ...base.runtime.retry, attempts: w.attempts, baseS: 0.2, maxS: 2 },
+    },
     endpoints: [
       {
         ...base.endpoints[0]!,

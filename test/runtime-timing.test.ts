@@ -206,7 +206,10 @@ describe("turn latency", () => {
     const failing = refusedOnce(1.5);
     const failed: Scenario = {
       ...failing,
-      runtime: { ...failing.runtime, retry: { ...failing.runtime.retry, attempts: 1, baseS: 2, maxS: 10 } },
+      runtime: {
+        ...failing.runtime,
+        retry: { ...failing.runtime.retry, attempts: 1, baseS: 2, maxS: 10 },
+      },
       endpoints: [
         {
           ...failing.endpoints[0]!,

@@ -265,7 +265,7 @@ export function compareTable(io: Pick<Io, "color">, results: Results): string {
   if (hasRateLimits(results)) {
     lines.push(
       "",
-      `Rate limits (per minute of the window, means over ${results.replications} replication${one ? "" : "s"}; offered: first attempts, sent: with retries; load: offered / limit; 429 share of the attempts sent):`,
+      `Rate limits (per minute of the window, means over ${results.replications} replication${one ? "" : "s"}; offered: the window's arrivals' demand; sent: attempts made in the window, retries included; load: offered / limit; 429 share of those sent):`,
       ...layout([[...RATE_COLUMNS], ...rateRows(results)], 3).map((line) => `  ${line}`),
     );
   }

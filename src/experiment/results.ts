@@ -55,7 +55,7 @@ export interface RateSummary extends RatePerMinute {
 /**
  * Addition: an endpoint's rate-limit headroom over the replications: requests and tokens per
  * minute offered, sent (retries included) and admitted against each declared limit (means), the
- * attempts of the window's arrivals and those refused (totals), and the share refused with 429
+ * attempts made in the window and those refused (totals), and the share refused with 429
  * (the mean of the replications' shares, with its interval).
  */
 export interface EndpointSummary {

@@ -1,8 +1,8 @@
 /**
  * The rate-limit table that the terminal, summary.md and the cockpit all show: for each endpoint
- * and each limit it declares, the requests or tokens per minute the window's arrivals offered
- * (their calls' first attempts), sent (retries and failover included) and got admitted, against
- * the limit; the load (offered / limit); and the share of the endpoint's attempts refused with
+ * and each limit it declares, the requests or tokens per minute offered (the demand of the runs
+ * arriving in the window), sent in the window (retries and failover included) and admitted,
+ * against the limit; the load (offered / limit); and the share of the endpoint's attempts refused with
  * 429, with its 95% interval. So "the token limit binds" reads off the table, not the JSON.
  */
 import type { EndpointSummary, PolicySummary, Results } from "../experiment/index.ts";
@@ -30,10 +30,11 @@ export function rateCaption(replications: number): string {
   return (
     "Rate limits: per endpoint and declared limit, requests or tokens (prompt + output) a " +
     "minute of the measurement window, means over " +
-    `${replications} replication${replications === 1 ? "" : "s"}. Offered: the first attempts ` +
-    "of the window's arrivals' calls; sent: all their attempts, retries and failover included; " +
-    "admitted: those the limits let through. Load: offered / limit. 429 share: of the attempts " +
-    "sent to the endpoint, those refused with 429 (95% interval over replications)."
+    `${replications} replication${replications === 1 ? "" : "s"}. Offered: the demand of the ` +
+    "runs arriving in the window (their calls' first attempts); sent: every attempt made in the " +
+    "window, retries and failover included; admitted: those the limits let through. Load: " +
+    "offered / limit. 429 share: of the attempts sent in the window, those refused with 429 " +
+    "(95% interval over replications)."
   );
 }
 
@@ -78,7 +79,7 @@ function endpointRows(policy: string, name: string, e: EndpointSummary): string[
 }
 
 /**
- * The share of all attempts of the window's arrivals refused with 429, over every endpoint
+ * The share of the attempts made in the window refused with 429, over every endpoint
  * (totals over the replications); null when none was sent.
  */
 export function rateLimitedShare(s: PolicySummary): number | null {

@@ -294,7 +294,7 @@ function sweepSection(results: Results): string[] {
     "",
     "Offered load is slot-seconds demanded per second of capacity (1 = saturated). Most loaded: " +
       "the offered load over the limit of the most loaded resource (slots, a rate limit, a tool " +
-      "quota). 429 share: attempts of the window's arrivals refused with 429, over all endpoints.",
+      "quota). 429 share: attempts made in the window refused with 429, over all endpoints.",
     "",
     ...table(
       [

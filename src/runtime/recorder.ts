@@ -46,8 +46,9 @@ export interface OfferedToEndpoint {
 }
 
 /**
- * Model call attempts of the window's arrivals at one endpoint (retries and failover included),
- * by how the endpoint took them: the 429 share and the rates sent and admitted against its limits.
+ * Model call attempts made at one endpoint during the measurement window (retries and failover
+ * included), by how the endpoint took them: the 429 share, and the rates sent and admitted
+ * against its limits (which can admit no more than their rate over the window plus a bucket).
  */
 export interface AttemptsAtEndpoint {
   attempts: number;
@@ -180,7 +181,7 @@ export class Recorder {
   readonly demandInWindow: Float64Array;
   /** Load offered to each endpoint by the calls of the window's arrivals (first attempts). */
   readonly offered: OfferedToEndpoint[];
-  /** Attempts of the window's arrivals at each endpoint, by how it took them. */
+  /** Attempts made at each endpoint in the window, by how it took them. */
   readonly attempts: AttemptsAtEndpoint[];
   /** Tool-seconds asked of each tool by the window's arrivals (calls governance allowed x mean latency). */
   readonly toolOfferedS: Float64Array;
@@ -396,11 +397,11 @@ export class Recorder {
   }
 
   /**
-   * An attempt of `turn` was dispatched to endpoint `endpoint`, which took it as `admission`
-   * (counted for the window's arrivals).
+   * An attempt of `turn` was dispatched to endpoint `endpoint` now, which took it as
+   * `admission` (counted when now is in the window).
    */
-  attempted(turn: RecordedTurn, endpoint: number, admission: Admission): void {
-    if (!turn.measured) return;
+  attempted(turn: RecordedTurn, endpoint: number, admission: Admission, nowS: number): void {
+    if (!this.inWindow(nowS)) return;
     const at = this.attempts[endpoint]!;
     const tokens = turn.promptTokens + turn.outputTokens;
     at.attempts++;

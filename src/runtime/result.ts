@@ -66,7 +66,7 @@ export interface JobCell {
 export interface RatePerMinute {
   /** The first attempts of the window's arrivals' calls (new demand, at the endpoint they prefer). */
   offered: number;
-  /** Every attempt of the window's arrivals sent here: retries and failover included. */
+  /** Every attempt sent here during the window: retries and failover included. */
   sent: number;
   /** The attempts sent here that the rate limits let through (neither 429 nor 503). */
   admitted: number;
@@ -76,13 +76,15 @@ export interface RatePerMinute {
 
 /**
  * One endpoint's rate-limit headroom: requests and tokens per minute against its limits, and the
- * attempts of the window's arrivals it refused. Rates are per minute of the measurement window.
+ * attempts made during the measurement window that it refused. Rates are per minute of the
+ * window: offered counts the demand of the runs arriving in it, sent and admitted what was sent
+ * in it, whichever run it was for.
  */
 export interface EndpointCell {
   requestsPerMinute: RatePerMinute;
   /** Prompt plus requested output tokens, as the token limit counts them. */
   tokensPerMinute: RatePerMinute;
-  /** Attempts of the window's arrivals sent here, and those refused with 429 and with 503. */
+  /** Attempts sent here during the window, and those refused with 429 and with 503. */
   attempts: number;
   rateLimited: number;
   unavailable: number;

@@ -673,16 +673,16 @@ export class Runtime implements RunDriver, RuntimeView {
     this.record(run, "turn.dispatch", endpoint.name, "ok");
     const tokens = run.promptTokens + run.outputTokens;
     if (endpoint.down) {
-      this.recorder.attempted(run, endpoint.index, Admission.Unavailable);
+      this.recorder.attempted(run, endpoint.index, Admission.Unavailable, now);
       this.refuse(run, endpoint, "unavailable");
       return;
     }
     if (!endpoint.admit(tokens, now)) {
-      this.recorder.attempted(run, endpoint.index, Admission.RateLimited);
+      this.recorder.attempted(run, endpoint.index, Admission.RateLimited, now);
       this.refuse(run, endpoint, "rate_limited");
       return;
     }
-    this.recorder.attempted(run, endpoint.index, Admission.Admitted);
+    this.recorder.attempted(run, endpoint.index, Admission.Admitted, now);
     // The attempt's draws come from its own stream (see `RunState.seedAttempt`), however many
     // the endpoint's latency model needs.
     const draws = this.draws.seed(run, PLAN_LANE);

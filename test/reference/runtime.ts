@@ -498,16 +498,16 @@ export function simulateReference(scenario: Scenario, options: ReferenceOptions)
     log(call.run, "turn.dispatch", endpoint.name, "ok");
     const e = endpoint.model.index;
     if (endpoint.down) {
-      recorder.attempted(attempt.turn, e, Admission.Unavailable);
+      recorder.attempted(attempt.turn, e, Admission.Unavailable, now);
       refuse(attempt, endpoint, "unavailable");
       return;
     }
     if (!endpoint.model.admit(call.promptTokens + call.outputTokens, now)) {
-      recorder.attempted(attempt.turn, e, Admission.RateLimited);
+      recorder.attempted(attempt.turn, e, Admission.RateLimited, now);
       refuse(attempt, endpoint, "rate_limited");
       return;
     }
-    recorder.attempted(attempt.turn, e, Admission.Admitted);
+    recorder.attempted(attempt.turn, e, Admission.Admitted, now);
     const plan = endpoint.model.plan(
       call.promptTokens,
       call.outputTokens,

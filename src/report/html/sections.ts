@@ -458,7 +458,7 @@ export function sweepSection(results: Results): string {
   );
   return section(
     "sweep",
-    `<p>Varied: ${axes.join("; ")}. Offered load is slot-seconds demanded per second of capacity. Most loaded: the offered load over the limit of the most loaded resource (slots, a rate limit, a tool quota). 429 share: attempts of the window's arrivals refused with 429, over all endpoints.</p>` +
+    `<p>Varied: ${axes.join("; ")}. Offered load is slot-seconds demanded per second of capacity. Most loaded: the offered load over the limit of the most loaded resource (slots, a rate limit, a tool quota). 429 share: attempts made in the window refused with 429, over all endpoints.</p>` +
       htmlTable(
         [
           "point",
