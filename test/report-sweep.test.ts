@@ -274,6 +274,24 @@ describe("the sweep verdict", () => {
     expect(html).toContain('<ul id="sweep-verdict">');
   });
 
+  it("gives a sweep of one policy that policy's figure at each point, without comparing it to itself", () => {
+    const one = structuredClone(sweep);
+    for (const point of one.sweep!.points) point.policies = { fifo: point.policies.fifo! };
+    one.policies = { fifo: one.policies.fifo! };
+    const v = sweepVerdictOf(one)!;
+    const tenant = v.quietTenant!;
+    one.sweep!.points.forEach((point, i) => {
+      const waitP99 = point.policies.fifo!.tenants[tenant]!.wait.p99;
+      const label = String(point.point[AXIS]);
+      const digits = waitP99 < 1 ? 3 : waitP99 < 10 ? 2 : waitP99 < 100 ? 1 : 0;
+      const shown = waitP99.toFixed(digits);
+      expect(v.points[i]!.text).toMatch(
+        new RegExp(`^At ${label.replace(".", "\\.")}: fifo ${shown} s[.;]`),
+      );
+    });
+    expect(v.sentence).not.toMatch(/tie|clearly|best/);
+  });
+
   it("is absent for a comparison, whose verdict is unchanged", () => {
     expect(sweepVerdictOf(comparison)).toBeUndefined();
     expect(summaryMarkdown(comparison)).not.toContain("Sweep of");

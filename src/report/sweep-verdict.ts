@@ -142,6 +142,7 @@ function pointText(label: string, v: Verdict, notSteady: readonly string[]): str
     v.byPolicy.filter((b) => !names.includes(b.policy)).map((b) => figure(b.policy));
   let text: string;
   if (v.byPolicy.length === 0) text = `At ${label}: no latency results`;
+  else if (v.byPolicy.length === 1) text = `At ${label}: ${figure(v.byPolicy[0]!.policy)}`;
   else if (v.best !== undefined) {
     const rest = others([v.best]);
     text = `At ${label}: ${v.best} best (${figure(v.best)}${rest.length > 0 ? `; clearly less than ${listing(rest)}` : ""})`;
